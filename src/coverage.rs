@@ -1,0 +1,194 @@
+//! Which stretch of a chat's history has already been counted, so that importing the same
+//! export twice, or a later export that overlaps an earlier one, counts each message once —
+//! without keeping any message, or even a list of message times.
+//!
+//! A WhatsApp export holds every message of its chat between its first and last minute. So
+//! per chat kith keeps the covered minute ranges; a message strictly inside one was counted
+//! already. The boundary minutes are shared with the next export (one more message may have
+//! arrived in the last minute), so for those kith keeps per-author counts and counts only the
+//! excess — a per-minute, per-author count merged by maximum, kept for two minutes per range.
+
+use std::collections::HashMap;
+
+/// A covered range of minutes (since the Unix epoch, UTC), both ends included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    /// First covered minute.
+    pub start: i64,
+    /// Last covered minute.
+    pub end: i64,
+    /// Messages and calls per author name in the first minute.
+    pub start_counts: Vec<(String, u32)>,
+    /// Messages and calls per author name in the last minute.
+    pub end_counts: Vec<(String, u32)>,
+}
+
+fn count_of(counts: &[(String, u32)], name: &str) -> u32 {
+    counts.iter().find(|(n, _)| n == name).map_or(0, |&(_, c)| c)
+}
+
+/// Merges per-author counts by maximum.
+fn max_counts(a: &[(String, u32)], b: &[(String, u32)]) -> Vec<(String, u32)> {
+    let mut out = a.to_vec();
+    for (name, count) in b {
+        match out.iter_mut().find(|(n, _)| n == name) {
+            Some(entry) => entry.1 = entry.1.max(*count),
+            None => out.push((name.clone(), *count)),
+        }
+    }
+    out
+}
+
+/// Decides, message by message, whether an import repeats what a chat already counted.
+#[derive(Debug, Default)]
+pub(crate) struct Dedup {
+    spans: Vec<Span>,
+    /// Messages seen in this import per (boundary minute, author id).
+    boundary_seen: HashMap<(i64, u32), u32>,
+}
+
+impl Dedup {
+    pub(crate) fn new(spans: Vec<Span>) -> Self {
+        Dedup { spans, boundary_seen: HashMap::new() }
+    }
+
+    /// Whether the message by `author` (`name`) at `minute` was counted by an earlier import.
+    pub(crate) fn is_duplicate(&mut self, minute: i64, author: u32, name: &str) -> bool {
+        for span in &self.spans {
+            if minute > span.start && minute < span.end {
+                return true;
+            }
+            if minute == span.start || minute == span.end {
+                let mut known = 0;
+                if minute == span.start {
+                    known = count_of(&span.start_counts, name);
+                }
+                if minute == span.end {
+                    known = known.max(count_of(&span.end_counts, name));
+                }
+                let seen = self.boundary_seen.entry((minute, author)).or_insert(0);
+                *seen += 1;
+                return *seen <= known;
+            }
+        }
+        false
+    }
+}
+
+/// Tracks the minute range an import covers and the per-author counts at its two ends.
+#[derive(Debug, Default)]
+pub(crate) struct SpanTracker {
+    first: Option<(i64, Vec<(u32, u32)>)>,
+    last: Option<(i64, Vec<(u32, u32)>)>,
+}
+
+fn bump(counts: &mut Vec<(u32, u32)>, author: u32) {
+    match counts.iter_mut().find(|(a, _)| *a == author) {
+        Some(entry) => entry.1 += 1,
+        None => counts.push((author, 1)),
+    }
+}
+
+impl SpanTracker {
+    pub(crate) fn add(&mut self, minute: i64, author: u32) {
+        for (slot, wins) in [(&mut self.first, minute_lt as fn(i64, i64) -> bool), (&mut self.last, minute_gt)] {
+            match slot {
+                Some((m, counts)) if *m == minute => bump(counts, author),
+                Some((m, _)) if !wins(minute, *m) => {}
+                _ => *slot = Some((minute, vec![(author, 1)])),
+            }
+        }
+    }
+
+    /// The covered span, with author ids turned into names.
+    pub(crate) fn into_span(self, names: &[String]) -> Option<Span> {
+        let named = |counts: Vec<(u32, u32)>| -> Vec<(String, u32)> {
+            counts.into_iter().map(|(a, c)| (names.get(a as usize).cloned().unwrap_or_default(), c)).collect()
+        };
+        let (start, start_counts) = self.first?;
+        let (end, end_counts) = self.last?;
+        Some(Span { start, end, start_counts: named(start_counts), end_counts: named(end_counts) })
+    }
+}
+
+fn minute_lt(a: i64, b: i64) -> bool {
+    a < b
+}
+
+fn minute_gt(a: i64, b: i64) -> bool {
+    a > b
+}
+
+/// Adds a span to a chat's sorted, disjoint spans, joining those it overlaps.
+pub(crate) fn merge_span(spans: &mut Vec<Span>, new: Span) {
+    let mut merged = new;
+    let mut kept = Vec::with_capacity(spans.len() + 1);
+    for span in spans.drain(..) {
+        if span.end < merged.start || span.start > merged.end {
+            kept.push(span);
+            continue;
+        }
+        if span.start < merged.start {
+            merged.start = span.start;
+            merged.start_counts = span.start_counts;
+        } else if span.start == merged.start {
+            merged.start_counts = max_counts(&merged.start_counts, &span.start_counts);
+        }
+        if span.end > merged.end {
+            merged.end = span.end;
+            merged.end_counts = span.end_counts;
+        } else if span.end == merged.end {
+            merged.end_counts = max_counts(&merged.end_counts, &span.end_counts);
+        }
+    }
+    kept.push(merged);
+    kept.sort_by_key(|s| s.start);
+    *spans = kept;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(start: i64, end: i64, start_n: u32, end_n: u32) -> Span {
+        Span { start, end, start_counts: vec![("Ann".into(), start_n)], end_counts: vec![("Ann".into(), end_n)] }
+    }
+
+    #[test]
+    fn inside_is_duplicate_outside_is_not() {
+        let mut d = Dedup::new(vec![span(10, 20, 1, 2)]);
+        assert!(d.is_duplicate(15, 0, "Ann"));
+        assert!(!d.is_duplicate(21, 0, "Ann"));
+        assert!(!d.is_duplicate(9, 0, "Ann"));
+    }
+
+    #[test]
+    fn boundary_minute_counts_only_the_excess() {
+        let mut d = Dedup::new(vec![span(10, 20, 1, 2)]);
+        assert!(d.is_duplicate(20, 0, "Ann"));
+        assert!(d.is_duplicate(20, 0, "Ann"));
+        assert!(!d.is_duplicate(20, 0, "Ann"));
+        assert!(!d.is_duplicate(20, 1, "Bob"));
+    }
+
+    #[test]
+    fn merging_joins_overlaps_and_keeps_gaps() {
+        let mut spans = vec![span(10, 20, 1, 1)];
+        merge_span(&mut spans, span(30, 40, 1, 1));
+        assert_eq!(spans.len(), 2);
+        merge_span(&mut spans, span(20, 30, 3, 1));
+        assert_eq!(spans.len(), 1);
+        assert_eq!((spans[0].start, spans[0].end), (10, 40));
+    }
+
+    #[test]
+    fn tracker_keeps_both_ends() {
+        let mut t = SpanTracker::default();
+        for (m, a) in [(5, 0), (5, 1), (7, 0), (3, 1), (7, 0)] {
+            t.add(m, a);
+        }
+        let s = t.into_span(&["Ann".into(), "Bob".into()]).expect("span");
+        assert_eq!((s.start, s.end), (3, 7));
+        assert_eq!(s.end_counts, vec![("Ann".to_string(), 2)]);
+    }
+}

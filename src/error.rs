@@ -1,0 +1,94 @@
+//! Typed import errors. Each variant has a stable [`ImportError::name`] that crosses the wasm
+//! boundary as the JS `Error.name`, and a message a person can act on.
+//!
+//! Privacy (P1): no variant carries message text. The only free text in an error is the file
+//! name the user chose and fixed wording from this module.
+
+use std::fmt;
+
+/// Why an import failed. A failed import leaves the engine unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportError {
+    /// The file is empty (zero bytes, or only blank lines).
+    Empty,
+    /// The bytes are not a format kith reads; `detail` says what they looked like.
+    UnknownFormat {
+        /// A short description of what was found instead (never file contents).
+        detail: String,
+    },
+    /// A zip archive is damaged or truncated.
+    CorruptArchive {
+        /// What is wrong with the archive structure.
+        detail: String,
+    },
+    /// A zip archive holds no chat text file.
+    NoChatInArchive,
+    /// The archive uses a feature kith does not read (encryption, an unknown compression).
+    UnsupportedArchive {
+        /// Which feature.
+        detail: String,
+    },
+    /// Another import is still running on this engine.
+    Busy,
+    /// The caller cancelled the import.
+    Aborted,
+    /// Reading the file failed in the host (browser) before kith saw the bytes.
+    ReadFailed {
+        /// The host's reason.
+        detail: String,
+    },
+}
+
+impl ImportError {
+    /// Stable machine-readable name, used as the JS `Error.name`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ImportError::Empty => "Empty",
+            ImportError::UnknownFormat { .. } => "UnknownFormat",
+            ImportError::CorruptArchive { .. } => "CorruptArchive",
+            ImportError::NoChatInArchive => "NoChatInArchive",
+            ImportError::UnsupportedArchive { .. } => "UnsupportedArchive",
+            ImportError::Busy => "Busy",
+            ImportError::Aborted => "Aborted",
+            ImportError::ReadFailed { .. } => "ReadFailed",
+        }
+    }
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ImportError::Empty => write!(
+                f,
+                "The file is empty. Export the chat again from WhatsApp (More > Export chat) and pick the new file."
+            ),
+            ImportError::UnknownFormat { detail } => write!(
+                f,
+                "kith cannot read this file: {detail}. Pick a WhatsApp chat export (.txt, or the .zip WhatsApp made)."
+            ),
+            ImportError::CorruptArchive { detail } => write!(
+                f,
+                "The zip archive is damaged ({detail}). Export the chat again, or unzip it and pick the .txt inside."
+            ),
+            ImportError::NoChatInArchive => write!(
+                f,
+                "The zip archive holds no chat text file (_chat.txt or 'WhatsApp Chat ….txt'). Pick the archive WhatsApp exported."
+            ),
+            ImportError::UnsupportedArchive { detail } => write!(
+                f,
+                "The zip archive uses {detail}, which kith does not read. Unzip it and pick the .txt inside."
+            ),
+            ImportError::Busy => write!(
+                f,
+                "Another import is still running. Wait for it to finish, then try again."
+            ),
+            ImportError::Aborted => write!(f, "The import was cancelled; nothing was changed."),
+            ImportError::ReadFailed { detail } => write!(
+                f,
+                "The browser could not read the file ({detail}). Check that it still exists and pick it again."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ImportError {}

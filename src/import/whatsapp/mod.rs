@@ -1,0 +1,295 @@
+//! WhatsApp "Export chat" text: a streaming line parser. Bytes go in as chunks of any size;
+//! metadata-only [`RawMessage`]s come out. Message bodies are looked at only to tell notices
+//! and calls from messages, and never leave this module.
+
+pub(crate) mod header;
+pub(crate) mod notices;
+
+use std::collections::HashMap;
+
+pub(crate) use header::RawDate;
+use header::{normalize_prefix, Shape, LINE_PREFIX_BYTES};
+
+use crate::error::ImportError;
+use crate::model::Kind;
+
+/// How many non-empty lines may come before the first header before the file is judged not to
+/// be a WhatsApp export at all.
+const MAX_LINES_BEFORE_HEADER: u32 = 20;
+
+/// Author names are short; a `: ` further into the line than this is in the message text.
+const MAX_AUTHOR_BYTES: usize = 120;
+
+/// One line that starts a message, reduced to its metadata.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RawMessage {
+    pub(crate) date: RawDate,
+    pub(crate) seconds_of_day: u32,
+    /// Index into [`Parser::authors`]; `None` for authorless (Android system) lines.
+    pub(crate) author: Option<u32>,
+    pub(crate) kind: Kind,
+}
+
+/// Counters the import report draws on.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct ParseCounts {
+    pub(crate) lines_before_first_header: u32,
+    pub(crate) lines_with_bad_utf8: u32,
+    pub(crate) long_lines: u32,
+}
+
+/// The streaming parser of one chat file.
+#[derive(Default)]
+pub(crate) struct Parser {
+    /// The unfinished last line of the previous chunk (only its first bytes are kept).
+    carry: Vec<u8>,
+    carry_is_cut: bool,
+    shape: Option<Shape>,
+    /// Cleaned author names, indexed by `RawMessage::author`.
+    pub(crate) authors: Vec<String>,
+    author_ids: HashMap<String, u32>,
+    last_author: Option<(String, u32)>,
+    pub(crate) counts: ParseCounts,
+    saw_any_byte: bool,
+}
+
+impl Parser {
+    /// Feeds the next chunk; complete lines are parsed at once.
+    pub(crate) fn push(&mut self, chunk: &[u8], sink: &mut dyn FnMut(RawMessage)) -> Result<(), ImportError> {
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        if !self.saw_any_byte {
+            self.saw_any_byte = true;
+            if chunk.iter().take(4096).any(|&b| b == 0) {
+                return Err(ImportError::UnknownFormat { detail: "it holds binary data, not text".into() });
+            }
+        }
+        let mut start = 0;
+        if !self.carry.is_empty() || self.carry_is_cut {
+            match find_byte(chunk, 0, b'\n') {
+                Some(end) => {
+                    self.extend_carry(&chunk[..end]);
+                    let line = std::mem::take(&mut self.carry);
+                    self.carry_is_cut = false;
+                    self.line(&line, sink)?;
+                    self.carry = line;
+                    self.carry.clear();
+                    start = end + 1;
+                }
+                None => {
+                    self.extend_carry(chunk);
+                    return Ok(());
+                }
+            }
+        }
+        while let Some(end) = find_byte(chunk, start, b'\n') {
+            self.line(&chunk[start..end], sink)?;
+            start = end + 1;
+        }
+        self.extend_carry(&chunk[start..]);
+        Ok(())
+    }
+
+    /// Parses the last line, if the input did not end with a newline.
+    pub(crate) fn finish(&mut self, sink: &mut dyn FnMut(RawMessage)) -> Result<(), ImportError> {
+        if !self.carry.is_empty() {
+            let line = std::mem::take(&mut self.carry);
+            self.line(&line, sink)?;
+        }
+        if !self.saw_any_byte {
+            return Err(ImportError::Empty);
+        }
+        if self.shape.is_none() {
+            return Err(if self.counts.lines_before_first_header == 0 {
+                ImportError::Empty
+            } else {
+                not_whatsapp()
+            });
+        }
+        Ok(())
+    }
+
+    /// Keeps at most the first [`LINE_PREFIX_BYTES`] of a line that spans chunks.
+    fn extend_carry(&mut self, bytes: &[u8]) {
+        let room = LINE_PREFIX_BYTES.saturating_sub(self.carry.len());
+        if bytes.len() > room {
+            self.carry_is_cut = true;
+        }
+        self.carry.extend_from_slice(&bytes[..bytes.len().min(room)]);
+    }
+
+    fn line(&mut self, raw: &[u8], sink: &mut dyn FnMut(RawMessage)) -> Result<(), ImportError> {
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if raw.len() >= LINE_PREFIX_BYTES {
+            self.counts.long_lines += 1;
+        }
+        let marked = raw.starts_with("\u{200E}".as_bytes());
+        let Some(first) = first_visible_byte(raw) else {
+            return Ok(());
+        };
+        match self.shape {
+            Some(shape) if !shape.may_start(first) => return Ok(()),
+            None if !(first == b'[' || first.is_ascii_alphanumeric() || first == 0xD9 || first == 0xDB) => {
+                return self.not_a_header();
+            }
+            _ => {}
+        }
+        let (norm, bad_utf8) = normalize_prefix(raw);
+        let Some(h) = header::parse(&norm) else {
+            return self.not_a_header();
+        };
+        match self.shape {
+            // Same file, same layout: a differently shaped "header" is a body line that
+            // happens to start with a date.
+            Some(shape) if shape != h.shape => return Ok(()),
+            None => self.shape = Some(h.shape),
+            _ => {}
+        }
+        if bad_utf8 {
+            self.counts.lines_with_bad_utf8 += 1;
+        }
+        let (author, kind) = match split_author(h.rest) {
+            Some((author, body)) => {
+                let kind = if notices::is_notice(author, body, marked) {
+                    Kind::System
+                } else if notices::is_call(body) {
+                    Kind::Call
+                } else {
+                    Kind::Message
+                };
+                (Some(self.author_id(author)), kind)
+            }
+            None => (None, Kind::System),
+        };
+        sink(RawMessage { date: h.date, seconds_of_day: h.seconds_of_day, author, kind });
+        Ok(())
+    }
+
+    /// Whether the file writes month names (`Mar 5`) rather than numbers.
+    pub(crate) fn dates_are_named(&self) -> bool {
+        self.shape.is_some_and(|s| s.is_named())
+    }
+
+    fn not_a_header(&mut self) -> Result<(), ImportError> {
+        if self.shape.is_none() {
+            self.counts.lines_before_first_header += 1;
+            if self.counts.lines_before_first_header > MAX_LINES_BEFORE_HEADER {
+                return Err(not_whatsapp());
+            }
+        }
+        Ok(())
+    }
+
+    fn author_id(&mut self, raw_author: &str) -> u32 {
+        if let Some((last, id)) = &self.last_author {
+            if last == raw_author {
+                return *id;
+            }
+        }
+        let clean = crate::identity::clean_name(raw_author);
+        let next = self.authors.len() as u32;
+        let id = *self.author_ids.entry(clean.clone()).or_insert(next);
+        if id == next {
+            self.authors.push(clean);
+        }
+        self.last_author = Some((raw_author.to_string(), id));
+        id
+    }
+}
+
+fn not_whatsapp() -> ImportError {
+    ImportError::UnknownFormat { detail: "its lines do not start with a WhatsApp date and time".into() }
+}
+
+/// `Author: body`, when the line has an author.
+fn split_author(rest: &str) -> Option<(&str, &str)> {
+    let window = &rest.as_bytes()[..rest.len().min(MAX_AUTHOR_BYTES)];
+    let pos = window.windows(2).position(|w| w == b": ")?;
+    let author = &rest[..pos];
+    if author.trim().is_empty() {
+        return None;
+    }
+    Some((author, &rest[pos + 2..]))
+}
+
+/// The first byte after byte-order and direction marks (U+FEFF, U+200E, U+200F).
+fn first_visible_byte(line: &[u8]) -> Option<u8> {
+    let mut rest = line;
+    loop {
+        if let Some(r) = rest.strip_prefix("\u{200E}".as_bytes()) {
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("\u{200F}".as_bytes()) {
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("\u{FEFF}".as_bytes()) {
+            rest = r;
+        } else {
+            return rest.first().copied();
+        }
+    }
+}
+
+/// Position of the first `needle` at or after `from`, eight bytes at a time: the parser's
+/// hottest loop, and plain wasm32 has no SIMD to lean on.
+pub(crate) fn find_byte(hay: &[u8], from: usize, needle: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let pattern = ONES * u64::from(needle);
+    let mut i = from;
+    while i + 8 <= hay.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&hay[i..i + 8]);
+        let x = u64::from_le_bytes(word) ^ pattern;
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    hay.get(i..)?.iter().position(|&b| b == needle).map(|p| i + p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_all(text: &str, chunk: usize) -> (Vec<RawMessage>, Vec<String>) {
+        let mut parser = Parser::default();
+        let mut out = Vec::new();
+        for piece in text.as_bytes().chunks(chunk) {
+            parser.push(piece, &mut |m| out.push(m)).expect("push");
+        }
+        parser.finish(&mut |m| out.push(m)).expect("finish");
+        (out, parser.authors)
+    }
+
+    #[test]
+    fn find_byte_agrees_with_position() {
+        let hay = b"abcdefghij\nklmnopqrstuvwxyz\n";
+        for from in 0..hay.len() {
+            let expected = hay[from..].iter().position(|&b| b == b'\n').map(|p| p + from);
+            assert_eq!(find_byte(hay, from, b'\n'), expected);
+        }
+    }
+
+    #[test]
+    fn chunking_does_not_change_the_result() {
+        let text = "06/03/2017, 00:45 - Ann: hi\nsecond line\n06/03/2017, 00:46 - Bob: yo\n06/03/2017, 00:47 - Ann added Bob\n";
+        let (whole, authors) = parse_all(text, text.len());
+        for size in 1..12 {
+            let (parts, _) = parse_all(text, size);
+            assert_eq!(parts.len(), whole.len(), "chunk {size}");
+        }
+        assert_eq!(whole.len(), 3);
+        assert_eq!(authors, vec!["Ann", "Bob"]);
+        assert!(matches!(whole[2].kind, Kind::System));
+        assert_eq!(whole[2].author, None);
+    }
+
+    #[test]
+    fn body_lines_that_look_like_dates_stay_bodies() {
+        let text = "[18/03/2022, 14:56:01] Ann: plan\n18/03/2022, 14:56 - not a header\n[18/03/2022, 14:57:01] Bob: ok\n";
+        let (msgs, _) = parse_all(text, 7);
+        assert_eq!(msgs.len(), 2);
+    }
+}

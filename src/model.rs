@@ -1,0 +1,127 @@
+//! The data kith keeps and shows: metadata-only events and per-contact views. Nothing here has
+//! a field that could hold message text.
+
+use serde::Serialize;
+
+use crate::time::iso_opt;
+
+/// What a line of a chat is, as far as stats are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Somebody wrote something (text, media, a deleted-message marker, a poll…).
+    Message,
+    /// A call record: counts as an interaction, not as a message.
+    Call,
+    /// A notice by WhatsApp itself: never counted.
+    System,
+}
+
+/// Where a chat came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A WhatsApp "Export chat" file.
+    WhatsApp,
+}
+
+impl Source {
+    /// The name used in `Contact.sources` and `ImportReport.format`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::WhatsApp => "whatsapp",
+        }
+    }
+}
+
+/// Which side is waiting for a reply in a direct chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum WaitingOn {
+    /// The contact wrote last: they are waiting for the user.
+    Me,
+    /// The user wrote last.
+    Them,
+}
+
+/// One person the user talks to, with the stats of ARCHITECTURE.md §6. Times are seconds since
+/// the Unix epoch (UTC); across the JS boundary they are ISO 8601 strings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Contact {
+    /// Stable id derived from the contact's phone or name.
+    pub id: String,
+    /// The name as the export shows it, cleaned.
+    pub name: String,
+    /// Phone numbers as `+<digits>`.
+    pub phones: Vec<String>,
+    /// Email addresses.
+    pub emails: Vec<String>,
+    /// Sources the contact was seen in (`whatsapp`, …).
+    pub sources: Vec<String>,
+    /// The user's latest message in a direct chat with the contact.
+    #[serde(with = "iso_opt")]
+    pub last_sent_at: Option<i64>,
+    /// The contact's latest message in a direct chat with the user.
+    #[serde(with = "iso_opt")]
+    pub last_received_at: Option<i64>,
+    /// Latest direct message or call either way.
+    #[serde(with = "iso_opt")]
+    pub last_interaction_at: Option<i64>,
+    /// Earliest direct message or call either way.
+    #[serde(with = "iso_opt")]
+    pub first_interaction_at: Option<i64>,
+    /// Messages the user wrote in direct chats with the contact.
+    pub sent_count: u32,
+    /// Messages the contact wrote in direct chats with the user.
+    pub received_count: u32,
+    /// Calls recorded in direct chats, either way.
+    pub call_count: u32,
+    /// Messages the contact wrote in group chats.
+    pub group_message_count: u32,
+    /// The contact's latest message in a group chat.
+    #[serde(with = "iso_opt")]
+    pub last_group_message_at: Option<i64>,
+    /// Median minutes the user takes to answer the contact (see `stats::ReplyTimes`).
+    pub my_reply_minutes: Option<f64>,
+    /// Median minutes the contact takes to answer the user.
+    pub their_reply_minutes: Option<f64>,
+    /// Who wrote last in the direct chat, and so who owes a reply.
+    pub waiting_on: Option<WaitingOn>,
+    /// Median days between days on which the two of you talked (see `stats::DayGaps`).
+    pub cadence_days: Option<f64>,
+    /// Time since the last interaction divided by the cadence: above 1 means overdue.
+    pub overdue_ratio: Option<f64>,
+}
+
+/// What one import did. Holds counts and names of people, never message text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportReport {
+    /// The format read: `whatsapp`.
+    pub format: String,
+    /// Chats in the file (1 for a WhatsApp export).
+    pub chats: u32,
+    /// Message lines read (media and deleted-message markers included).
+    pub messages: u32,
+    /// Call records read.
+    pub calls: u32,
+    /// System notices read and not counted.
+    pub system_messages: u32,
+    /// Messages and calls already known from an earlier import, counted once.
+    pub duplicates: u32,
+    /// People other than the user in the file.
+    pub contacts: u32,
+    /// The names that are the user.
+    pub owner: Vec<String>,
+    /// Where `owner` came from: `option`, `fileName`, `earlierImport`, `commonAuthor`, or `null`.
+    pub owner_source: Option<String>,
+    /// How dates were read: `dmy`, `mdy`, `ymd`, or `monthName`.
+    pub date_order: String,
+    /// Why that order: `unambiguous`, `dayAbove12`, `dayDecreases`, `dayChangesMore`, `fallback`.
+    pub date_order_source: String,
+    /// The chat's title from the file name, when it has one.
+    pub chat_title: Option<String>,
+    /// Whether the chat was read as a group chat.
+    pub group: bool,
+    /// Things the user may want to know or fix. Never message text.
+    pub warnings: Vec<String>,
+}

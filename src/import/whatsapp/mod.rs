@@ -128,6 +128,9 @@ impl Parser {
         let Some(first) = first_visible_byte(raw) else {
             return Ok(());
         };
+        if first.is_ascii_whitespace() && raw.iter().all(u8::is_ascii_whitespace) {
+            return Ok(());
+        }
         match self.shape {
             Some(shape) if !shape.may_start(first) => return Ok(()),
             None if !(first == b'[' || first.is_ascii_alphanumeric() || first == 0xD9 || first == 0xDB) => {

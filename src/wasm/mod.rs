@@ -1,0 +1,377 @@
+//! The JavaScript API: a thin `#[wasm_bindgen]` facade over [`crate::Engine`]. Data crosses as
+//! plain camelCase objects, errors as JS `Error`s with a stable `name`, bytes as `Uint8Array`.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+use js_sys::{Function, Promise, Reflect, Uint8Array};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use crate::error::ImportError;
+use crate::import::{self, chat_title, zip, ChatImporter, ImportOptions};
+use crate::time::{FixedZone, LocalZone};
+use crate::{DateOrder, Engine};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+// Hand-written because serde-wasm-bindgen objects are typed `any` by wasm-bindgen; these are the
+// shapes `src/model.rs` serializes, kept next to the code that produces them.
+export interface KithOptions {
+  /** Names or phone numbers that are you, as the exports show them. */
+  owner?: string[];
+  /** Day/month order for files where every date could be read either way. Default: from the browser's locale. */
+  dateOrder?: "dmy" | "mdy";
+  /** Read export times at this fixed offset from UTC instead of the browser's time zone. */
+  utcOffsetMinutes?: number;
+}
+export interface ImportBlobOptions {
+  /** The file name, when the Blob is not a File (it names the chat: "WhatsApp Chat with Ann.txt"). */
+  fileName?: string;
+  /** Called after each slice is read with bytes read so far and the total. */
+  onProgress?: (read: number, total: number) => void;
+  /** Abort the import; the engine is left unchanged. */
+  signal?: AbortSignal;
+}
+export interface ImportReport {
+  format: string; chats: number; messages: number; calls: number; systemMessages: number;
+  duplicates: number; contacts: number; owner: string[];
+  ownerSource: "option" | "fileName" | "earlierImport" | "commonAuthor" | null;
+  dateOrder: "dmy" | "mdy" | "ymd" | "monthName";
+  dateOrderSource: "unambiguous" | "dayAbove12" | "dayDecreases" | "dayChangesMore" | "fallback";
+  chatTitle: string | null; group: boolean; warnings: string[];
+}
+export interface Contact {
+  id: string; name: string; phones: string[]; emails: string[]; sources: string[];
+  lastSentAt: string | null; lastReceivedAt: string | null;
+  lastInteractionAt: string | null; firstInteractionAt: string | null;
+  sentCount: number; receivedCount: number; callCount: number;
+  groupMessageCount: number; lastGroupMessageAt: string | null;
+  myReplyMinutes: number | null; theirReplyMinutes: number | null;
+  waitingOn: "me" | "them" | null; cadenceDays: number | null; overdueRatio: number | null;
+}
+"#;
+
+/// Bytes read from a `Blob` per slice: large enough that per-slice overhead vanishes, small
+/// enough that wasm memory stays flat whatever the file's size.
+const BLOB_SLICE: f64 = 2.0 * 1024.0 * 1024.0;
+
+/// The browser's time zone, asked through `Date` (works in pages, workers and Node).
+struct HostZone;
+
+impl LocalZone for HostZone {
+    fn offset_seconds(&self, local: NaiveDateTime) -> i32 {
+        let date = js_sys::Date::new_with_year_month_day_hr_min_sec(
+            local.year() as u32,
+            local.month0() as i32,
+            local.day() as i32,
+            local.hour() as i32,
+            local.minute() as i32,
+            local.second() as i32,
+        );
+        -(date.get_timezone_offset() as i32) * 60
+    }
+}
+
+/// Settings read once from the constructor's options.
+#[derive(Clone)]
+struct Settings {
+    date_order: Option<DateOrder>,
+    utc_offset_minutes: Option<i32>,
+}
+
+impl Settings {
+    fn zone(&self) -> Box<dyn LocalZone> {
+        match self.utc_offset_minutes {
+            Some(minutes) => Box::new(FixedZone(minutes * 60)),
+            None => Box::new(HostZone),
+        }
+    }
+
+    fn import_options(&self) -> ImportOptions {
+        let now = js_sys::Date::new_0();
+        let today = NaiveDate::from_ymd_opt(now.get_full_year() as i32, now.get_month() + 1, now.get_date()).unwrap_or_default();
+        ImportOptions { date_order_fallback: self.date_order.unwrap_or_else(locale_date_order), today }
+    }
+}
+
+/// Month-first where the browser's locale writes dates that way (the US and a few others).
+fn locale_date_order() -> DateOrder {
+    let language = Reflect::get(&js_sys::global(), &"navigator".into())
+        .and_then(|nav| Reflect::get(&nav, &"language".into()))
+        .ok()
+        .and_then(|l| l.as_string())
+        .unwrap_or_default();
+    let region = language.rsplit('-').next().unwrap_or_default().to_ascii_uppercase();
+    if ["US", "PH", "FM", "MH", "PW", "CA"].contains(&region.as_str()) {
+        DateOrder::MonthDay
+    } else {
+        DateOrder::DayMonth
+    }
+}
+
+/// A core error as a JS `Error` whose `name` is the variant's stable name.
+fn js_error(err: &ImportError) -> JsValue {
+    let error = js_sys::Error::new(&err.to_string());
+    error.set_name(err.name());
+    error.into()
+}
+
+fn type_error(message: &str) -> JsValue {
+    let error = js_sys::Error::new(message);
+    error.set_name("InvalidOptions");
+    error.into()
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| type_error(&e.to_string()))
+}
+
+fn get(object: &JsValue, key: &str) -> JsValue {
+    if object.is_object() {
+        Reflect::get(object, &key.into()).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+fn now_seconds() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
+/// The kith engine: import chat exports, read per-contact stats. Everything stays in this
+/// object, in this page or worker; nothing is sent anywhere.
+///
+/// ```js
+/// import init, { Kith } from "./pkg/kith.js";
+/// await init();
+/// const kith = new Kith({ owner: ["Sam Lee"] });
+/// const report = kith.importFile(file.name, new Uint8Array(await file.arrayBuffer()));
+/// console.log(report.messages, kith.contacts()[0]?.lastReceivedAt);
+/// ```
+#[wasm_bindgen]
+pub struct Kith {
+    engine: Rc<RefCell<Engine>>,
+    busy: Rc<Cell<bool>>,
+    settings: Settings,
+}
+
+#[wasm_bindgen]
+impl Kith {
+    /// Creates an empty engine.
+    ///
+    /// ```js
+    /// const kith = new Kith({ owner: ["Sam Lee", "+44 7700 900123"], dateOrder: "dmy" });
+    /// ```
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "KithOptions | undefined")] options: JsValue) -> Result<Kith, JsValue> {
+        let owner = owner_list(&get(&options, "owner"))?;
+        let date_order = match get(&options, "dateOrder").as_string().as_deref() {
+            None => None,
+            Some("dmy") => Some(DateOrder::DayMonth),
+            Some("mdy") => Some(DateOrder::MonthDay),
+            Some(_) => return Err(type_error("dateOrder must be \"dmy\" or \"mdy\".")),
+        };
+        let offset = get(&options, "utcOffsetMinutes");
+        let utc_offset_minutes = match offset.as_f64() {
+            Some(m) if (-16.0 * 60.0..=16.0 * 60.0).contains(&m) => Some(m as i32),
+            Some(_) => return Err(type_error("utcOffsetMinutes must be between -960 and 960.")),
+            None if offset.is_undefined() || offset.is_null() => None,
+            None => return Err(type_error("utcOffsetMinutes must be a number.")),
+        };
+        Ok(Kith {
+            engine: Rc::new(RefCell::new(Engine::new(&owner))),
+            busy: Rc::new(Cell::new(false)),
+            settings: Settings { date_order, utc_offset_minutes },
+        })
+    }
+
+    /// Imports one export held in memory: a WhatsApp `.txt`, or the `.zip` WhatsApp made. The
+    /// file name matters: `WhatsApp Chat with Ann.txt` tells kith the chat is with Ann.
+    /// Throws an `Error` with a stable `name` (`Empty`, `UnknownFormat`, `CorruptArchive`,
+    /// `NoChatInArchive`, `UnsupportedArchive`, `Busy`) and leaves the engine unchanged.
+    ///
+    /// ```js
+    /// const bytes = new Uint8Array(await file.arrayBuffer());
+    /// try { const report = kith.importFile(file.name, bytes); }
+    /// catch (e) { if (e.name === "UnknownFormat") showHint(e.message); }
+    /// ```
+    #[wasm_bindgen(js_name = importFile, unchecked_return_type = "ImportReport")]
+    pub fn import_file(&mut self, file_name: &str, bytes: &[u8]) -> Result<JsValue, JsValue> {
+        if self.busy.get() {
+            return Err(js_error(&ImportError::Busy));
+        }
+        let report = self
+            .engine
+            .borrow_mut()
+            .import_bytes(file_name, bytes, self.settings.zone(), self.settings.import_options())
+            .map_err(|e| js_error(&e))?;
+        to_js(&report)
+    }
+
+    /// Imports a `File` or `Blob` read slice by slice, so a file of any size passes through a
+    /// small, fixed amount of memory. For a zip only the central directory and the chat entry
+    /// are read. Resolves to an `ImportReport`; rejects like `importFile`, or with `Aborted`.
+    ///
+    /// ```js
+    /// const report = await kith.importBlob(file, {
+    ///   onProgress: (read, total) => (bar.value = read / total),
+    ///   signal: controller.signal,
+    /// });
+    /// ```
+    #[wasm_bindgen(js_name = importBlob, unchecked_return_type = "Promise<ImportReport>")]
+    pub fn import_blob(
+        &self,
+        file: web_sys::Blob,
+        #[wasm_bindgen(unchecked_param_type = "ImportBlobOptions | undefined")] options: JsValue,
+    ) -> Promise {
+        if self.busy.get() {
+            return Promise::reject(&js_error(&ImportError::Busy));
+        }
+        self.busy.set(true);
+        let engine = Rc::clone(&self.engine);
+        let busy = Rc::clone(&self.busy);
+        let settings = self.settings.clone();
+        future_to_promise(async move {
+            let result = import_blob(&engine, &settings, &file, &options).await;
+            busy.set(false);
+            match result {
+                Ok(report) => to_js(&report),
+                Err(e) => Err(js_error(&e)),
+            }
+        })
+    }
+
+    /// Every contact with their stats, most recent interaction first.
+    ///
+    /// ```js
+    /// for (const c of kith.contacts()) console.log(c.name, c.lastSentAt, c.lastReceivedAt);
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "Contact[]")]
+    pub fn contacts(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.engine.borrow().contacts(now_seconds()))
+    }
+
+    /// Says who you are (names or phone numbers as the exports show them). Replaces the owner
+    /// given to the constructor; contacts are recomputed at once, nothing needs re-importing.
+    ///
+    /// ```js
+    /// kith.setOwner(["Sam Lee"]);
+    /// ```
+    #[wasm_bindgen(js_name = setOwner)]
+    pub fn set_owner(&mut self, owner: Vec<String>) {
+        self.engine.borrow_mut().set_owner(&owner);
+    }
+}
+
+fn owner_list(value: &JsValue) -> Result<Vec<String>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Vec::new());
+    }
+    if !js_sys::Array::is_array(value) {
+        return Err(type_error("owner must be an array of names or phone numbers."));
+    }
+    js_sys::Array::from(value)
+        .iter()
+        .map(|v| v.as_string().ok_or_else(|| type_error("owner must contain only strings.")))
+        .collect()
+}
+
+/// Reads `[start, end)` of a Blob into wasm memory.
+async fn read(blob: &web_sys::Blob, start: u64, end: u64) -> Result<Vec<u8>, ImportError> {
+    let failed = |e: JsValue| ImportError::ReadFailed {
+        detail: e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.name())).unwrap_or_else(|| "unknown error".into()),
+    };
+    let slice = blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(failed)?;
+    let buffer = JsFuture::from(slice.array_buffer()).await.map_err(failed)?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// Reads exactly `len` bytes at `start`, or says the archive is cut short.
+async fn read_exact(blob: &web_sys::Blob, start: u64, len: u64) -> Result<Vec<u8>, ImportError> {
+    let bytes = read(blob, start, start.saturating_add(len)).await?;
+    if (bytes.len() as u64) < len {
+        return Err(ImportError::CorruptArchive { detail: "it ends before its data does; the file looks truncated".into() });
+    }
+    Ok(bytes)
+}
+
+/// Progress and cancellation, from the options object.
+struct Control {
+    on_progress: Option<Function>,
+    signal: JsValue,
+}
+
+impl Control {
+    fn check(&self, read: u64, total: u64) -> Result<(), ImportError> {
+        if get(&self.signal, "aborted").as_bool() == Some(true) {
+            return Err(ImportError::Aborted);
+        }
+        if let Some(f) = &self.on_progress {
+            // A throwing progress callback is the page's bug, not a reason to lose the import.
+            let _ = f.call2(&JsValue::NULL, &(read as f64).into(), &(total as f64).into());
+        }
+        Ok(())
+    }
+}
+
+async fn import_blob(
+    engine: &Rc<RefCell<Engine>>,
+    settings: &Settings,
+    file: &web_sys::Blob,
+    options: &JsValue,
+) -> Result<crate::ImportReport, ImportError> {
+    let file_name = get(options, "fileName").as_string().or_else(|| get(file, "name").as_string()).unwrap_or_default();
+    let control = Control { on_progress: get(options, "onProgress").dyn_into::<Function>().ok(), signal: get(options, "signal") };
+    let size = file.size() as u64;
+    if size == 0 {
+        return Err(ImportError::Empty);
+    }
+    control.check(0, size)?;
+    let head = read(file, 0, size.min(8)).await?;
+    if let Some(what) = import::sniff_other(&head) {
+        return Err(ImportError::UnknownFormat { detail: what.into() });
+    }
+    let delta = if zip::looks_like_zip(&head) {
+        let tail_len = size.min(zip::MAX_TAIL);
+        let tail = read(file, size - tail_len, size).await?;
+        let (offset, dir_size) = match zip::locate_directory(&tail, size)? {
+            zip::Directory::At { offset, size } => (offset, size),
+            zip::Directory::Zip64EndAt(at) => match zip::parse_zip64_end(&read_exact(file, at, 56).await?)? {
+                zip::Directory::At { offset, size } => (offset, size),
+                zip::Directory::Zip64EndAt(_) => return Err(ImportError::CorruptArchive { detail: "its zip64 record loops".into() }),
+            },
+        };
+        let entries = zip::parse_directory(&read_exact(file, offset, dir_size).await?)?;
+        let entry = zip::chat_entry(&entries)?.clone();
+        let local = read_exact(file, entry.header_offset, zip::LOCAL_HEADER_LEN).await?;
+        let start = zip::data_offset(&entry, &local)?;
+        let title = chat_title(&file_name).or_else(|| chat_title(&entry.name));
+        let mut session = ChatImporter::new(title, settings.zone(), settings.import_options(), &*engine.borrow());
+        let mut decoder = zip::EntryDecoder::new(&entry);
+        let mut done = 0;
+        while done < entry.compressed_size {
+            let len = (entry.compressed_size - done).min(BLOB_SLICE as u64);
+            let chunk = read_exact(file, start + done, len).await?;
+            decoder.push(&chunk, &mut |out| session.push(out))?;
+            done += len;
+            control.check(done, entry.compressed_size)?;
+        }
+        decoder.finish()?;
+        session.finish(&*engine.borrow())?
+    } else {
+        let mut session = ChatImporter::new(chat_title(&file_name), settings.zone(), settings.import_options(), &*engine.borrow());
+        let mut done = 0;
+        while done < size {
+            let end = (done + BLOB_SLICE as u64).min(size);
+            let chunk = read(file, done, end).await?;
+            session.push(&chunk)?;
+            done = end;
+            control.check(done, size)?;
+        }
+        session.finish(&*engine.borrow())?
+    };
+    Ok(engine.borrow_mut().commit(delta))
+}

@@ -26,6 +26,8 @@ export interface KithOptions {
   dateOrder?: "dmy" | "mdy";
   /** Read export times at this fixed offset from UTC instead of the browser's time zone. */
   utcOffsetMinutes?: number;
+  /** A fixed "now" (ISO 8601 string or epoch milliseconds) instead of the clock: for tests and replays. */
+  now?: string | number;
 }
 export interface ImportBlobOptions {
   /** The file name, when the Blob is not a File (it names the chat: "WhatsApp Chat with Ann.txt"). */
@@ -80,6 +82,8 @@ impl LocalZone for HostZone {
 struct Settings {
     date_order: Option<DateOrder>,
     utc_offset_minutes: Option<i32>,
+    /// Seconds since the epoch, when the caller fixed the clock.
+    fixed_now: Option<i64>,
 }
 
 impl Settings {
@@ -90,8 +94,12 @@ impl Settings {
         }
     }
 
+    fn now_seconds(&self) -> i64 {
+        self.fixed_now.unwrap_or_else(|| (js_sys::Date::now() / 1000.0) as i64)
+    }
+
     fn import_options(&self) -> ImportOptions {
-        let now = js_sys::Date::new_0();
+        let now = js_sys::Date::new(&JsValue::from_f64(self.now_seconds() as f64 * 1000.0));
         let today = NaiveDate::from_ymd_opt(now.get_full_year() as i32, now.get_month() + 1, now.get_date()).unwrap_or_default();
         ImportOptions { date_order_fallback: self.date_order.unwrap_or_else(locale_date_order), today }
     }
@@ -137,10 +145,6 @@ fn get(object: &JsValue, key: &str) -> JsValue {
     }
 }
 
-fn now_seconds() -> i64 {
-    (js_sys::Date::now() / 1000.0) as i64
-}
-
 /// The kith engine: import chat exports, read per-contact stats. Everything stays in this
 /// object, in this page or worker; nothing is sent anywhere.
 ///
@@ -181,10 +185,23 @@ impl Kith {
             None if offset.is_undefined() || offset.is_null() => None,
             None => return Err(type_error("utcOffsetMinutes must be a number.")),
         };
+        let now = get(&options, "now");
+        let fixed_now = if now.is_undefined() || now.is_null() {
+            None
+        } else {
+            let millis = match now.as_f64() {
+                Some(ms) => ms,
+                None => js_sys::Date::parse(&now.as_string().unwrap_or_default()),
+            };
+            if !millis.is_finite() {
+                return Err(type_error("now must be an ISO 8601 date string or epoch milliseconds."));
+            }
+            Some((millis / 1000.0).floor() as i64)
+        };
         Ok(Kith {
             engine: Rc::new(RefCell::new(Engine::new(&owner))),
             busy: Rc::new(Cell::new(false)),
-            settings: Settings { date_order, utc_offset_minutes },
+            settings: Settings { date_order, utc_offset_minutes, fixed_now },
         })
     }
 
@@ -251,7 +268,7 @@ impl Kith {
     /// ```
     #[wasm_bindgen(unchecked_return_type = "Contact[]")]
     pub fn contacts(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.engine.borrow().contacts(now_seconds()))
+        to_js(&self.engine.borrow().contacts(self.settings.now_seconds()))
     }
 
     /// Says who you are (names or phone numbers as the exports show them). Replaces the owner

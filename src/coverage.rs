@@ -24,7 +24,10 @@ pub struct Span {
 }
 
 fn count_of(counts: &[(String, u32)], name: &str) -> u32 {
-    counts.iter().find(|(n, _)| n == name).map_or(0, |&(_, c)| c)
+    counts
+        .iter()
+        .find(|(n, _)| n == name)
+        .map_or(0, |&(_, c)| c)
 }
 
 /// Merges per-author counts by maximum.
@@ -49,7 +52,10 @@ pub(crate) struct Dedup {
 
 impl Dedup {
     pub(crate) fn new(spans: Vec<Span>) -> Self {
-        Dedup { spans, boundary_seen: HashMap::new() }
+        Dedup {
+            spans,
+            boundary_seen: HashMap::new(),
+        }
     }
 
     /// Whether the message by `author` (`name`) at `minute` was counted by an earlier import.
@@ -91,7 +97,10 @@ fn bump(counts: &mut Vec<(u32, u32)>, author: u32) {
 
 impl SpanTracker {
     pub(crate) fn add(&mut self, minute: i64, author: u32) {
-        for (slot, wins) in [(&mut self.first, minute_lt as fn(i64, i64) -> bool), (&mut self.last, minute_gt)] {
+        for (slot, wins) in [
+            (&mut self.first, minute_lt as fn(i64, i64) -> bool),
+            (&mut self.last, minute_gt),
+        ] {
             match slot {
                 Some((m, counts)) if *m == minute => bump(counts, author),
                 Some((m, _)) if !wins(minute, *m) => {}
@@ -103,11 +112,19 @@ impl SpanTracker {
     /// The covered span, with author ids turned into names.
     pub(crate) fn into_span(self, names: &[String]) -> Option<Span> {
         let named = |counts: Vec<(u32, u32)>| -> Vec<(String, u32)> {
-            counts.into_iter().map(|(a, c)| (names.get(a as usize).cloned().unwrap_or_default(), c)).collect()
+            counts
+                .into_iter()
+                .map(|(a, c)| (names.get(a as usize).cloned().unwrap_or_default(), c))
+                .collect()
         };
         let (start, start_counts) = self.first?;
         let (end, end_counts) = self.last?;
-        Some(Span { start, end, start_counts: named(start_counts), end_counts: named(end_counts) })
+        Some(Span {
+            start,
+            end,
+            start_counts: named(start_counts),
+            end_counts: named(end_counts),
+        })
     }
 }
 
@@ -151,7 +168,12 @@ mod tests {
     use super::*;
 
     fn span(start: i64, end: i64, start_n: u32, end_n: u32) -> Span {
-        Span { start, end, start_counts: vec![("Ann".into(), start_n)], end_counts: vec![("Ann".into(), end_n)] }
+        Span {
+            start,
+            end,
+            start_counts: vec![("Ann".into(), start_n)],
+            end_counts: vec![("Ann".into(), end_n)],
+        }
     }
 
     #[test]

@@ -28,7 +28,10 @@ pub(crate) struct Chat {
 /// How a chat counts toward contacts.
 enum ChatRole<'a> {
     /// A chat between the user and one person: `name`, whose stats are `author` if they wrote.
-    Direct { name: &'a str, author: Option<&'a AuthorStats> },
+    Direct {
+        name: &'a str,
+        author: Option<&'a AuthorStats>,
+    },
     /// Several people: their messages count as group messages.
     Group,
     /// Two writers and nothing says which one is the user.
@@ -68,7 +71,10 @@ pub struct Engine {
 
 impl CoverageLookup for Engine {
     fn coverage(&self, chat_key: &str) -> Vec<Span> {
-        self.chat_index.get(chat_key).map(|&i| self.chats[i].coverage.clone()).unwrap_or_default()
+        self.chat_index
+            .get(chat_key)
+            .map(|&i| self.chats[i].coverage.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -82,7 +88,11 @@ impl Engine {
 
     /// Replaces the user's own names and numbers; the contacts view follows at once.
     pub fn set_owner(&mut self, owner: &[String]) {
-        self.owner_given = owner.iter().map(|o| clean_name(o)).filter(|o| !o.is_empty()).collect();
+        self.owner_given = owner
+            .iter()
+            .map(|o| clean_name(o))
+            .filter(|o| !o.is_empty())
+            .collect();
     }
 
     /// Identity keys of every name known to be the user.
@@ -130,7 +140,10 @@ impl Engine {
         let owner_keys = self.owner_keys();
         let chat = &self.chats[self.chat_index[&delta.key]];
         let role = role_of(chat, &owner_keys);
-        let others = writers.iter().filter(|a| !owner_keys.contains(&contact_key(&a.name))).count();
+        let others = writers
+            .iter()
+            .filter(|a| !owner_keys.contains(&contact_key(&a.name)))
+            .count();
         let contacts = match role {
             ChatRole::Direct { .. } => 1,
             _ => others,
@@ -143,7 +156,11 @@ impl Engine {
             system_messages: delta.system,
             duplicates: delta.duplicates,
             contacts: contacts as u32,
-            owner: if owner_source.is_some() { self.owner_names() } else { Vec::new() },
+            owner: if owner_source.is_some() {
+                self.owner_names()
+            } else {
+                Vec::new()
+            },
             owner_source: owner_source.map(|s| s.code().to_string()),
             date_order: delta.date_order.clone(),
             date_order_source: delta.date_order_source.clone(),
@@ -167,23 +184,39 @@ impl Engine {
         if let Some(title) = &delta.title {
             let title_key = contact_key(title);
             if keys.len() == 2 && keys.contains(&title_key) {
-                let (name, key) = writers.iter().zip(&keys).find(|(_, k)| **k != title_key).map(|(a, k)| (a.name.clone(), k.clone()))?;
+                let (name, key) = writers
+                    .iter()
+                    .zip(&keys)
+                    .find(|(_, k)| **k != title_key)
+                    .map(|(a, k)| (a.name.clone(), k.clone()))?;
                 self.owner_inferred.push((name, key));
                 return Some(OwnerSource::FileName);
             }
         }
         // The writer common to this chat and every chat imported before.
         if self.chats.iter().all(|c| c.key == delta.key) {
-            return if self.owner_inferred.is_empty() { None } else { Some(OwnerSource::EarlierImport) };
+            return if self.owner_inferred.is_empty() {
+                None
+            } else {
+                Some(OwnerSource::EarlierImport)
+            };
         }
         let mut common: BTreeSet<String> = keys.iter().cloned().collect();
         for chat in self.chats.iter().filter(|c| c.key != delta.key) {
-            let theirs: BTreeSet<String> = chat.authors.iter().filter(|a| a.is_active()).map(|a| contact_key(&a.name)).collect();
+            let theirs: BTreeSet<String> = chat
+                .authors
+                .iter()
+                .filter(|a| a.is_active())
+                .map(|a| contact_key(&a.name))
+                .collect();
             common = common.intersection(&theirs).cloned().collect();
         }
         if common.len() == 1 {
             let key = common.into_iter().next()?;
-            let name = writers.iter().find(|a| contact_key(&a.name) == key).map(|a| a.name.clone())?;
+            let name = writers
+                .iter()
+                .find(|a| contact_key(&a.name) == key)
+                .map(|a| a.name.clone())?;
             self.owner_inferred.push((name, key));
             return Some(OwnerSource::CommonAuthor);
         }
@@ -203,12 +236,17 @@ impl Engine {
                     last_message: None,
                     day_gaps: DayGaps::default(),
                 });
-                self.chat_index.insert(delta.key.clone(), self.chats.len() - 1);
+                self.chat_index
+                    .insert(delta.key.clone(), self.chats.len() - 1);
                 self.chats.len() - 1
             }
         };
         let chat = &mut self.chats[index];
-        for stats in delta.authors.iter().filter(|a| a.is_active() || a.replies.count() > 0) {
+        for stats in delta
+            .authors
+            .iter()
+            .filter(|a| a.is_active() || a.replies.count() > 0)
+        {
             match chat.authors.iter_mut().find(|a| a.name == stats.name) {
                 Some(existing) => existing.merge(stats),
                 None => chat.authors.push(stats.clone()),
@@ -218,8 +256,16 @@ impl Engine {
             merge_span(&mut chat.coverage, span);
         }
         if let Some((at, author)) = delta.last_message {
-            if chat.last_message.as_ref().is_none_or(|(last, _)| at >= *last) {
-                let name = delta.authors.get(author as usize).map(|a| a.name.clone()).unwrap_or_default();
+            if chat
+                .last_message
+                .as_ref()
+                .is_none_or(|(last, _)| at >= *last)
+            {
+                let name = delta
+                    .authors
+                    .get(author as usize)
+                    .map(|a| a.name.clone())
+                    .unwrap_or_default();
                 chat.last_message = Some((at, name));
             }
         }
@@ -234,9 +280,15 @@ impl Engine {
         for chat in &self.chats {
             match role_of(chat, &owner_keys) {
                 ChatRole::Direct { name, author } => {
-                    let c = by_key.entry(contact_key(name)).or_insert_with(|| ContactBuilder::named(name));
+                    let c = by_key
+                        .entry(contact_key(name))
+                        .or_insert_with(|| ContactBuilder::named(name));
                     c.sources.insert(chat.source.as_str());
-                    for own in chat.authors.iter().filter(|a| owner_keys.contains(&contact_key(&a.name))) {
+                    for own in chat
+                        .authors
+                        .iter()
+                        .filter(|a| owner_keys.contains(&contact_key(&a.name)))
+                    {
                         c.sent += own.messages;
                         c.calls += own.calls;
                         c.last_sent = max_opt(c.last_sent, own.last_message_at);
@@ -258,8 +310,14 @@ impl Engine {
                     c.day_gaps.merge(&chat.day_gaps);
                 }
                 ChatRole::Group => {
-                    for a in chat.authors.iter().filter(|a| a.is_active() && !owner_keys.contains(&contact_key(&a.name))) {
-                        let c = by_key.entry(contact_key(&a.name)).or_insert_with(|| ContactBuilder::named(&a.name));
+                    for a in chat
+                        .authors
+                        .iter()
+                        .filter(|a| a.is_active() && !owner_keys.contains(&contact_key(&a.name)))
+                    {
+                        let c = by_key
+                            .entry(contact_key(&a.name))
+                            .or_insert_with(|| ContactBuilder::named(&a.name));
                         c.sources.insert(chat.source.as_str());
                         c.group += a.messages;
                         c.last_group = max_opt(c.last_group, a.last_message_at);
@@ -268,7 +326,10 @@ impl Engine {
                 ChatRole::Unresolved => {}
             }
         }
-        let mut contacts: Vec<Contact> = by_key.into_iter().map(|(key, b)| b.build(&key, now)).collect();
+        let mut contacts: Vec<Contact> = by_key
+            .into_iter()
+            .map(|(key, b)| b.build(&key, now))
+            .collect();
         contacts.sort_by(|a, b| {
             b.last_interaction_at
                 .cmp(&a.last_interaction_at)
@@ -283,19 +344,28 @@ impl Engine {
 /// person besides the user writes in it and the file name, where it names the chat, names
 /// that person.
 fn role_of<'a>(chat: &'a Chat, owner_keys: &[String]) -> ChatRole<'a> {
-    let others: Vec<&AuthorStats> =
-        chat.authors.iter().filter(|a| a.is_active() && !owner_keys.contains(&contact_key(&a.name))).collect();
+    let others: Vec<&AuthorStats> = chat
+        .authors
+        .iter()
+        .filter(|a| a.is_active() && !owner_keys.contains(&contact_key(&a.name)))
+        .collect();
     match &chat.title {
         Some(title) => {
             let title_key = contact_key(title);
             if others.iter().all(|a| contact_key(&a.name) == title_key) {
                 let author = others.first().copied();
-                ChatRole::Direct { name: author.map_or(title.as_str(), |a| a.name.as_str()), author }
+                ChatRole::Direct {
+                    name: author.map_or(title.as_str(), |a| a.name.as_str()),
+                    author,
+                }
             } else {
                 ChatRole::Group
             }
         }
-        None if others.len() == 1 && !owner_keys.is_empty() => ChatRole::Direct { name: &others[0].name, author: Some(others[0]) },
+        None if others.len() == 1 && !owner_keys.is_empty() => ChatRole::Direct {
+            name: &others[0].name,
+            author: Some(others[0]),
+        },
         None if owner_keys.is_empty() && others.len() <= 2 => ChatRole::Unresolved,
         None => ChatRole::Group,
     }
@@ -350,7 +420,9 @@ impl ContactBuilder {
     fn build(self, key: &str, now: i64) -> Contact {
         let cadence = self.day_gaps.cadence_days();
         let overdue_ratio = match (cadence, self.last_interaction) {
-            (Some(days), Some(last)) if days > 0.0 => Some(((now - last) as f64 / 86_400.0 / days * 100.0).round() / 100.0),
+            (Some(days), Some(last)) if days > 0.0 => {
+                Some(((now - last) as f64 / 86_400.0 / days * 100.0).round() / 100.0)
+            }
             _ => None,
         };
         Contact {
@@ -370,7 +442,9 @@ impl ContactBuilder {
             last_group_message_at: self.last_group,
             my_reply_minutes: self.my_replies.median_minutes(),
             their_reply_minutes: self.their_replies.median_minutes(),
-            waiting_on: self.last_message.map(|(_, mine)| if mine { WaitingOn::Them } else { WaitingOn::Me }),
+            waiting_on: self
+                .last_message
+                .map(|(_, mine)| if mine { WaitingOn::Them } else { WaitingOn::Me }),
             cadence_days: cadence,
             overdue_ratio,
         }

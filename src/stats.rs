@@ -21,7 +21,9 @@ impl ReplyTimes {
 
     fn bucket_of(seconds: i64) -> u8 {
         let minutes = seconds.max(0) as f64 / 60.0;
-        (Self::PER_DOUBLING * (1.0 + minutes).log2()).floor().min(255.0) as u8
+        (Self::PER_DOUBLING * (1.0 + minutes).log2())
+            .floor()
+            .min(255.0) as u8
     }
 
     fn minutes_of(bucket: u8) -> f64 {
@@ -142,7 +144,10 @@ pub struct AuthorStats {
 impl AuthorStats {
     /// A new, empty record for `name`.
     pub fn named(name: &str) -> Self {
-        AuthorStats { name: name.to_string(), ..AuthorStats::default() }
+        AuthorStats {
+            name: name.to_string(),
+            ..AuthorStats::default()
+        }
     }
 
     /// Counts one message or call at `at`.
@@ -229,6 +234,15 @@ mod tests {
         b.record(50, true);
         b.record(200, false);
         a.merge(&b);
-        assert_eq!((a.messages, a.calls, a.first_at, a.last_at, a.last_message_at), (2, 1, Some(50), Some(200), Some(200)));
+        assert_eq!(
+            (
+                a.messages,
+                a.calls,
+                a.first_at,
+                a.last_at,
+                a.last_message_at
+            ),
+            (2, 1, Some(50), Some(200), Some(200))
+        );
     }
 }

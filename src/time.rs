@@ -20,26 +20,56 @@ impl LocalZone for FixedZone {
     }
 }
 
-/// Remembers the last answer per (day, hour): daylight-saving changes fall on hour boundaries,
-/// and consecutive messages mostly share an hour, so the host is asked about once an hour of chat.
+/// Remembers offsets so the host is asked about twice per day of chat: when a day's first and
+/// last minute share an offset, no daylight-saving change falls inside it and every time that
+/// day has that offset; otherwise the day is asked about hour by hour (changes fall on hours).
 pub(crate) struct ZoneCache {
     zone: Box<dyn LocalZone>,
+    /// The last day looked at, and its offset when it is the same all day.
+    day: Option<(i64, Option<i32>)>,
     last: Option<(i64, i32)>,
 }
 
 impl ZoneCache {
     pub(crate) fn new(zone: Box<dyn LocalZone>) -> Self {
-        ZoneCache { zone, last: None }
+        ZoneCache {
+            zone,
+            day: None,
+            last: None,
+        }
     }
 
     /// UTC seconds of a local date and second of day.
     pub(crate) fn to_utc(&mut self, date: NaiveDate, seconds_of_day: u32) -> i64 {
-        let local_secs = date_to_days(date) * 86_400 + i64::from(seconds_of_day);
+        let day = date_to_days(date);
+        let local_secs = day * 86_400 + i64::from(seconds_of_day);
+        let uniform = match self.day {
+            Some((d, uniform)) if d == day => uniform,
+            _ => {
+                let at = |h, m| {
+                    date.and_hms_opt(h, m, 0)
+                        .map(|t| self.zone.offset_seconds(t))
+                };
+                let uniform = match (at(0, 0), at(23, 59)) {
+                    (Some(a), Some(b)) if a == b => Some(a),
+                    _ => None,
+                };
+                self.day = Some((day, uniform));
+                uniform
+            }
+        };
+        if let Some(offset) = uniform {
+            return local_secs - i64::from(offset);
+        }
         let hour_key = local_secs.div_euclid(3600);
         let offset = match self.last {
             Some((key, offset)) if key == hour_key => offset,
             _ => {
-                let local = date.and_hms_opt(seconds_of_day / 3600, (seconds_of_day / 60) % 60, seconds_of_day % 60);
+                let local = date.and_hms_opt(
+                    seconds_of_day / 3600,
+                    (seconds_of_day / 60) % 60,
+                    seconds_of_day % 60,
+                );
                 let offset = local.map_or(0, |l| self.zone.offset_seconds(l));
                 self.last = Some((hour_key, offset));
                 offset
@@ -84,10 +114,36 @@ mod tests {
         assert_eq!(iso(1_709_647_620), "2024-03-05T14:07:00Z");
     }
 
+    /// Central European time for 2024: UTC+1, UTC+2 from 31 March 02:00 local.
+    struct Cet;
+    impl LocalZone for Cet {
+        fn offset_seconds(&self, local: NaiveDateTime) -> i32 {
+            let change = NaiveDate::from_ymd_opt(2024, 3, 31).and_then(|d| d.and_hms_opt(2, 0, 0));
+            if Some(local) >= change {
+                7200
+            } else {
+                3600
+            }
+        }
+    }
+
+    #[test]
+    fn daylight_saving_changes_inside_a_day_are_honoured() {
+        let mut cache = ZoneCache::new(Box::new(Cet));
+        let day = NaiveDate::from_ymd_opt(2024, 3, 31).expect("date");
+        assert_eq!(iso(cache.to_utc(day, 3600)), "2024-03-31T00:00:00Z");
+        assert_eq!(iso(cache.to_utc(day, 12 * 3600)), "2024-03-31T10:00:00Z");
+        let before = NaiveDate::from_ymd_opt(2024, 3, 30).expect("date");
+        assert_eq!(iso(cache.to_utc(before, 12 * 3600)), "2024-03-30T11:00:00Z");
+    }
+
     #[test]
     fn local_to_utc_uses_the_offset() {
         let mut cache = ZoneCache::new(Box::new(FixedZone(3600)));
         let day = NaiveDate::from_ymd_opt(2024, 3, 5).expect("valid date");
-        assert_eq!(iso(cache.to_utc(day, 15 * 3600 + 7 * 60)), "2024-03-05T14:07:00Z");
+        assert_eq!(
+            iso(cache.to_utc(day, 15 * 3600 + 7 * 60)),
+            "2024-03-05T14:07:00Z"
+        );
     }
 }

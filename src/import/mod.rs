@@ -34,7 +34,10 @@ pub struct ImportOptions {
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        ImportOptions { date_order_fallback: DateOrder::DayMonth, today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default() }
+        ImportOptions {
+            date_order_fallback: DateOrder::DayMonth,
+            today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
+        }
     }
 }
 
@@ -54,13 +57,33 @@ pub fn chat_title(file_name: &str) -> Option<String> {
         "WhatsApp-Chat mit ",
     ];
     let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
-    let plain: String = base.chars().map(|c| if crate::identity::is_odd_space(c) { ' ' } else { c }).collect();
+    let plain: String = base
+        .chars()
+        .map(|c| {
+            if crate::identity::is_odd_space(c) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
     let lower = plain.to_lowercase();
-    let stem = if lower.ends_with(".txt") || lower.ends_with(".zip") { &plain[..plain.len() - 4] } else { plain.as_str() };
+    let stem = if lower.ends_with(".txt") || lower.ends_with(".zip") {
+        &plain[..plain.len() - 4]
+    } else {
+        plain.as_str()
+    };
     let title = PREFIXES.iter().find_map(|p| stem.strip_prefix(p))?;
     // Browsers and file managers append " (1)" to repeated downloads.
     let title = match title.rfind(" (") {
-        Some(i) if title.ends_with(')') && title[i + 2..title.len() - 1].bytes().all(|b| b.is_ascii_digit()) => &title[..i],
+        Some(i)
+            if title.ends_with(')')
+                && title[i + 2..title.len() - 1]
+                    .bytes()
+                    .all(|b| b.is_ascii_digit()) =>
+        {
+            &title[..i]
+        }
         _ => title,
     };
     let title = crate::identity::clean_name(title);
@@ -141,12 +164,16 @@ impl Accumulator {
         let duplicate = self.dedup.is_duplicate(minute, author, name);
         self.span.add(minute, author);
         if self.authors.len() <= author as usize {
-            self.authors.resize_with(author as usize + 1, AuthorStats::default);
+            self.authors
+                .resize_with(author as usize + 1, AuthorStats::default);
         }
         if !is_call {
             if let Some((previous_at, previous_author)) = self.previous_message {
                 let gap = at - previous_at;
-                if !duplicate && previous_author != author && (0..=MAX_REPLY_GAP_SECONDS).contains(&gap) {
+                if !duplicate
+                    && previous_author != author
+                    && (0..=MAX_REPLY_GAP_SECONDS).contains(&gap)
+                {
                     self.authors[author as usize].replies.add(gap);
                 }
             }
@@ -174,7 +201,10 @@ fn chat_key(source: Source, title: Option<&str>, authors: &[&str]) -> String {
     match title {
         Some(t) => format!("{}:title:{}", source.as_str(), t.to_lowercase()),
         None => {
-            let mut keys: Vec<String> = authors.iter().map(|a| crate::identity::contact_key(a)).collect();
+            let mut keys: Vec<String> = authors
+                .iter()
+                .map(|a| crate::identity::contact_key(a))
+                .collect();
             keys.sort();
             keys.dedup();
             format!("{}:authors:{}", source.as_str(), keys.join("|"))
@@ -197,6 +227,8 @@ pub struct ChatImporter {
     zone: ZoneCache,
     options: ImportOptions,
     invalid_dates: u32,
+    /// The last date resolved and its day number: consecutive messages mostly share a date.
+    last_date: Option<(RawDate, Option<i32>, NaiveDate, i64)>,
 }
 
 /// The chat's already-counted ranges, as the engine knows them.
@@ -207,8 +239,15 @@ pub trait CoverageLookup {
 
 impl ChatImporter {
     /// Starts importing a chat file named `file_name` (the archive's name, for a zip).
-    pub fn new(title: Option<String>, zone: Box<dyn LocalZone>, options: ImportOptions, known: &dyn CoverageLookup) -> Self {
-        let acc = title.as_deref().map(|t| Accumulator::new(known.coverage(&chat_key(Source::WhatsApp, Some(t), &[]))));
+    pub fn new(
+        title: Option<String>,
+        zone: Box<dyn LocalZone>,
+        options: ImportOptions,
+        known: &dyn CoverageLookup,
+    ) -> Self {
+        let acc = title
+            .as_deref()
+            .map(|t| Accumulator::new(known.coverage(&chat_key(Source::WhatsApp, Some(t), &[]))));
         ChatImporter {
             title,
             parser: Parser::default(),
@@ -221,6 +260,7 @@ impl ChatImporter {
             zone: ZoneCache::new(zone),
             options,
             invalid_dates: 0,
+            last_date: None,
         }
     }
 
@@ -236,7 +276,11 @@ impl ChatImporter {
         let mut batch = std::mem::take(&mut self.batch);
         for message in batch.drain(..) {
             match message.date {
-                RawDate::Ambiguous { first, second, year } => {
+                RawDate::Ambiguous {
+                    first,
+                    second,
+                    year,
+                } => {
                     self.saw_ambiguous = true;
                     self.order.observe(first, second, year);
                 }
@@ -259,21 +303,38 @@ impl ChatImporter {
     }
 
     fn ready(&self) -> bool {
-        self.acc.is_some() && !self.saw_yearless && (!self.saw_ambiguous || self.order.decided().is_some())
+        self.acc.is_some()
+            && !self.saw_yearless
+            && (!self.saw_ambiguous || self.order.decided().is_some())
     }
 
     fn process(&mut self, m: &RawMessage, year: Option<i32>) {
-        let date = match (m.date, year) {
-            (RawDate::Known { year: None, month, day }, Some(y)) => NaiveDate::from_ymd_opt(y, u32::from(month), u32::from(day)),
-            (raw, _) => dates::resolve(raw, self.order.decided().map(|(o, _)| o)),
-        };
-        let Some(date) = date else {
-            self.invalid_dates += 1;
-            return;
+        let (date, day) = match self.last_date {
+            Some((raw, y, date, day)) if raw == m.date && y == year => (date, day),
+            _ => {
+                let date = match (m.date, year) {
+                    (
+                        RawDate::Known {
+                            year: None,
+                            month,
+                            day,
+                        },
+                        Some(y),
+                    ) => NaiveDate::from_ymd_opt(y, u32::from(month), u32::from(day)),
+                    (raw, _) => dates::resolve(raw, self.order.decided().map(|(o, _)| o)),
+                };
+                let Some(date) = date else {
+                    self.invalid_dates += 1;
+                    return;
+                };
+                let day = date_to_days(date);
+                self.last_date = Some((m.date, year, date, day));
+                (date, day)
+            }
         };
         let at = self.zone.to_utc(date, m.seconds_of_day);
         if let Some(acc) = self.acc.as_mut() {
-            acc.add(at, date_to_days(date), m.author, m.kind, &self.parser.authors);
+            acc.add(at, day, m.author, m.kind, &self.parser.authors);
         }
     }
 
@@ -305,7 +366,11 @@ impl ChatImporter {
                 .filter_map(|m| m.author)
                 .filter_map(|a| self.parser.authors.get(a as usize).map(String::as_str))
                 .collect();
-            self.acc = Some(Accumulator::new(known.coverage(&chat_key(Source::WhatsApp, None, &writers))));
+            self.acc = Some(Accumulator::new(known.coverage(&chat_key(
+                Source::WhatsApp,
+                None,
+                &writers,
+            ))));
         }
         let pending = std::mem::take(&mut self.pending);
         if self.saw_yearless {
@@ -328,7 +393,10 @@ impl ChatImporter {
         }
         let counts = self.parser.counts.clone();
         if counts.lines_before_first_header > 0 {
-            warnings.push(format!("{} line(s) before the first message were skipped.", counts.lines_before_first_header));
+            warnings.push(format!(
+                "{} line(s) before the first message were skipped.",
+                counts.lines_before_first_header
+            ));
         }
         if counts.lines_with_bad_utf8 > 0 {
             warnings.push(format!(
@@ -337,13 +405,19 @@ impl ChatImporter {
             ));
         }
         if self.invalid_dates > 0 {
-            warnings.push(format!("{} message(s) had impossible dates and were skipped.", self.invalid_dates));
+            warnings.push(format!(
+                "{} message(s) had impossible dates and were skipped.",
+                self.invalid_dates
+            ));
         }
         let Some(acc) = self.acc else {
             return Err(ImportError::Empty);
         };
         if acc.duplicates > 0 {
-            warnings.push(format!("{} message(s) were already imported and were counted once.", acc.duplicates));
+            warnings.push(format!(
+                "{} message(s) were already imported and were counted once.",
+                acc.duplicates
+            ));
         }
         let names = self.parser.authors;
         let mut authors = acc.authors;
@@ -351,7 +425,11 @@ impl ChatImporter {
         for (stats, name) in authors.iter_mut().zip(&names) {
             stats.name.clone_from(name);
         }
-        let writers: Vec<&str> = authors.iter().filter(|a| a.is_active()).map(|a| a.name.as_str()).collect();
+        let writers: Vec<&str> = authors
+            .iter()
+            .filter(|a| a.is_active())
+            .map(|a| a.name.as_str())
+            .collect();
         let key = chat_key(Source::WhatsApp, self.title.as_deref(), &writers);
         Ok(ChatDelta {
             key,
@@ -383,7 +461,10 @@ pub fn sniff_other(head: &[u8]) -> Option<&'static str> {
         (b"Rar!", "it is a RAR archive"),
         (b"7z\xBC\xAF", "it is a 7-Zip archive"),
     ];
-    MAGIC.iter().find(|(magic, _)| head.starts_with(magic)).map(|&(_, what)| what)
+    MAGIC
+        .iter()
+        .find(|(magic, _)| head.starts_with(magic))
+        .map(|&(_, what)| what)
 }
 
 /// Imports a whole file held in memory: a WhatsApp `.txt`, or a `.zip` holding one.
@@ -398,7 +479,9 @@ pub fn import_bytes(
         return Err(ImportError::Empty);
     }
     if let Some(what) = sniff_other(bytes) {
-        return Err(ImportError::UnknownFormat { detail: what.into() });
+        return Err(ImportError::UnknownFormat {
+            detail: what.into(),
+        });
     }
     if !zip::looks_like_zip(bytes) {
         let mut session = ChatImporter::new(chat_title(file_name), zone, options, known);
@@ -407,19 +490,26 @@ pub fn import_bytes(
         }
         return session.finish(known);
     }
-    let short = || ImportError::CorruptArchive { detail: "it ends before its data does; the file looks truncated".into() };
+    let short = || ImportError::CorruptArchive {
+        detail: "it ends before its data does; the file looks truncated".into(),
+    };
     let len = bytes.len() as u64;
     let tail = &bytes[(len - len.min(zip::MAX_TAIL)) as usize..];
     let (offset, size) = match zip::locate_directory(tail, len)? {
         zip::Directory::At { offset, size } => (offset, size),
-        zip::Directory::Zip64EndAt(at) => match zip::parse_zip64_end(slice(bytes, at, 56).ok_or_else(short)?)? {
-            zip::Directory::At { offset, size } => (offset, size),
-            zip::Directory::Zip64EndAt(_) => return Err(short()),
-        },
+        zip::Directory::Zip64EndAt(at) => {
+            match zip::parse_zip64_end(slice(bytes, at, 56).ok_or_else(short)?)? {
+                zip::Directory::At { offset, size } => (offset, size),
+                zip::Directory::Zip64EndAt(_) => return Err(short()),
+            }
+        }
     };
     let entries = zip::parse_directory(slice(bytes, offset, size).ok_or_else(short)?)?;
     let entry = zip::chat_entry(&entries)?;
-    let data_start = zip::data_offset(entry, slice(bytes, entry.header_offset, zip::LOCAL_HEADER_LEN).ok_or_else(short)?)?;
+    let data_start = zip::data_offset(
+        entry,
+        slice(bytes, entry.header_offset, zip::LOCAL_HEADER_LEN).ok_or_else(short)?,
+    )?;
     let data = slice(bytes, data_start, entry.compressed_size).ok_or_else(short)?;
     let title = chat_title(file_name).or_else(|| chat_title(&entry.name));
     let mut session = ChatImporter::new(title, zone, options, known);
@@ -443,10 +533,22 @@ mod tests {
 
     #[test]
     fn titles_from_file_names() {
-        assert_eq!(chat_title("WhatsApp Chat with Ann Lee.txt").as_deref(), Some("Ann Lee"));
-        assert_eq!(chat_title("WhatsApp Chat - Ann.zip").as_deref(), Some("Ann"));
-        assert_eq!(chat_title("Downloads/WhatsApp Chat mit Jörg (1).txt").as_deref(), Some("Jörg"));
-        assert_eq!(chat_title("WhatsApp\u{00A0}Chat with Bo.txt").as_deref(), Some("Bo"));
+        assert_eq!(
+            chat_title("WhatsApp Chat with Ann Lee.txt").as_deref(),
+            Some("Ann Lee")
+        );
+        assert_eq!(
+            chat_title("WhatsApp Chat - Ann.zip").as_deref(),
+            Some("Ann")
+        );
+        assert_eq!(
+            chat_title("Downloads/WhatsApp Chat mit Jörg (1).txt").as_deref(),
+            Some("Jörg")
+        );
+        assert_eq!(
+            chat_title("WhatsApp\u{00A0}Chat with Bo.txt").as_deref(),
+            Some("Bo")
+        );
         assert_eq!(chat_title("_chat.txt"), None);
         assert_eq!(chat_title("notes.txt"), None);
     }

@@ -28,7 +28,9 @@ pub fn looks_like_zip(head: &[u8]) -> bool {
 }
 
 fn corrupt(detail: &str) -> ImportError {
-    ImportError::CorruptArchive { detail: detail.to_string() }
+    ImportError::CorruptArchive {
+        detail: detail.to_string(),
+    }
 }
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
@@ -36,7 +38,12 @@ fn u16_at(b: &[u8], at: usize) -> Option<u16> {
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes([*b.get(at)?, *b.get(at + 1)?, *b.get(at + 2)?, *b.get(at + 3)?]))
+    Some(u32::from_le_bytes([
+        *b.get(at)?,
+        *b.get(at + 1)?,
+        *b.get(at + 2)?,
+        *b.get(at + 3)?,
+    ]))
 }
 
 fn u64_at(b: &[u8], at: usize) -> Option<u64> {
@@ -72,18 +79,25 @@ pub fn locate_directory(tail: &[u8], file_len: u64) -> Result<Directory, ImportE
             }
         }
         if pos == 0 {
-            return Err(corrupt("its end record is missing; the file looks truncated"));
+            return Err(corrupt(
+                "its end record is missing; the file looks truncated",
+            ));
         }
         pos -= 1;
     }
     let size = u64::from(u32_at(tail, pos + 12).unwrap_or(0));
     let offset = u64::from(u32_at(tail, pos + 16).unwrap_or(0));
-    if (size == 0xFFFF_FFFF || offset == 0xFFFF_FFFF) && pos >= 20 && u32_at(tail, pos - 20) == Some(ZIP64_LOCATOR_SIGNATURE) {
+    if (size == 0xFFFF_FFFF || offset == 0xFFFF_FFFF)
+        && pos >= 20
+        && u32_at(tail, pos - 20) == Some(ZIP64_LOCATOR_SIGNATURE)
+    {
         let zip64_end = u64_at(tail, pos - 20 + 8).unwrap_or(u64::MAX);
         return Ok(Directory::Zip64EndAt(zip64_end));
     }
     if offset + size > tail_start + pos as u64 {
-        return Err(corrupt("its directory points past the end of the file; the file looks truncated"));
+        return Err(corrupt(
+            "its directory points past the end of the file; the file looks truncated",
+        ));
     }
     Ok(Directory::At { offset, size })
 }
@@ -158,10 +172,16 @@ fn apply_zip64_extra(entry: &mut Entry, mut extra: &[u8]) {
     while extra.len() >= 4 {
         let id = u16_at(extra, 0).unwrap_or(0);
         let len = usize::from(u16_at(extra, 2).unwrap_or(0));
-        let Some(data) = extra.get(4..4 + len) else { return };
+        let Some(data) = extra.get(4..4 + len) else {
+            return;
+        };
         if id == 1 {
             let mut at = 0;
-            for field in [&mut entry.size, &mut entry.compressed_size, &mut entry.header_offset] {
+            for field in [
+                &mut entry.size,
+                &mut entry.compressed_size,
+                &mut entry.header_offset,
+            ] {
                 if *field == 0xFFFF_FFFF {
                     if let Some(v) = u64_at(data, at) {
                         *field = v;
@@ -178,19 +198,34 @@ fn apply_zip64_extra(entry: &mut Entry, mut extra: &[u8]) {
 /// (Android with media), else the only `.txt`.
 pub fn chat_entry(entries: &[Entry]) -> Result<&Entry, ImportError> {
     let base = |e: &Entry| e.name.rsplit('/').next().unwrap_or("").to_string();
-    let texts: Vec<&Entry> = entries.iter().filter(|e| base(e).to_lowercase().ends_with(".txt")).collect();
+    let texts: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| base(e).to_lowercase().ends_with(".txt"))
+        .collect();
     let chosen = texts
         .iter()
         .find(|e| base(e) == "_chat.txt")
-        .or_else(|| texts.iter().find(|e| crate::import::chat_title(&base(e)).is_some()))
-        .or(if texts.len() == 1 { texts.first() } else { None })
+        .or_else(|| {
+            texts
+                .iter()
+                .find(|e| crate::import::chat_title(&base(e)).is_some())
+        })
+        .or(if texts.len() == 1 {
+            texts.first()
+        } else {
+            None
+        })
         .copied()
         .ok_or(ImportError::NoChatInArchive)?;
     if chosen.encrypted {
-        return Err(ImportError::UnsupportedArchive { detail: "password protection".into() });
+        return Err(ImportError::UnsupportedArchive {
+            detail: "password protection".into(),
+        });
     }
     if chosen.method != 0 && chosen.method != 8 {
-        return Err(ImportError::UnsupportedArchive { detail: format!("compression method {}", chosen.method) });
+        return Err(ImportError::UnsupportedArchive {
+            detail: format!("compression method {}", chosen.method),
+        });
     }
     Ok(chosen)
 }
@@ -280,7 +315,9 @@ impl EntryDecoder {
     /// Checks that the data was complete and intact.
     pub fn finish(self) -> Result<(), ImportError> {
         if self.inflater.is_some() && !self.done {
-            return Err(corrupt("the chat's compressed data ends early; the file looks truncated"));
+            return Err(corrupt(
+                "the chat's compressed data ends early; the file looks truncated",
+            ));
         }
         if self.produced != self.expected_size {
             return Err(corrupt("the chat's size does not match the directory"));

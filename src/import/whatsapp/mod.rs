@@ -48,21 +48,32 @@ pub(crate) struct Parser {
     /// Cleaned author names, indexed by `RawMessage::author`.
     pub(crate) authors: Vec<String>,
     author_ids: HashMap<String, u32>,
-    last_author: Option<(String, u32)>,
+    /// Author ids by the author exactly as written, so a name is cleaned once per file, not
+    /// once per message.
+    raw_author_ids: HashMap<String, u32>,
+    /// The last few authors as written: most chats alternate between a handful of people,
+    /// and comparing a short string beats hashing it on every line.
+    recent_authors: Vec<(String, u32)>,
     pub(crate) counts: ParseCounts,
     saw_any_byte: bool,
 }
 
 impl Parser {
     /// Feeds the next chunk; complete lines are parsed at once.
-    pub(crate) fn push(&mut self, chunk: &[u8], sink: &mut dyn FnMut(RawMessage)) -> Result<(), ImportError> {
+    pub(crate) fn push(
+        &mut self,
+        chunk: &[u8],
+        sink: &mut dyn FnMut(RawMessage),
+    ) -> Result<(), ImportError> {
         if chunk.is_empty() {
             return Ok(());
         }
         if !self.saw_any_byte {
             self.saw_any_byte = true;
             if chunk.iter().take(4096).any(|&b| b == 0) {
-                return Err(ImportError::UnknownFormat { detail: "it holds binary data, not text".into() });
+                return Err(ImportError::UnknownFormat {
+                    detail: "it holds binary data, not text".into(),
+                });
             }
         }
         let mut start = 0;
@@ -116,7 +127,8 @@ impl Parser {
         if bytes.len() > room {
             self.carry_is_cut = true;
         }
-        self.carry.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        self.carry
+            .extend_from_slice(&bytes[..bytes.len().min(room)]);
     }
 
     fn line(&mut self, raw: &[u8], sink: &mut dyn FnMut(RawMessage)) -> Result<(), ImportError> {
@@ -133,7 +145,11 @@ impl Parser {
         }
         match self.shape {
             Some(shape) if !shape.may_start(first) => return Ok(()),
-            None if !(first == b'[' || first.is_ascii_alphanumeric() || first == 0xD9 || first == 0xDB) => {
+            None if !(first == b'['
+                || first.is_ascii_alphanumeric()
+                || first == 0xD9
+                || first == 0xDB) =>
+            {
                 return self.not_a_header();
             }
             _ => {}
@@ -165,7 +181,12 @@ impl Parser {
             }
             None => (None, Kind::System),
         };
-        sink(RawMessage { date: h.date, seconds_of_day: h.seconds_of_day, author, kind });
+        sink(RawMessage {
+            date: h.date,
+            seconds_of_day: h.seconds_of_day,
+            author,
+            kind,
+        });
         Ok(())
     }
 
@@ -185,10 +206,20 @@ impl Parser {
     }
 
     fn author_id(&mut self, raw_author: &str) -> u32 {
-        if let Some((last, id)) = &self.last_author {
-            if last == raw_author {
-                return *id;
+        const RECENT: usize = 4;
+        if let Some((_, id)) = self
+            .recent_authors
+            .iter()
+            .find(|(raw, _)| raw == raw_author)
+        {
+            return *id;
+        }
+        if let Some(&id) = self.raw_author_ids.get(raw_author) {
+            if self.recent_authors.len() == RECENT {
+                self.recent_authors.remove(0);
             }
+            self.recent_authors.push((raw_author.to_string(), id));
+            return id;
         }
         let clean = crate::identity::clean_name(raw_author);
         let next = self.authors.len() as u32;
@@ -196,19 +227,29 @@ impl Parser {
         if id == next {
             self.authors.push(clean);
         }
-        self.last_author = Some((raw_author.to_string(), id));
+        self.raw_author_ids.insert(raw_author.to_string(), id);
         id
     }
 }
 
 fn not_whatsapp() -> ImportError {
-    ImportError::UnknownFormat { detail: "its lines do not start with a WhatsApp date and time".into() }
+    ImportError::UnknownFormat {
+        detail: "its lines do not start with a WhatsApp date and time".into(),
+    }
 }
 
 /// `Author: body`, when the line has an author.
 fn split_author(rest: &str) -> Option<(&str, &str)> {
-    let window = &rest.as_bytes()[..rest.len().min(MAX_AUTHOR_BYTES)];
-    let pos = window.windows(2).position(|w| w == b": ")?;
+    let bytes = rest.as_bytes();
+    let window = &bytes[..bytes.len().min(MAX_AUTHOR_BYTES)];
+    let mut from = 0;
+    let pos = loop {
+        let colon = find_byte(window, from, b':')?;
+        if bytes.get(colon + 1) == Some(&b' ') {
+            break colon;
+        }
+        from = colon + 1;
+    };
     let author = &rest[..pos];
     if author.trim().is_empty() {
         return None;
@@ -218,6 +259,12 @@ fn split_author(rest: &str) -> Option<(&str, &str)> {
 
 /// The first byte after byte-order and direction marks (U+FEFF, U+200E, U+200F).
 fn first_visible_byte(line: &[u8]) -> Option<u8> {
+    // All three marks start with 0xE2 or 0xEF; most lines start with neither.
+    match line.first() {
+        Some(&b) if b != 0xE2 && b != 0xEF => return Some(b),
+        None => return None,
+        _ => {}
+    }
     let mut rest = line;
     loop {
         if let Some(r) = rest.strip_prefix("\u{200E}".as_bytes()) {
@@ -249,7 +296,10 @@ pub(crate) fn find_byte(hay: &[u8], from: usize, needle: u8) -> Option<usize> {
         }
         i += 8;
     }
-    hay.get(i..)?.iter().position(|&b| b == needle).map(|p| i + p)
+    hay.get(i..)?
+        .iter()
+        .position(|&b| b == needle)
+        .map(|p| i + p)
 }
 
 #[cfg(test)]
@@ -270,7 +320,10 @@ mod tests {
     fn find_byte_agrees_with_position() {
         let hay = b"abcdefghij\nklmnopqrstuvwxyz\n";
         for from in 0..hay.len() {
-            let expected = hay[from..].iter().position(|&b| b == b'\n').map(|p| p + from);
+            let expected = hay[from..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map(|p| p + from);
             assert_eq!(find_byte(hay, from, b'\n'), expected);
         }
     }

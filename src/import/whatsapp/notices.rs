@@ -162,32 +162,67 @@ const CALL_RECORDS: &[&str] = &[
     "Видеозвонок",
 ];
 
+/// Which bytes start at least one phrase of a list: a body whose first byte starts none is
+/// rejected without comparing any phrase. Every message is checked, so this matters.
+const fn first_bytes(phrases: &[&str]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < phrases.len() {
+        table[phrases[i].as_bytes()[0] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
+const OPENING_FIRST_BYTES: [bool; 256] = first_bytes(NOTICE_OPENINGS);
+const CALL_FIRST_BYTES: [bool; 256] = first_bytes(CALL_RECORDS);
+
+/// Whether `body` starts with one of `phrases`, whose first bytes are in `table`.
+fn starts_with_any(body: &str, phrases: &[&str], table: &[bool; 256]) -> bool {
+    let Some(&first) = body.as_bytes().first() else {
+        return false;
+    };
+    table[first as usize]
+        && phrases
+            .iter()
+            .any(|p| p.as_bytes()[0] == first && body.starts_with(p))
+}
+
 /// Whether an authored line is a system notice. `marked` is true when iOS flagged the line
 /// with a leading U+200E (media and notices).
 pub(crate) fn is_notice(author: &str, body: &str, marked: bool) -> bool {
-    if NOTICE_OPENINGS.iter().any(|p| body.starts_with(p)) {
+    if starts_with_any(body, NOTICE_OPENINGS, &OPENING_FIRST_BYTES) {
         return true;
     }
     if marked && GROUP_ACTIONS.iter().any(|p| body.contains(p)) {
         return true;
     }
-    if DISTINCT_NOTICE_PHRASES.iter().any(|p| body.contains(p)) {
+    // Android's authored notices name their author as the subject: `+1 555…: +1 555… updated
+    // the message timer`. Checking that first keeps the phrase search off ordinary messages.
+    if body.starts_with(author) && DISTINCT_NOTICE_PHRASES.iter().any(|p| body.contains(p)) {
         return true;
     }
     // `Ann changed the subject from "x" to "y: z"` splits at `: ` into an "author" that is a
-    // whole sentence. Real names do not contain these phrases.
-    author.len() > 12 && SENTENCE_AUTHOR_PHRASES.iter().any(|p| author.contains(p))
+    // whole sentence. Real names are shorter and do not contain these phrases.
+    author.len() > 20
+        && author.bytes().filter(|&b| b == b' ').count() >= 3
+        && SENTENCE_AUTHOR_PHRASES.iter().any(|p| author.contains(p))
 }
 
 /// Whether a body records a call: one of the call phrases alone or followed by its duration
 /// (`Video call, 5 min`, `Voice call (2:13)`).
 pub(crate) fn is_call(body: &str) -> bool {
-    if body.len() > 64 {
+    if body.len() > 64 || !starts_with_any(body, CALL_RECORDS, &CALL_FIRST_BYTES) {
         return false;
     }
     CALL_RECORDS.iter().any(|p| {
-        body.strip_prefix(p)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with(',') || rest.starts_with(" (") || rest.starts_with(" •") || rest.starts_with('.'))
+        body.strip_prefix(p).is_some_and(|rest| {
+            rest.is_empty()
+                || rest.starts_with(',')
+                || rest.starts_with(" (")
+                || rest.starts_with(" •")
+                || rest.starts_with('.')
+        })
     })
 }
 
@@ -198,16 +233,32 @@ mod tests {
     #[test]
     fn ios_notices_attributed_to_contact() {
         assert!(is_notice("Ann", "Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them.", true));
-        assert!(is_notice("Ann", "Your security code with Ann changed. Tap to learn more.", false));
-        assert!(is_notice("Anna", "Deine Sicherheitsnummer für Anna hat sich geändert.", true));
-        assert!(is_notice("Иван", "Сообщения и звонки защищены сквозным шифрованием.", true));
+        assert!(is_notice(
+            "Ann",
+            "Your security code with Ann changed. Tap to learn more.",
+            false
+        ));
+        assert!(is_notice(
+            "Anna",
+            "Deine Sicherheitsnummer für Anna hat sich geändert.",
+            true
+        ));
+        assert!(is_notice(
+            "Иван",
+            "Сообщения и звонки защищены сквозным шифрованием.",
+            true
+        ));
         assert!(is_notice("Family", "Ann added Bob", true));
     }
 
     #[test]
     fn ordinary_messages_are_not_notices() {
         assert!(!is_notice("Ann", "I added sugar", false));
-        assert!(!is_notice("Ann", "are messages end-to-end encrypted?", false));
+        assert!(!is_notice(
+            "Ann",
+            "are messages end-to-end encrypted?",
+            false
+        ));
         assert!(!is_notice("Ann", "image omitted", true));
         assert!(!is_notice("Ann", "This message was deleted", false));
     }

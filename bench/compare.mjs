@@ -1,0 +1,62 @@
+// @ts-check
+// kith's importFile against whatsapp-chat-parser 4.x (+ a loop taking each author's last
+// message) on the same generated Android export, in this one Node (V8) process.
+// `node bench/compare.mjs [megabytes]` — run by `npm run bench`.
+import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { fileURLToPath } from "node:url";
+import { parseString } from "whatsapp-chat-parser";
+import { initSync, Kith } from "../pkg/kith.js";
+import { generateExport } from "../www/bench-export.js";
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+const wasmBytes = readFileSync(`${root}pkg/kith_bg.wasm`);
+initSync({ module: wasmBytes });
+
+const megabytes = Number(process.argv[2] ?? 50);
+const bytes = generateExport(megabytes * 1e6);
+const mb = bytes.length / 1e6;
+const RUNS = 3;
+
+/** Median seconds of `RUNS` runs of `f`. @param {() => unknown} f */
+function time(f) {
+  const seconds = [];
+  let result;
+  for (let i = 0; i < RUNS; i++) {
+    const start = performance.now();
+    result = f();
+    seconds.push((performance.now() - start) / 1000);
+  }
+  seconds.sort((a, b) => a - b);
+  return { seconds: seconds[Math.floor(RUNS / 2)], result };
+}
+
+const kith = time(() => {
+  const engine = new Kith({ owner: ["Sam Lee"], utcOffsetMinutes: 0 });
+  engine.importFile("WhatsApp Chat with Alex Example.txt", bytes);
+  const contacts = engine.contacts();
+  engine.free();
+  return contacts;
+});
+
+const parser = time(() => {
+  const messages = parseString(new TextDecoder().decode(bytes));
+  /** @type {Map<string, Date>} */
+  const last = new Map();
+  for (const m of messages) if (m.author) last.set(m.author, m.date);
+  return { messages: messages.length, last };
+});
+
+const kithContacts = /** @type {any[]} */ (kith.result);
+const parsed = /** @type {{ messages: number, last: Map<string, Date> }} */ (parser.result);
+const results = {
+  exportMB: Number(mb.toFixed(1)),
+  kithMBps: Number((mb / kith.seconds).toFixed(1)),
+  whatsappChatParserMBps: Number((mb / parser.seconds).toFixed(1)),
+  ratio: Number((parser.seconds / kith.seconds).toFixed(1)),
+  kithMessages: kithContacts[0].sentCount + kithContacts[0].receivedCount,
+  parserMessages: parsed.messages,
+  wasmBytes: wasmBytes.length,
+  wasmGzipBytes: gzipSync(wasmBytes, { level: 9 }).length,
+};
+console.log(JSON.stringify(results));

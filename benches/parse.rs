@@ -1,4 +1,6 @@
 //! Parse + aggregate throughput of the core on a generated Android export: `cargo bench`.
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use kith::{Engine, FixedZone, ImportOptions};
 

@@ -95,7 +95,7 @@ pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
 /// Comparison is by [`contact_key`], so `+1 555 0100` matches `+15550100` and `ann` matches `Ann`.
 pub fn is_owner(clean: &str, owner_keys: &[String]) -> bool {
     let key = contact_key(clean);
-    owner_keys.iter().any(|k| *k == key)
+    owner_keys.contains(&key)
 }
 
 #[cfg(test)]

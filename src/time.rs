@@ -40,7 +40,7 @@ impl ZoneCache {
     }
 
     /// UTC seconds of a local date and second of day.
-    pub(crate) fn to_utc(&mut self, date: NaiveDate, seconds_of_day: u32) -> i64 {
+    pub(crate) fn utc_seconds(&mut self, date: NaiveDate, seconds_of_day: u32) -> i64 {
         let day = date_to_days(date);
         let local_secs = day * 86_400 + i64::from(seconds_of_day);
         let uniform = match self.day {
@@ -131,10 +131,16 @@ mod tests {
     fn daylight_saving_changes_inside_a_day_are_honoured() {
         let mut cache = ZoneCache::new(Box::new(Cet));
         let day = NaiveDate::from_ymd_opt(2024, 3, 31).expect("date");
-        assert_eq!(iso(cache.to_utc(day, 3600)), "2024-03-31T00:00:00Z");
-        assert_eq!(iso(cache.to_utc(day, 12 * 3600)), "2024-03-31T10:00:00Z");
+        assert_eq!(iso(cache.utc_seconds(day, 3600)), "2024-03-31T00:00:00Z");
+        assert_eq!(
+            iso(cache.utc_seconds(day, 12 * 3600)),
+            "2024-03-31T10:00:00Z"
+        );
         let before = NaiveDate::from_ymd_opt(2024, 3, 30).expect("date");
-        assert_eq!(iso(cache.to_utc(before, 12 * 3600)), "2024-03-30T11:00:00Z");
+        assert_eq!(
+            iso(cache.utc_seconds(before, 12 * 3600)),
+            "2024-03-30T11:00:00Z"
+        );
     }
 
     #[test]
@@ -142,7 +148,7 @@ mod tests {
         let mut cache = ZoneCache::new(Box::new(FixedZone(3600)));
         let day = NaiveDate::from_ymd_opt(2024, 3, 5).expect("valid date");
         assert_eq!(
-            iso(cache.to_utc(day, 15 * 3600 + 7 * 60)),
+            iso(cache.utc_seconds(day, 15 * 3600 + 7 * 60)),
             "2024-03-05T14:07:00Z"
         );
     }

@@ -332,7 +332,7 @@ impl ChatImporter {
                 (date, day)
             }
         };
-        let at = self.zone.to_utc(date, m.seconds_of_day);
+        let at = self.zone.utc_seconds(date, m.seconds_of_day);
         if let Some(acc) = self.acc.as_mut() {
             acc.add(at, day, m.author, m.kind, &self.parser.authors);
         }

@@ -8,8 +8,8 @@ use kith::{Engine, FixedZone, ImportOptions};
 /// multi-line messages and media placeholders.
 fn export(bytes: usize) -> Vec<u8> {
     const WORDS: [&str; 16] = [
-        "ok", "sure", "thanks", "tomorrow", "dinner", "call", "later", "see", "you", "soon",
-        "what", "about", "the", "weekend", "haha", "photo",
+        "ok", "sure", "thanks", "tomorrow", "dinner", "call", "later", "see", "you", "soon", "what", "about", "the",
+        "weekend", "haha", "photo",
     ];
     let mut x: u32 = 42;
     let mut next = move || {
@@ -24,14 +24,8 @@ fn export(bytes: usize) -> Vec<u8> {
         minute += next() % 90;
         let (day, hour, min) = (1 + (minute / 1440) % 28, (minute / 60) % 24, minute % 60);
         let month = 1 + (minute / 40_320) % 12;
-        let author = if next() % 2 == 0 {
-            "Sam Lee"
-        } else {
-            "Alex Example"
-        };
-        out.push_str(&format!(
-            "{day:02}/{month:02}/2020, {hour:02}:{min:02} - {author}: "
-        ));
+        let author = if next() % 2 == 0 { "Sam Lee" } else { "Alex Example" };
+        out.push_str(&format!("{day:02}/{month:02}/2020, {hour:02}:{min:02} - {author}: "));
         match next() % 100 {
             0..=2 => out.push_str("<Media omitted>"),
             n => {

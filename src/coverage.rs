@@ -24,10 +24,7 @@ pub struct Span {
 }
 
 fn count_of(counts: &[(String, u32)], name: &str) -> u32 {
-    counts
-        .iter()
-        .find(|(n, _)| n == name)
-        .map_or(0, |&(_, c)| c)
+    counts.iter().find(|(n, _)| n == name).map_or(0, |&(_, c)| c)
 }
 
 /// Merges per-author counts by maximum.
@@ -42,25 +39,44 @@ fn max_counts(a: &[(String, u32)], b: &[(String, u32)]) -> Vec<(String, u32)> {
     out
 }
 
+/// Everything a chat has already counted: the minute ranges of imported exports, and the
+/// single messages captured live from WhatsApp Web (per minute and author), which a later
+/// export of the same period must not count again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Covered {
+    /// Sorted, disjoint ranges covered by exports.
+    pub spans: Vec<Span>,
+    /// `(minute, author name, messages)` captured live, outside every span.
+    pub live: Vec<(i64, String, u32)>,
+}
+
 /// Decides, message by message, whether an import repeats what a chat already counted.
 #[derive(Debug, Default)]
 pub(crate) struct Dedup {
     spans: Vec<Span>,
-    /// Messages seen in this import per (boundary minute, author id).
-    boundary_seen: HashMap<(i64, u32), u32>,
+    live: HashMap<(i64, String), u32>,
+    /// Messages seen in this import per (minute, author id), where a count is known.
+    seen: HashMap<(i64, u32), u32>,
 }
 
 impl Dedup {
-    pub(crate) fn new(spans: Vec<Span>) -> Self {
-        Dedup {
-            spans,
-            boundary_seen: HashMap::new(),
-        }
+    pub(crate) fn new(covered: Covered) -> Self {
+        let live = covered.live.into_iter().map(|(minute, name, count)| ((minute, name), count)).collect();
+        Dedup { spans: covered.spans, live, seen: HashMap::new() }
+    }
+
+    /// The k-th message by `author` in a minute whose count is known is new once k exceeds it.
+    fn beyond(&mut self, minute: i64, author: u32, known: u32) -> bool {
+        let seen = self.seen.entry((minute, author)).or_insert(0);
+        *seen += 1;
+        *seen > known
     }
 
     /// Whether the message by `author` (`name`) at `minute` was counted by an earlier import.
     pub(crate) fn is_duplicate(&mut self, minute: i64, author: u32, name: &str) -> bool {
-        for span in &self.spans {
+        // Spans are sorted and disjoint: the only candidate is the last one starting at or before `minute`.
+        let index = self.spans.partition_point(|s| s.start <= minute);
+        if let Some(span) = index.checked_sub(1).and_then(|i| self.spans.get(i)) {
             if minute > span.start && minute < span.end {
                 return true;
             }
@@ -72,12 +88,16 @@ impl Dedup {
                 if minute == span.end {
                     known = known.max(count_of(&span.end_counts, name));
                 }
-                let seen = self.boundary_seen.entry((minute, author)).or_insert(0);
-                *seen += 1;
-                return *seen <= known;
+                return !self.beyond(minute, author, known);
             }
         }
-        false
+        if self.live.is_empty() {
+            return false;
+        }
+        match self.live.get(&(minute, name.to_string())).copied() {
+            Some(known) => !self.beyond(minute, author, known),
+            None => false,
+        }
     }
 }
 
@@ -97,10 +117,7 @@ fn bump(counts: &mut Vec<(u32, u32)>, author: u32) {
 
 impl SpanTracker {
     pub(crate) fn add(&mut self, minute: i64, author: u32) {
-        for (slot, wins) in [
-            (&mut self.first, minute_lt as fn(i64, i64) -> bool),
-            (&mut self.last, minute_gt),
-        ] {
+        for (slot, wins) in [(&mut self.first, minute_lt as fn(i64, i64) -> bool), (&mut self.last, minute_gt)] {
             match slot {
                 Some((m, counts)) if *m == minute => bump(counts, author),
                 Some((m, _)) if !wins(minute, *m) => {}
@@ -112,19 +129,11 @@ impl SpanTracker {
     /// The covered span, with author ids turned into names.
     pub(crate) fn into_span(self, names: &[String]) -> Option<Span> {
         let named = |counts: Vec<(u32, u32)>| -> Vec<(String, u32)> {
-            counts
-                .into_iter()
-                .map(|(a, c)| (names.get(a as usize).cloned().unwrap_or_default(), c))
-                .collect()
+            counts.into_iter().map(|(a, c)| (names.get(a as usize).cloned().unwrap_or_default(), c)).collect()
         };
         let (start, start_counts) = self.first?;
         let (end, end_counts) = self.last?;
-        Some(Span {
-            start,
-            end,
-            start_counts: named(start_counts),
-            end_counts: named(end_counts),
-        })
+        Some(Span { start, end, start_counts: named(start_counts), end_counts: named(end_counts) })
     }
 }
 
@@ -168,17 +177,27 @@ mod tests {
     use super::*;
 
     fn span(start: i64, end: i64, start_n: u32, end_n: u32) -> Span {
-        Span {
-            start,
-            end,
-            start_counts: vec![("Ann".into(), start_n)],
-            end_counts: vec![("Ann".into(), end_n)],
-        }
+        Span { start, end, start_counts: vec![("Ann".into(), start_n)], end_counts: vec![("Ann".into(), end_n)] }
+    }
+
+    fn covered(spans: Vec<Span>) -> Covered {
+        Covered { spans, live: Vec::new() }
+    }
+
+    #[test]
+    fn live_messages_are_not_counted_again_by_an_export() {
+        let mut d = Dedup::new(Covered { spans: vec![span(1, 5, 1, 1)], live: vec![(30, "Ann".into(), 1)] });
+        assert!(d.is_duplicate(30, 0, "Ann"));
+        assert!(!d.is_duplicate(30, 0, "Ann"), "a second message in that minute is new");
+        assert!(!d.is_duplicate(31, 0, "Ann"));
+        assert!(d.is_duplicate(3, 0, "Ann"));
     }
 
     #[test]
     fn inside_is_duplicate_outside_is_not() {
-        let mut d = Dedup::new(vec![span(10, 20, 1, 2)]);
+        let mut d = Dedup::new(covered(vec![span(10, 20, 1, 2), span(30, 40, 1, 1)]));
+        assert!(d.is_duplicate(35, 0, "Ann"));
+        assert!(!d.is_duplicate(25, 0, "Ann"));
         assert!(d.is_duplicate(15, 0, "Ann"));
         assert!(!d.is_duplicate(21, 0, "Ann"));
         assert!(!d.is_duplicate(9, 0, "Ann"));
@@ -186,7 +205,7 @@ mod tests {
 
     #[test]
     fn boundary_minute_counts_only_the_excess() {
-        let mut d = Dedup::new(vec![span(10, 20, 1, 2)]);
+        let mut d = Dedup::new(covered(vec![span(10, 20, 1, 2)]));
         assert!(d.is_duplicate(20, 0, "Ann"));
         assert!(d.is_duplicate(20, 0, "Ann"));
         assert!(!d.is_duplicate(20, 0, "Ann"));

@@ -32,10 +32,7 @@ pub fn clean_name(raw: &str) -> String {
         out.push(if is_odd_space(c) { ' ' } else { c });
     }
     let trimmed = out.trim();
-    let without_tilde = trimmed
-        .strip_prefix('~')
-        .map(str::trim_start)
-        .unwrap_or(trimmed);
+    let without_tilde = trimmed.strip_prefix('~').map(str::trim_start).unwrap_or(trimmed);
     without_tilde.to_string()
 }
 
@@ -111,10 +108,7 @@ mod tests {
 
     #[test]
     fn phones_are_recognised_only_when_the_name_is_a_number() {
-        assert_eq!(
-            phone_of("+1 (555) 010-0199").as_deref(),
-            Some("+15550100199")
-        );
+        assert_eq!(phone_of("+1 (555) 010-0199").as_deref(), Some("+15550100199"));
         assert_eq!(phone_of("123"), None);
         assert_eq!(phone_of("Room 1234567"), None);
         assert_eq!(contact_key("+1 555 0100 99"), "tel:+1555010099");

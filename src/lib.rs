@@ -27,12 +27,13 @@ pub mod identity;
 pub mod import;
 pub mod model;
 pub mod stats;
+pub mod store;
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-pub use engine::Engine;
+pub use engine::{Engine, IngestReport, LiveEvent};
 pub use error::ImportError;
 pub use import::dates::DateOrder;
 pub use import::ImportOptions;

@@ -21,13 +21,25 @@ impl ReplyTimes {
 
     fn bucket_of(seconds: i64) -> u8 {
         let minutes = seconds.max(0) as f64 / 60.0;
-        (Self::PER_DOUBLING * (1.0 + minutes).log2())
-            .floor()
-            .min(255.0) as u8
+        (Self::PER_DOUBLING * (1.0 + minutes).log2()).floor().min(255.0) as u8
     }
 
     fn minutes_of(bucket: u8) -> f64 {
         ((f64::from(bucket) + 0.5) / Self::PER_DOUBLING).exp2() - 1.0
+    }
+
+    /// The raw `(bucket, count)` pairs, for storage.
+    pub(crate) fn buckets(&self) -> &[(u8, u32)] {
+        &self.buckets
+    }
+
+    /// Rebuilds a histogram from stored pairs (sorted and merged whatever their order).
+    pub(crate) fn from_buckets(pairs: &[(u8, u32)]) -> Self {
+        let mut r = ReplyTimes::default();
+        for &(bucket, count) in pairs {
+            r.add_count(bucket, count);
+        }
+        r
     }
 
     /// Records one reply time.
@@ -75,6 +87,20 @@ pub struct DayGaps {
 impl DayGaps {
     /// Fewer gaps than this say nothing about a habit.
     pub const MIN_FOR_CADENCE: u32 = 2;
+
+    /// The raw `(gap, count)` pairs, for storage.
+    pub(crate) fn gaps(&self) -> &[(u32, u32)] {
+        &self.gaps
+    }
+
+    /// Rebuilds a histogram from stored pairs.
+    pub(crate) fn from_gaps(pairs: &[(u32, u32)]) -> Self {
+        let mut g = DayGaps::default();
+        for &(days, count) in pairs {
+            g.add_count(days, count);
+        }
+        g
+    }
 
     /// Records one gap.
     pub fn add(&mut self, days: u32) {
@@ -144,10 +170,7 @@ pub struct AuthorStats {
 impl AuthorStats {
     /// A new, empty record for `name`.
     pub fn named(name: &str) -> Self {
-        AuthorStats {
-            name: name.to_string(),
-            ..AuthorStats::default()
-        }
+        AuthorStats { name: name.to_string(), ..AuthorStats::default() }
     }
 
     /// Counts one message or call at `at`.
@@ -235,13 +258,7 @@ mod tests {
         b.record(200, false);
         a.merge(&b);
         assert_eq!(
-            (
-                a.messages,
-                a.calls,
-                a.first_at,
-                a.last_at,
-                a.last_message_at
-            ),
+            (a.messages, a.calls, a.first_at, a.last_at, a.last_message_at),
             (2, 1, Some(50), Some(200), Some(200))
         );
     }

@@ -32,11 +32,7 @@ pub(crate) struct ZoneCache {
 
 impl ZoneCache {
     pub(crate) fn new(zone: Box<dyn LocalZone>) -> Self {
-        ZoneCache {
-            zone,
-            day: None,
-            last: None,
-        }
+        ZoneCache { zone, day: None, last: None }
     }
 
     /// UTC seconds of a local date and second of day.
@@ -46,10 +42,7 @@ impl ZoneCache {
         let uniform = match self.day {
             Some((d, uniform)) if d == day => uniform,
             _ => {
-                let at = |h, m| {
-                    date.and_hms_opt(h, m, 0)
-                        .map(|t| self.zone.offset_seconds(t))
-                };
+                let at = |h, m| date.and_hms_opt(h, m, 0).map(|t| self.zone.offset_seconds(t));
                 let uniform = match (at(0, 0), at(23, 59)) {
                     (Some(a), Some(b)) if a == b => Some(a),
                     _ => None,
@@ -65,11 +58,7 @@ impl ZoneCache {
         let offset = match self.last {
             Some((key, offset)) if key == hour_key => offset,
             _ => {
-                let local = date.and_hms_opt(
-                    seconds_of_day / 3600,
-                    (seconds_of_day / 60) % 60,
-                    seconds_of_day % 60,
-                );
+                let local = date.and_hms_opt(seconds_of_day / 3600, (seconds_of_day / 60) % 60, seconds_of_day % 60);
                 let offset = local.map_or(0, |l| self.zone.offset_seconds(l));
                 self.last = Some((hour_key, offset));
                 offset
@@ -132,24 +121,15 @@ mod tests {
         let mut cache = ZoneCache::new(Box::new(Cet));
         let day = NaiveDate::from_ymd_opt(2024, 3, 31).expect("date");
         assert_eq!(iso(cache.utc_seconds(day, 3600)), "2024-03-31T00:00:00Z");
-        assert_eq!(
-            iso(cache.utc_seconds(day, 12 * 3600)),
-            "2024-03-31T10:00:00Z"
-        );
+        assert_eq!(iso(cache.utc_seconds(day, 12 * 3600)), "2024-03-31T10:00:00Z");
         let before = NaiveDate::from_ymd_opt(2024, 3, 30).expect("date");
-        assert_eq!(
-            iso(cache.utc_seconds(before, 12 * 3600)),
-            "2024-03-30T11:00:00Z"
-        );
+        assert_eq!(iso(cache.utc_seconds(before, 12 * 3600)), "2024-03-30T11:00:00Z");
     }
 
     #[test]
     fn local_to_utc_uses_the_offset() {
         let mut cache = ZoneCache::new(Box::new(FixedZone(3600)));
         let day = NaiveDate::from_ymd_opt(2024, 3, 5).expect("valid date");
-        assert_eq!(
-            iso(cache.utc_seconds(day, 15 * 3600 + 7 * 60)),
-            "2024-03-05T14:07:00Z"
-        );
+        assert_eq!(iso(cache.utc_seconds(day, 15 * 3600 + 7 * 60)), "2024-03-05T14:07:00Z");
     }
 }

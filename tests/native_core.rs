@@ -11,6 +11,7 @@ fn options() -> ImportOptions {
     ImportOptions {
         date_order_fallback: DateOrder::DayMonth,
         today: NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
+        exclude: Vec::new(),
     }
 }
 
@@ -18,11 +19,7 @@ fn now() -> i64 {
     1_795_521_600 // 2026-11-24T12:00:00Z, the "now" of cases.json
 }
 
-fn import(
-    engine: &mut Engine,
-    file_name: &str,
-    bytes: &[u8],
-) -> Result<kith::ImportReport, ImportError> {
+fn import(engine: &mut Engine, file_name: &str, bytes: &[u8]) -> Result<kith::ImportReport, ImportError> {
     engine.import_bytes(file_name, bytes, Box::new(FixedZone(0)), options())
 }
 
@@ -34,11 +31,7 @@ fn cases() -> Vec<Value> {
 fn owner_of(case: &Value) -> Vec<String> {
     case["options"]["owner"]
         .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
         .unwrap_or_default()
 }
 
@@ -48,18 +41,15 @@ fn every_fixture_gives_its_expected_stats() {
     for case in cases() {
         let file = case["file"].as_str().expect("file");
         let mut engine = Engine::new(&owner_of(&case));
-        let report = import(
-            &mut engine,
-            case["fileName"].as_str().expect("fileName"),
-            common::bytes_of(file),
-        )
-        .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let report = import(&mut engine, case["fileName"].as_str().expect("fileName"), common::bytes_of(file))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
         let report = serde_json::to_value(&report).expect("report json");
         let contacts = serde_json::to_value(engine.contacts(now())).expect("contacts json");
-        for m in common::mismatches(&case["report"], &report, "report")
-            .into_iter()
-            .chain(common::mismatches(&case["contacts"], &contacts, "contacts"))
-        {
+        for m in common::mismatches(&case["report"], &report, "report").into_iter().chain(common::mismatches(
+            &case["contacts"],
+            &contacts,
+            "contacts",
+        )) {
             failures.push(format!("{file}: {m}"));
         }
     }
@@ -108,42 +98,26 @@ fn reimporting_the_same_export_counts_each_message_once() {
     assert_eq!(again.duplicates, 5);
     assert_eq!(engine.contacts(now()), first);
     // The zip of the same chat is the same chat.
-    import(
-        &mut engine,
-        "WhatsApp Chat with Ann Lee.zip",
-        common::bytes_of("android-with-media-stored.zip"),
-    )
-    .expect("zip");
+    import(&mut engine, "WhatsApp Chat with Ann Lee.zip", common::bytes_of("android-with-media-stored.zip"))
+        .expect("zip");
     assert_eq!(engine.contacts(now()), first);
 }
 
 #[test]
 fn a_later_overlapping_export_adds_only_what_is_new() {
-    let early =
-        "01/02/2023, 10:00 - Ann: a\n01/02/2023, 10:05 - Sam: b\n13/02/2023, 09:00 - Ann: c\n";
+    let early = "01/02/2023, 10:00 - Ann: a\n01/02/2023, 10:05 - Sam: b\n13/02/2023, 09:00 - Ann: c\n";
     // The later export repeats everything, plus one more message in the same last minute and two after it.
     let later = format!("{early}13/02/2023, 09:00 - Ann: c2\n14/02/2023, 08:00 - Sam: d\n15/02/2023, 08:00 - Ann: e\n");
     let mut engine = Engine::new(&[]);
     import(&mut engine, "WhatsApp Chat with Ann.txt", early.as_bytes()).expect("early");
-    let report =
-        import(&mut engine, "WhatsApp Chat with Ann.txt", later.as_bytes()).expect("later");
+    let report = import(&mut engine, "WhatsApp Chat with Ann.txt", later.as_bytes()).expect("later");
     assert_eq!(report.duplicates, 3);
     let ann = &engine.contacts(now())[0];
     assert_eq!((ann.received_count, ann.sent_count), (4, 2));
     // Importing the two in the other order ends in the same place.
     let mut reversed = Engine::new(&[]);
-    import(
-        &mut reversed,
-        "WhatsApp Chat with Ann.txt",
-        later.as_bytes(),
-    )
-    .expect("later first");
-    import(
-        &mut reversed,
-        "WhatsApp Chat with Ann.txt",
-        early.as_bytes(),
-    )
-    .expect("early second");
+    import(&mut reversed, "WhatsApp Chat with Ann.txt", later.as_bytes()).expect("later first");
+    import(&mut reversed, "WhatsApp Chat with Ann.txt", early.as_bytes()).expect("early second");
     assert_eq!(reversed.contacts(now())[0].received_count, 4);
     assert_eq!(reversed.contacts(now())[0].sent_count, 2);
 }
@@ -155,14 +129,8 @@ fn owner_is_the_author_common_to_all_chats_when_no_file_name_helps() {
     let mut engine = Engine::new(&[]);
     let first = import(&mut engine, "_chat.txt", a.as_bytes()).expect("a");
     assert_eq!(first.owner_source, None);
-    assert!(first
-        .warnings
-        .iter()
-        .any(|w| w.contains("which author is you")));
-    assert!(
-        engine.contacts(now()).is_empty(),
-        "an unresolved chat lists nobody rather than the user"
-    );
+    assert!(first.warnings.iter().any(|w| w.contains("which author is you")));
+    assert!(engine.contacts(now()).is_empty(), "an unresolved chat lists nobody rather than the user");
     let second = import(&mut engine, "_chat.txt", b.as_bytes()).expect("b");
     assert_eq!(second.owner_source.as_deref(), Some("commonAuthor"));
     assert_eq!(second.owner, vec!["Sam".to_string()]);
@@ -177,10 +145,7 @@ fn setting_the_owner_later_recomputes_directions() {
     import(&mut engine, "_chat.txt", chat.as_bytes()).expect("import");
     engine.set_owner(&["sam".into()]);
     let ann = &engine.contacts(now())[0];
-    assert_eq!(
-        (ann.name.as_str(), ann.sent_count, ann.received_count),
-        ("Ann", 1, 1)
-    );
+    assert_eq!((ann.name.as_str(), ann.sent_count, ann.received_count), ("Ann", 1, 1));
 }
 
 #[test]
@@ -201,12 +166,7 @@ fn reply_times_waiting_and_cadence() {
 #[test]
 fn bad_input_gives_named_errors_and_changes_nothing() {
     let mut engine = Engine::new(&[]);
-    import(
-        &mut engine,
-        "WhatsApp Chat with Ann Lee.txt",
-        common::bytes_of("android-24h-dmy.txt"),
-    )
-    .expect("good");
+    import(&mut engine, "WhatsApp Chat with Ann Lee.txt", common::bytes_of("android-24h-dmy.txt")).expect("good");
     let before = format!("{engine:?}");
     let mut random = vec![0u8; 4096];
     let mut x: u32 = 0x1234_5678;
@@ -228,22 +188,10 @@ fn bad_input_gives_named_errors_and_changes_nothing() {
         ("blank.txt", b"\n\n  \n".to_vec(), "Empty"),
         ("random.txt", random, "UnknownFormat"),
         ("photo.txt", png, "UnknownFormat"),
-        (
-            "WhatsApp Chat - Ann.zip",
-            zip[..zip.len() - 30].to_vec(),
-            "CorruptArchive",
-        ),
-        (
-            "WhatsApp Chat - Ann.zip",
-            zip[..zip.len() / 2].to_vec(),
-            "CorruptArchive",
-        ),
+        ("WhatsApp Chat - Ann.zip", zip[..zip.len() - 30].to_vec(), "CorruptArchive"),
+        ("WhatsApp Chat - Ann.zip", zip[..zip.len() / 2].to_vec(), "CorruptArchive"),
         ("empty.zip", no_chat, "NoChatInArchive"),
-        (
-            "latin1.txt",
-            b"\xff\xfe\xfa not utf8 at all\n\xe9t\xe9\n".to_vec(),
-            "UnknownFormat",
-        ),
+        ("latin1.txt", b"\xff\xfe\xfa not utf8 at all\n\xe9t\xe9\n".to_vec(), "UnknownFormat"),
         ("one-line.txt", long_line, "UnknownFormat"),
     ];
     for (name, bytes, expected) in cases {
@@ -259,15 +207,8 @@ fn invalid_utf8_inside_a_real_export_is_a_warning_not_a_failure() {
     let chat = b"01/02/2023, 10:00 - Ann: caf\xe9\n01/02/2023, 10:05 - S\xe9bastien: ok\n13/02/2023, 09:00 - Ann: c\n";
     let mut engine = Engine::new(&[]);
     let report = import(&mut engine, "WhatsApp Chat with Ann.txt", chat).expect("imports");
-    assert_eq!(
-        report.messages, 2,
-        "the header with a bad author byte is read as far as it goes"
-    );
-    assert!(
-        report.warnings.iter().any(|w| w.contains("not UTF-8")),
-        "{:?}",
-        report.warnings
-    );
+    assert_eq!(report.messages, 2, "the header with a bad author byte is read as far as it goes");
+    assert!(report.warnings.iter().any(|w| w.contains("not UTF-8")), "{:?}", report.warnings);
 }
 
 #[test]
@@ -275,8 +216,8 @@ fn chunk_boundaries_do_not_change_results() {
     use kith::import::{ChatImporter, CoverageLookup};
     struct Nothing;
     impl CoverageLookup for Nothing {
-        fn coverage(&self, _: &str) -> Vec<kith::coverage::Span> {
-            Vec::new()
+        fn coverage(&self, _: &str) -> kith::coverage::Covered {
+            kith::coverage::Covered::default()
         }
     }
     let bytes = common::bytes_of("ios-notices-multilingual-calls.txt");
@@ -286,12 +227,7 @@ fn chunk_boundaries_do_not_change_results() {
         e.contacts(now())
     };
     for size in [1, 2, 3, 5, 7, 64] {
-        let mut session = ChatImporter::new(
-            Some("Anna".into()),
-            Box::new(FixedZone(0)),
-            options(),
-            &Nothing,
-        );
+        let mut session = ChatImporter::new(Some("Anna".into()), Box::new(FixedZone(0)), options(), &Nothing);
         for piece in bytes.chunks(size) {
             session.push(piece).expect("push");
         }

@@ -39,15 +39,11 @@ fn blob_of(bytes: &[u8]) -> web_sys::Blob {
 }
 
 fn error_name(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.name()))
-        .unwrap_or_default()
+    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.name())).unwrap_or_default()
 }
 
 fn error_message(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_default()
+    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default()
 }
 
 fn cases() -> Vec<Value> {
@@ -56,10 +52,7 @@ fn cases() -> Vec<Value> {
 }
 
 fn owner_of(case: &Value) -> Vec<&str> {
-    case["options"]["owner"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default()
+    case["options"]["owner"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default()
 }
 
 #[wasm_bindgen_test]
@@ -68,17 +61,10 @@ fn import_file_gives_every_fixtures_expected_stats() {
     for case in cases() {
         let file = case["file"].as_str().expect("file");
         let mut kith = Kith::new(options(&owner_of(&case))).expect("new");
-        let report = kith
-            .import_file(
-                case["fileName"].as_str().expect("name"),
-                common::bytes_of(file),
-            )
-            .expect(file);
+        let report = kith.import_file(case["fileName"].as_str().expect("name"), common::bytes_of(file)).expect(file);
         let contacts = kith.contacts().expect("contacts");
         failures.extend(
-            common::mismatches(&case["report"], &json(&report), "report")
-                .into_iter()
-                .map(|m| format!("{file}: {m}")),
+            common::mismatches(&case["report"], &json(&report), "report").into_iter().map(|m| format!("{file}: {m}")),
         );
         failures.extend(
             common::mismatches(&case["contacts"], &json(&contacts), "contacts")
@@ -95,8 +81,7 @@ async fn import_blob_streams_text_and_zip_to_the_same_result() {
         let file = case["file"].as_str().expect("file");
         let name = case["fileName"].as_str().expect("name");
         let mut sync = Kith::new(options(&owner_of(&case))).expect("new");
-        sync.import_file(name, common::bytes_of(file))
-            .expect("import_file");
+        sync.import_file(name, common::bytes_of(file)).expect("import_file");
         let streamed = Kith::new(options(&owner_of(&case))).expect("new");
         let progress = Array::new();
         let seen = progress.clone();
@@ -107,37 +92,19 @@ async fn import_blob_streams_text_and_zip_to_the_same_result() {
         Reflect::set(&opts, &"fileName".into(), &name.into()).expect("set");
         Reflect::set(&opts, &"onProgress".into(), on_progress.as_ref()).expect("set");
         let report =
-            JsFuture::from(streamed.import_blob(blob_of(common::bytes_of(file)), opts.into()))
-                .await
-                .expect(file);
-        assert_eq!(
-            json(&report)["messages"],
-            case["report"]["messages"],
-            "{file}"
-        );
-        assert_eq!(
-            json(&streamed.contacts().expect("c")),
-            json(&sync.contacts().expect("c")),
-            "{file}"
-        );
+            JsFuture::from(streamed.import_blob(blob_of(common::bytes_of(file)), opts.into())).await.expect(file);
+        assert_eq!(json(&report)["messages"], case["report"]["messages"], "{file}");
+        assert_eq!(json(&streamed.contacts().expect("c")), json(&sync.contacts().expect("c")), "{file}");
         assert!(progress.length() >= 1, "{file}: progress was reported");
         let last = Array::from(&progress.get(progress.length() - 1));
-        assert_eq!(
-            last.get(0),
-            last.get(1),
-            "{file}: progress ends at the total"
-        );
+        assert_eq!(last.get(0), last.get(1), "{file}: progress ends at the total");
     }
 }
 
 #[wasm_bindgen_test]
 fn errors_are_named_js_errors_and_leave_contacts_unchanged() {
     let mut kith = Kith::new(options(&[])).expect("new");
-    kith.import_file(
-        "WhatsApp Chat with Ann Lee.txt",
-        common::bytes_of("android-24h-dmy.txt"),
-    )
-    .expect("good");
+    kith.import_file("WhatsApp Chat with Ann Lee.txt", common::bytes_of("android-24h-dmy.txt")).expect("good");
     let before = json(&kith.contacts().expect("c"));
     let zip = common::bytes_of("ios-seconds-dmy-crlf.zip");
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
@@ -149,22 +116,10 @@ fn errors_are_named_js_errors_and_leave_contacts_unchanged() {
     ];
     for (name, bytes, expected) in bad {
         let err = kith.import_file(name, &bytes).expect_err(name);
-        assert!(
-            err.is_instance_of::<js_sys::Error>(),
-            "{name}: a real Error"
-        );
-        assert_eq!(
-            error_name(&err),
-            expected,
-            "{name}: {}",
-            error_message(&err)
-        );
+        assert!(err.is_instance_of::<js_sys::Error>(), "{name}: a real Error");
+        assert_eq!(error_name(&err), expected, "{name}: {}", error_message(&err));
         assert!(!error_message(&err).contains(common::CANARY));
-        assert_eq!(
-            json(&kith.contacts().expect("c")),
-            before,
-            "{name} changed the contacts"
-        );
+        assert_eq!(json(&kith.contacts().expect("c")), before, "{name} changed the contacts");
     }
 }
 
@@ -175,29 +130,15 @@ async fn aborted_and_concurrent_blob_imports_fail_cleanly() {
     controller.abort();
     let opts = Object::new();
     Reflect::set(&opts, &"signal".into(), &controller.signal()).expect("set");
-    Reflect::set(
-        &opts,
-        &"fileName".into(),
-        &"WhatsApp Chat with Ann Lee.txt".into(),
-    )
-    .expect("set");
-    let err = JsFuture::from(kith.import_blob(
-        blob_of(common::bytes_of("android-24h-dmy.txt")),
-        opts.into(),
-    ))
-    .await
-    .expect_err("aborted");
+    Reflect::set(&opts, &"fileName".into(), &"WhatsApp Chat with Ann Lee.txt".into()).expect("set");
+    let err = JsFuture::from(kith.import_blob(blob_of(common::bytes_of("android-24h-dmy.txt")), opts.into()))
+        .await
+        .expect_err("aborted");
     assert_eq!(error_name(&err), "Aborted");
     assert_eq!(json(&kith.contacts().expect("c")), Value::Array(vec![]));
 
-    let first = kith.import_blob(
-        blob_of(common::bytes_of("android-24h-dmy.txt")),
-        JsValue::UNDEFINED,
-    );
-    let second = kith.import_blob(
-        blob_of(common::bytes_of("ios-time-first.txt")),
-        JsValue::UNDEFINED,
-    );
+    let first = kith.import_blob(blob_of(common::bytes_of("android-24h-dmy.txt")), JsValue::UNDEFINED);
+    let second = kith.import_blob(blob_of(common::bytes_of("ios-time-first.txt")), JsValue::UNDEFINED);
     let err = JsFuture::from(second).await.expect_err("busy");
     assert_eq!(error_name(&err), "Busy");
     JsFuture::from(first).await.expect("first import finishes");
@@ -234,12 +175,7 @@ fn set_owner_recomputes_directions() {
     Reflect::set(&opts, &"dateOrder".into(), &"dmy".into()).expect("set");
     let mut kith = Kith::new(opts).expect("new");
     let report = json(
-        &kith
-            .import_file(
-                "_chat.txt",
-                b"01/02/2023, 10:00 - Ann: a\n01/02/2023, 10:05 - Sam: b\n",
-            )
-            .expect("import"),
+        &kith.import_file("_chat.txt", b"01/02/2023, 10:00 - Ann: a\n01/02/2023, 10:05 - Sam: b\n").expect("import"),
     );
     assert_eq!(report["dateOrderSource"], "fallback");
     assert_eq!(report["dateOrder"], "dmy");

@@ -113,17 +113,9 @@ impl OrderInference {
 /// for dates without a year (see [`YearlessDates`]).
 pub(crate) fn resolve(date: RawDate, order: Option<DateOrder>) -> Option<NaiveDate> {
     let (year, month, day) = match date {
-        RawDate::Known {
-            year: Some(y),
-            month,
-            day,
-        } => (y, month, day),
+        RawDate::Known { year: Some(y), month, day } => (y, month, day),
         RawDate::Known { year: None, .. } => return None,
-        RawDate::Ambiguous {
-            first,
-            second,
-            year,
-        } => {
+        RawDate::Ambiguous { first, second, year } => {
             let (month, day) = match order? {
                 DateOrder::DayMonth => (second, first),
                 DateOrder::MonthDay => (first, second),
@@ -149,11 +141,7 @@ fn full_year(year: i32) -> i32 {
 pub(crate) fn yearless_years(months_in_order: &[u8], today: NaiveDate) -> Vec<i32> {
     let rollovers = months_in_order.windows(2).filter(|w| w[1] < w[0]).count() as i32;
     let last_month = months_in_order.last().copied().unwrap_or(1);
-    let last_year = if u32::from(last_month) > today.month() {
-        today.year() - 1
-    } else {
-        today.year()
-    };
+    let last_year = if u32::from(last_month) > today.month() { today.year() - 1 } else { today.year() };
     let mut year = last_year - rollovers;
     let mut out = Vec::with_capacity(months_in_order.len());
     let mut previous = 0;
@@ -177,10 +165,7 @@ mod tests {
         o.observe(3, 4, 2022);
         assert_eq!(o.decided(), None);
         o.observe(3, 18, 2022);
-        assert_eq!(
-            o.decided(),
-            Some((DateOrder::MonthDay, OrderReason::DayAbove12))
-        );
+        assert_eq!(o.decided(), Some((DateOrder::MonthDay, OrderReason::DayAbove12)));
     }
 
     #[test]
@@ -189,42 +174,26 @@ mod tests {
         for (a, b) in [(11, 1), (12, 1), (2, 2), (3, 2)] {
             o.observe(a, b, 2022);
         }
-        assert_eq!(
-            o.finish(DateOrder::MonthDay),
-            (DateOrder::DayMonth, OrderReason::DayDecreases)
-        );
+        assert_eq!(o.finish(DateOrder::MonthDay), (DateOrder::DayMonth, OrderReason::DayDecreases));
     }
 
     #[test]
     fn fallback_when_nothing_decides() {
         let mut o = OrderInference::default();
         o.observe(5, 5, 2022);
-        assert_eq!(
-            o.finish(DateOrder::MonthDay),
-            (DateOrder::MonthDay, OrderReason::Fallback)
-        );
+        assert_eq!(o.finish(DateOrder::MonthDay), (DateOrder::MonthDay, OrderReason::Fallback));
     }
 
     #[test]
     fn lone_year_first_date_is_year_month_day() {
-        let d = resolve(
-            RawDate::Known {
-                year: Some(2019),
-                month: 5,
-                day: 2,
-            },
-            None,
-        );
+        let d = resolve(RawDate::Known { year: Some(2019), month: 5, day: 2 }, None);
         assert_eq!(d, NaiveDate::from_ymd_opt(2019, 5, 2));
     }
 
     #[test]
     fn yearless_dates_count_back_from_today() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 24).expect("date");
-        assert_eq!(
-            yearless_years(&[11, 12, 1, 3], today),
-            vec![2025, 2025, 2026, 2026]
-        );
+        assert_eq!(yearless_years(&[11, 12, 1, 3], today), vec![2025, 2025, 2026, 2026]);
         assert_eq!(yearless_years(&[12], today), vec![2025]);
     }
 }

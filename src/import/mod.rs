@@ -10,7 +10,7 @@ pub mod zip;
 
 use chrono::NaiveDate;
 
-use crate::coverage::{Dedup, Span, SpanTracker};
+use crate::coverage::{Covered, Dedup, SpanTracker};
 use crate::error::ImportError;
 use crate::model::{Kind, Source};
 use crate::stats::{AuthorStats, DayGaps, MAX_REPLY_GAP_SECONDS};
@@ -30,6 +30,10 @@ pub struct ImportOptions {
     pub date_order_fallback: DateOrder,
     /// Today's date, for exports whose dates carry no year.
     pub today: NaiveDate,
+    /// Identity keys ([`crate::identity::contact_key`]) of chats and people not to read: a chat
+    /// with such a title is skipped unread, and such a person's messages are dropped before
+    /// any counting.
+    pub exclude: Vec<String>,
 }
 
 impl Default for ImportOptions {
@@ -37,6 +41,7 @@ impl Default for ImportOptions {
         ImportOptions {
             date_order_fallback: DateOrder::DayMonth,
             today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
+            exclude: Vec::new(),
         }
     }
 }
@@ -57,31 +62,14 @@ pub fn chat_title(file_name: &str) -> Option<String> {
         "WhatsApp-Chat mit ",
     ];
     let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
-    let plain: String = base
-        .chars()
-        .map(|c| {
-            if crate::identity::is_odd_space(c) {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect();
+    let plain: String = base.chars().map(|c| if crate::identity::is_odd_space(c) { ' ' } else { c }).collect();
     let lower = plain.to_lowercase();
-    let stem = if lower.ends_with(".txt") || lower.ends_with(".zip") {
-        &plain[..plain.len() - 4]
-    } else {
-        plain.as_str()
-    };
+    let stem =
+        if lower.ends_with(".txt") || lower.ends_with(".zip") { &plain[..plain.len() - 4] } else { plain.as_str() };
     let title = PREFIXES.iter().find_map(|p| stem.strip_prefix(p))?;
     // Browsers and file managers append " (1)" to repeated downloads.
     let title = match title.rfind(" (") {
-        Some(i)
-            if title.ends_with(')')
-                && title[i + 2..title.len() - 1]
-                    .bytes()
-                    .all(|b| b.is_ascii_digit()) =>
-        {
+        Some(i) if title.ends_with(')') && title[i + 2..title.len() - 1].bytes().all(|b| b.is_ascii_digit()) => {
             &title[..i]
         }
         _ => title,
@@ -91,14 +79,14 @@ pub fn chat_title(file_name: &str) -> Option<String> {
 }
 
 /// What one chat file contributed: per-author aggregates and what the report needs.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatDelta {
     pub(crate) key: String,
     pub(crate) title: Option<String>,
     pub(crate) source: Source,
     /// Per author, by the parser's author index.
     pub(crate) authors: Vec<AuthorStats>,
-    pub(crate) span: Option<Span>,
+    pub(crate) span: Option<crate::coverage::Span>,
     /// The latest message, and its author index.
     pub(crate) last_message: Option<(i64, u32)>,
     pub(crate) day_gaps: DayGaps,
@@ -106,13 +94,18 @@ pub struct ChatDelta {
     pub(crate) calls: u32,
     pub(crate) system: u32,
     pub(crate) duplicates: u32,
+    pub(crate) excluded: u32,
     pub(crate) date_order: String,
     pub(crate) date_order_source: String,
     pub(crate) warnings: Vec<String>,
+    /// Live capture: the ids of the messages it counted, and (minute, author index) of each,
+    /// instead of a covered span.
+    pub(crate) live_ids: Vec<u64>,
+    pub(crate) live_minutes: Vec<(i64, u32)>,
 }
 
 /// Folds resolved messages into per-file aggregates, skipping what the chat already counted.
-struct Accumulator {
+pub(crate) struct Accumulator {
     dedup: Dedup,
     authors: Vec<AuthorStats>,
     span: SpanTracker,
@@ -126,12 +119,18 @@ struct Accumulator {
     calls: u32,
     system: u32,
     duplicates: u32,
+    excluded: u32,
+    /// Identity keys not to count, and per author index whether the author is one of them.
+    exclude: Vec<String>,
+    author_excluded: Vec<Option<bool>>,
+    /// (minute, author) of every message counted: kept for live capture only.
+    counted_minutes: Option<Vec<(i64, u32)>>,
 }
 
 impl Accumulator {
-    fn new(spans: Vec<Span>) -> Self {
+    pub(crate) fn new(covered: Covered, exclude: Vec<String>) -> Self {
         Accumulator {
-            dedup: Dedup::new(spans),
+            dedup: Dedup::new(covered),
             authors: Vec::new(),
             span: SpanTracker::default(),
             previous_message: None,
@@ -142,10 +141,38 @@ impl Accumulator {
             calls: 0,
             system: 0,
             duplicates: 0,
+            excluded: 0,
+            exclude,
+            author_excluded: Vec::new(),
+            counted_minutes: None,
         }
     }
 
-    fn add(&mut self, at: i64, day: i64, author: Option<u32>, kind: Kind, names: &[String]) {
+    /// Messages and calls found already counted so far.
+    pub(crate) fn duplicates(&self) -> u32 {
+        self.duplicates
+    }
+
+    /// Records (minute, author) of every counted message, as live capture needs.
+    pub(crate) fn record_minutes(&mut self) {
+        self.counted_minutes = Some(Vec::new());
+    }
+
+    fn is_excluded(&mut self, author: u32, names: &[String]) -> bool {
+        if self.exclude.is_empty() {
+            return false;
+        }
+        let i = author as usize;
+        if self.author_excluded.len() <= i {
+            self.author_excluded.resize(i + 1, None);
+        }
+        *self.author_excluded[i].get_or_insert_with(|| {
+            let key = crate::identity::contact_key(names.get(i).map_or("", String::as_str));
+            self.exclude.contains(&key)
+        })
+    }
+
+    pub(crate) fn add(&mut self, at: i64, day: i64, author: Option<u32>, kind: Kind, names: &[String]) {
         let author = match (kind, author) {
             (Kind::System, _) | (_, None) => {
                 self.system += 1;
@@ -153,6 +180,10 @@ impl Accumulator {
             }
             (_, Some(a)) => a,
         };
+        if self.is_excluded(author, names) {
+            self.excluded += 1;
+            return;
+        }
         let is_call = kind == Kind::Call;
         if is_call {
             self.calls += 1;
@@ -164,16 +195,12 @@ impl Accumulator {
         let duplicate = self.dedup.is_duplicate(minute, author, name);
         self.span.add(minute, author);
         if self.authors.len() <= author as usize {
-            self.authors
-                .resize_with(author as usize + 1, AuthorStats::default);
+            self.authors.resize_with(author as usize + 1, AuthorStats::default);
         }
         if !is_call {
             if let Some((previous_at, previous_author)) = self.previous_message {
                 let gap = at - previous_at;
-                if !duplicate
-                    && previous_author != author
-                    && (0..=MAX_REPLY_GAP_SECONDS).contains(&gap)
-                {
+                if !duplicate && previous_author != author && (0..=MAX_REPLY_GAP_SECONDS).contains(&gap) {
                     self.authors[author as usize].replies.add(gap);
                 }
             }
@@ -190,21 +217,64 @@ impl Accumulator {
             return;
         }
         self.authors[author as usize].record(at, is_call);
+        if let Some(minutes) = self.counted_minutes.as_mut() {
+            minutes.push((minute, author));
+        }
         if !is_call && self.last_message.is_none_or(|(last, _)| at >= last) {
             self.last_message = Some((at, author));
+        }
+    }
+
+    /// The finished aggregates of one chat, with authors named.
+    pub(crate) fn into_delta(
+        self,
+        names: &[String],
+        title: Option<String>,
+        date_order: (&str, &str),
+        mut warnings: Vec<String>,
+    ) -> ChatDelta {
+        if self.duplicates > 0 {
+            warnings.push(format!("{} message(s) were already imported and were counted once.", self.duplicates));
+        }
+        if self.excluded > 0 {
+            warnings.push(format!("{} message(s) by people on your exclusion list were not counted.", self.excluded));
+        }
+        let mut authors = self.authors;
+        authors.resize_with(names.len(), AuthorStats::default);
+        for (stats, name) in authors.iter_mut().zip(names) {
+            stats.name.clone_from(name);
+        }
+        let writers: Vec<&str> = authors.iter().filter(|a| a.is_active()).map(|a| a.name.as_str()).collect();
+        let key = chat_key(Source::WhatsApp, title.as_deref(), &writers);
+        let live = self.counted_minutes.is_some();
+        ChatDelta {
+            key,
+            title,
+            source: Source::WhatsApp,
+            span: if live { None } else { self.span.into_span(names) },
+            authors,
+            last_message: self.last_message,
+            day_gaps: self.day_gaps,
+            messages: self.messages,
+            calls: self.calls,
+            system: self.system,
+            duplicates: self.duplicates,
+            excluded: self.excluded,
+            date_order: date_order.0.to_string(),
+            date_order_source: date_order.1.to_string(),
+            warnings,
+            live_ids: Vec::new(),
+            live_minutes: self.counted_minutes.unwrap_or_default(),
         }
     }
 }
 
 /// The key a chat is known by across imports.
-fn chat_key(source: Source, title: Option<&str>, authors: &[&str]) -> String {
+pub(crate) fn chat_key(source: Source, title: Option<&str>, authors: &[&str]) -> String {
     match title {
         Some(t) => format!("{}:title:{}", source.as_str(), t.to_lowercase()),
         None => {
-            let mut keys: Vec<String> = authors
-                .iter()
-                .map(|a| crate::identity::contact_key(a))
-                .collect();
+            let mut keys: Vec<String> = authors.iter().map(|a| crate::identity::contact_key(a)).collect();
             keys.sort();
             keys.dedup();
             format!("{}:authors:{}", source.as_str(), keys.join("|"))
@@ -227,14 +297,16 @@ pub struct ChatImporter {
     zone: ZoneCache,
     options: ImportOptions,
     invalid_dates: u32,
+    /// The chat is on the exclusion list: nothing is read.
+    excluded_chat: bool,
     /// The last date resolved and its day number: consecutive messages mostly share a date.
     last_date: Option<(RawDate, Option<i32>, NaiveDate, i64)>,
 }
 
-/// The chat's already-counted ranges, as the engine knows them.
+/// What a chat has already counted, as the engine knows it.
 pub trait CoverageLookup {
-    /// The covered spans of the chat with this key (empty for a new chat).
-    fn coverage(&self, chat_key: &str) -> Vec<Span>;
+    /// The coverage of the chat with this key (empty for a new chat).
+    fn coverage(&self, chat_key: &str) -> Covered;
 }
 
 impl ChatImporter {
@@ -245,10 +317,13 @@ impl ChatImporter {
         options: ImportOptions,
         known: &dyn CoverageLookup,
     ) -> Self {
+        let exclude = options.exclude.clone();
         let acc = title
             .as_deref()
-            .map(|t| Accumulator::new(known.coverage(&chat_key(Source::WhatsApp, Some(t), &[]))));
+            .map(|t| Accumulator::new(known.coverage(&chat_key(Source::WhatsApp, Some(t), &[])), exclude.clone()));
+        let excluded_chat = title.as_deref().is_some_and(|t| exclude.contains(&crate::identity::contact_key(t)));
         ChatImporter {
+            excluded_chat,
             title,
             parser: Parser::default(),
             batch: Vec::new(),
@@ -266,6 +341,9 @@ impl ChatImporter {
 
     /// Feeds the next piece of the chat's text.
     pub fn push(&mut self, chunk: &[u8]) -> Result<(), ImportError> {
+        if self.excluded_chat {
+            return Ok(());
+        }
         let batch = &mut self.batch;
         self.parser.push(chunk, &mut |m| batch.push(m))?;
         self.drain_batch();
@@ -276,11 +354,7 @@ impl ChatImporter {
         let mut batch = std::mem::take(&mut self.batch);
         for message in batch.drain(..) {
             match message.date {
-                RawDate::Ambiguous {
-                    first,
-                    second,
-                    year,
-                } => {
+                RawDate::Ambiguous { first, second, year } => {
                     self.saw_ambiguous = true;
                     self.order.observe(first, second, year);
                 }
@@ -303,9 +377,7 @@ impl ChatImporter {
     }
 
     fn ready(&self) -> bool {
-        self.acc.is_some()
-            && !self.saw_yearless
-            && (!self.saw_ambiguous || self.order.decided().is_some())
+        self.acc.is_some() && !self.saw_yearless && (!self.saw_ambiguous || self.order.decided().is_some())
     }
 
     fn process(&mut self, m: &RawMessage, year: Option<i32>) {
@@ -313,14 +385,9 @@ impl ChatImporter {
             Some((raw, y, date, day)) if raw == m.date && y == year => (date, day),
             _ => {
                 let date = match (m.date, year) {
-                    (
-                        RawDate::Known {
-                            year: None,
-                            month,
-                            day,
-                        },
-                        Some(y),
-                    ) => NaiveDate::from_ymd_opt(y, u32::from(month), u32::from(day)),
+                    (RawDate::Known { year: None, month, day }, Some(y)) => {
+                        NaiveDate::from_ymd_opt(y, u32::from(month), u32::from(day))
+                    }
                     (raw, _) => dates::resolve(raw, self.order.decided().map(|(o, _)| o)),
                 };
                 let Some(date) = date else {
@@ -340,6 +407,11 @@ impl ChatImporter {
 
     /// Ends the file: decides what was left open and returns the chat's aggregates.
     pub fn finish(mut self, known: &dyn CoverageLookup) -> Result<ChatDelta, ImportError> {
+        if self.excluded_chat {
+            let acc = Accumulator::new(Covered::default(), Vec::new());
+            let note = vec!["This chat is on your exclusion list; it was not read.".to_string()];
+            return Ok(acc.into_delta(&[], self.title, ("none", "excluded"), note));
+        }
         let batch = &mut self.batch;
         self.parser.finish(&mut |m| batch.push(m))?;
         self.drain_batch();
@@ -366,11 +438,8 @@ impl ChatImporter {
                 .filter_map(|m| m.author)
                 .filter_map(|a| self.parser.authors.get(a as usize).map(String::as_str))
                 .collect();
-            self.acc = Some(Accumulator::new(known.coverage(&chat_key(
-                Source::WhatsApp,
-                None,
-                &writers,
-            ))));
+            let exclude = self.options.exclude.clone();
+            self.acc = Some(Accumulator::new(known.coverage(&chat_key(Source::WhatsApp, None, &writers)), exclude));
         }
         let pending = std::mem::take(&mut self.pending);
         if self.saw_yearless {
@@ -382,7 +451,10 @@ impl ChatImporter {
                 })
                 .collect();
             let years = dates::yearless_years(&months, self.options.today);
-            warnings.push("The dates in this file have no year; kith assumed the last message is from the past twelve months.".into());
+            warnings.push(
+                "The dates in this file have no year; kith assumed the last message is from the past twelve months."
+                    .into(),
+            );
             for (m, year) in pending.iter().zip(years) {
                 self.process(m, Some(year));
             }
@@ -393,10 +465,8 @@ impl ChatImporter {
         }
         let counts = self.parser.counts.clone();
         if counts.lines_before_first_header > 0 {
-            warnings.push(format!(
-                "{} line(s) before the first message were skipped.",
-                counts.lines_before_first_header
-            ));
+            warnings
+                .push(format!("{} line(s) before the first message were skipped.", counts.lines_before_first_header));
         }
         if counts.lines_with_bad_utf8 > 0 {
             warnings.push(format!(
@@ -405,48 +475,12 @@ impl ChatImporter {
             ));
         }
         if self.invalid_dates > 0 {
-            warnings.push(format!(
-                "{} message(s) had impossible dates and were skipped.",
-                self.invalid_dates
-            ));
+            warnings.push(format!("{} message(s) had impossible dates and were skipped.", self.invalid_dates));
         }
         let Some(acc) = self.acc else {
             return Err(ImportError::Empty);
         };
-        if acc.duplicates > 0 {
-            warnings.push(format!(
-                "{} message(s) were already imported and were counted once.",
-                acc.duplicates
-            ));
-        }
-        let names = self.parser.authors;
-        let mut authors = acc.authors;
-        authors.resize_with(names.len(), AuthorStats::default);
-        for (stats, name) in authors.iter_mut().zip(&names) {
-            stats.name.clone_from(name);
-        }
-        let writers: Vec<&str> = authors
-            .iter()
-            .filter(|a| a.is_active())
-            .map(|a| a.name.as_str())
-            .collect();
-        let key = chat_key(Source::WhatsApp, self.title.as_deref(), &writers);
-        Ok(ChatDelta {
-            key,
-            title: self.title,
-            source: Source::WhatsApp,
-            span: acc.span.into_span(&names),
-            authors,
-            last_message: acc.last_message,
-            day_gaps: acc.day_gaps,
-            messages: acc.messages,
-            calls: acc.calls,
-            system: acc.system,
-            duplicates: acc.duplicates,
-            date_order: order_code.to_string(),
-            date_order_source: order_source.to_string(),
-            warnings,
-        })
+        Ok(acc.into_delta(&self.parser.authors, self.title, (order_code, order_source), warnings))
     }
 }
 
@@ -461,10 +495,7 @@ pub fn sniff_other(head: &[u8]) -> Option<&'static str> {
         (b"Rar!", "it is a RAR archive"),
         (b"7z\xBC\xAF", "it is a 7-Zip archive"),
     ];
-    MAGIC
-        .iter()
-        .find(|(magic, _)| head.starts_with(magic))
-        .map(|&(_, what)| what)
+    MAGIC.iter().find(|(magic, _)| head.starts_with(magic)).map(|&(_, what)| what)
 }
 
 /// Imports a whole file held in memory: a WhatsApp `.txt`, or a `.zip` holding one.
@@ -479,9 +510,7 @@ pub fn import_bytes(
         return Err(ImportError::Empty);
     }
     if let Some(what) = sniff_other(bytes) {
-        return Err(ImportError::UnknownFormat {
-            detail: what.into(),
-        });
+        return Err(ImportError::UnknownFormat { detail: what.into() });
     }
     if !zip::looks_like_zip(bytes) {
         let mut session = ChatImporter::new(chat_title(file_name), zone, options, known);
@@ -490,26 +519,21 @@ pub fn import_bytes(
         }
         return session.finish(known);
     }
-    let short = || ImportError::CorruptArchive {
-        detail: "it ends before its data does; the file looks truncated".into(),
-    };
+    let short =
+        || ImportError::CorruptArchive { detail: "it ends before its data does; the file looks truncated".into() };
     let len = bytes.len() as u64;
     let tail = &bytes[(len - len.min(zip::MAX_TAIL)) as usize..];
     let (offset, size) = match zip::locate_directory(tail, len)? {
         zip::Directory::At { offset, size } => (offset, size),
-        zip::Directory::Zip64EndAt(at) => {
-            match zip::parse_zip64_end(slice(bytes, at, 56).ok_or_else(short)?)? {
-                zip::Directory::At { offset, size } => (offset, size),
-                zip::Directory::Zip64EndAt(_) => return Err(short()),
-            }
-        }
+        zip::Directory::Zip64EndAt(at) => match zip::parse_zip64_end(slice(bytes, at, 56).ok_or_else(short)?)? {
+            zip::Directory::At { offset, size } => (offset, size),
+            zip::Directory::Zip64EndAt(_) => return Err(short()),
+        },
     };
     let entries = zip::parse_directory(slice(bytes, offset, size).ok_or_else(short)?)?;
     let entry = zip::chat_entry(&entries)?;
-    let data_start = zip::data_offset(
-        entry,
-        slice(bytes, entry.header_offset, zip::LOCAL_HEADER_LEN).ok_or_else(short)?,
-    )?;
+    let data_start =
+        zip::data_offset(entry, slice(bytes, entry.header_offset, zip::LOCAL_HEADER_LEN).ok_or_else(short)?)?;
     let data = slice(bytes, data_start, entry.compressed_size).ok_or_else(short)?;
     let title = chat_title(file_name).or_else(|| chat_title(&entry.name));
     let mut session = ChatImporter::new(title, zone, options, known);
@@ -533,22 +557,10 @@ mod tests {
 
     #[test]
     fn titles_from_file_names() {
-        assert_eq!(
-            chat_title("WhatsApp Chat with Ann Lee.txt").as_deref(),
-            Some("Ann Lee")
-        );
-        assert_eq!(
-            chat_title("WhatsApp Chat - Ann.zip").as_deref(),
-            Some("Ann")
-        );
-        assert_eq!(
-            chat_title("Downloads/WhatsApp Chat mit Jörg (1).txt").as_deref(),
-            Some("Jörg")
-        );
-        assert_eq!(
-            chat_title("WhatsApp\u{00A0}Chat with Bo.txt").as_deref(),
-            Some("Bo")
-        );
+        assert_eq!(chat_title("WhatsApp Chat with Ann Lee.txt").as_deref(), Some("Ann Lee"));
+        assert_eq!(chat_title("WhatsApp Chat - Ann.zip").as_deref(), Some("Ann"));
+        assert_eq!(chat_title("Downloads/WhatsApp Chat mit Jörg (1).txt").as_deref(), Some("Jörg"));
+        assert_eq!(chat_title("WhatsApp\u{00A0}Chat with Bo.txt").as_deref(), Some("Bo"));
         assert_eq!(chat_title("_chat.txt"), None);
         assert_eq!(chat_title("notes.txt"), None);
     }

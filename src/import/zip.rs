@@ -28,9 +28,7 @@ pub fn looks_like_zip(head: &[u8]) -> bool {
 }
 
 fn corrupt(detail: &str) -> ImportError {
-    ImportError::CorruptArchive {
-        detail: detail.to_string(),
-    }
+    ImportError::CorruptArchive { detail: detail.to_string() }
 }
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
@@ -38,12 +36,7 @@ fn u16_at(b: &[u8], at: usize) -> Option<u16> {
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes([
-        *b.get(at)?,
-        *b.get(at + 1)?,
-        *b.get(at + 2)?,
-        *b.get(at + 3)?,
-    ]))
+    Some(u32::from_le_bytes([*b.get(at)?, *b.get(at + 1)?, *b.get(at + 2)?, *b.get(at + 3)?]))
 }
 
 fn u64_at(b: &[u8], at: usize) -> Option<u64> {
@@ -79,9 +72,7 @@ pub fn locate_directory(tail: &[u8], file_len: u64) -> Result<Directory, ImportE
             }
         }
         if pos == 0 {
-            return Err(corrupt(
-                "its end record is missing; the file looks truncated",
-            ));
+            return Err(corrupt("its end record is missing; the file looks truncated"));
         }
         pos -= 1;
     }
@@ -95,9 +86,7 @@ pub fn locate_directory(tail: &[u8], file_len: u64) -> Result<Directory, ImportE
         return Ok(Directory::Zip64EndAt(zip64_end));
     }
     if offset + size > tail_start + pos as u64 {
-        return Err(corrupt(
-            "its directory points past the end of the file; the file looks truncated",
-        ));
+        return Err(corrupt("its directory points past the end of the file; the file looks truncated"));
     }
     Ok(Directory::At { offset, size })
 }
@@ -177,11 +166,7 @@ fn apply_zip64_extra(entry: &mut Entry, mut extra: &[u8]) {
         };
         if id == 1 {
             let mut at = 0;
-            for field in [
-                &mut entry.size,
-                &mut entry.compressed_size,
-                &mut entry.header_offset,
-            ] {
+            for field in [&mut entry.size, &mut entry.compressed_size, &mut entry.header_offset] {
                 if *field == 0xFFFF_FFFF {
                     if let Some(v) = u64_at(data, at) {
                         *field = v;
@@ -198,34 +183,19 @@ fn apply_zip64_extra(entry: &mut Entry, mut extra: &[u8]) {
 /// (Android with media), else the only `.txt`.
 pub fn chat_entry(entries: &[Entry]) -> Result<&Entry, ImportError> {
     let base = |e: &Entry| e.name.rsplit('/').next().unwrap_or("").to_string();
-    let texts: Vec<&Entry> = entries
-        .iter()
-        .filter(|e| base(e).to_lowercase().ends_with(".txt"))
-        .collect();
+    let texts: Vec<&Entry> = entries.iter().filter(|e| base(e).to_lowercase().ends_with(".txt")).collect();
     let chosen = texts
         .iter()
         .find(|e| base(e) == "_chat.txt")
-        .or_else(|| {
-            texts
-                .iter()
-                .find(|e| crate::import::chat_title(&base(e)).is_some())
-        })
-        .or(if texts.len() == 1 {
-            texts.first()
-        } else {
-            None
-        })
+        .or_else(|| texts.iter().find(|e| crate::import::chat_title(&base(e)).is_some()))
+        .or(if texts.len() == 1 { texts.first() } else { None })
         .copied()
         .ok_or(ImportError::NoChatInArchive)?;
     if chosen.encrypted {
-        return Err(ImportError::UnsupportedArchive {
-            detail: "password protection".into(),
-        });
+        return Err(ImportError::UnsupportedArchive { detail: "password protection".into() });
     }
     if chosen.method != 0 && chosen.method != 8 {
-        return Err(ImportError::UnsupportedArchive {
-            detail: format!("compression method {}", chosen.method),
-        });
+        return Err(ImportError::UnsupportedArchive { detail: format!("compression method {}", chosen.method) });
     }
     Ok(chosen)
 }
@@ -315,9 +285,7 @@ impl EntryDecoder {
     /// Checks that the data was complete and intact.
     pub fn finish(self) -> Result<(), ImportError> {
         if self.inflater.is_some() && !self.done {
-            return Err(corrupt(
-                "the chat's compressed data ends early; the file looks truncated",
-            ));
+            return Err(corrupt("the chat's compressed data ends early; the file looks truncated"));
         }
         if self.produced != self.expected_size {
             return Err(corrupt("the chat's size does not match the directory"));

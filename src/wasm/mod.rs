@@ -97,22 +97,14 @@ impl Settings {
     }
 
     fn now_seconds(&self) -> i64 {
-        self.fixed_now
-            .unwrap_or_else(|| (js_sys::Date::now() / 1000.0) as i64)
+        self.fixed_now.unwrap_or_else(|| (js_sys::Date::now() / 1000.0) as i64)
     }
 
     fn import_options(&self) -> ImportOptions {
         let now = js_sys::Date::new(&JsValue::from_f64(self.now_seconds() as f64 * 1000.0));
-        let today = NaiveDate::from_ymd_opt(
-            now.get_full_year() as i32,
-            now.get_month() + 1,
-            now.get_date(),
-        )
-        .unwrap_or_default();
-        ImportOptions {
-            date_order_fallback: self.date_order.unwrap_or_else(locale_date_order),
-            today,
-        }
+        let today = NaiveDate::from_ymd_opt(now.get_full_year() as i32, now.get_month() + 1, now.get_date())
+            .unwrap_or_default();
+        ImportOptions { date_order_fallback: self.date_order.unwrap_or_else(locale_date_order), today }
     }
 }
 
@@ -123,11 +115,7 @@ fn locale_date_order() -> DateOrder {
         .ok()
         .and_then(|l| l.as_string())
         .unwrap_or_default();
-    let region = language
-        .rsplit('-')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_uppercase();
+    let region = language.rsplit('-').next().unwrap_or_default().to_ascii_uppercase();
     if ["US", "PH", "FM", "MH", "PW", "CA"].contains(&region.as_str()) {
         DateOrder::MonthDay
     } else {
@@ -149,9 +137,7 @@ fn type_error(message: &str) -> JsValue {
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| type_error(&e.to_string()))
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| type_error(&e.to_string()))
 }
 
 fn get(object: &JsValue, key: &str) -> JsValue {
@@ -213,20 +199,14 @@ impl Kith {
                 None => js_sys::Date::parse(&now.as_string().unwrap_or_default()),
             };
             if !millis.is_finite() {
-                return Err(type_error(
-                    "now must be an ISO 8601 date string or epoch milliseconds.",
-                ));
+                return Err(type_error("now must be an ISO 8601 date string or epoch milliseconds."));
             }
             Some((millis / 1000.0).floor() as i64)
         };
         Ok(Kith {
             engine: Rc::new(RefCell::new(Engine::new(&owner))),
             busy: Rc::new(Cell::new(false)),
-            settings: Settings {
-                date_order,
-                utc_offset_minutes,
-                fixed_now,
-            },
+            settings: Settings { date_order, utc_offset_minutes, fixed_now },
         })
     }
 
@@ -248,12 +228,7 @@ impl Kith {
         let report = self
             .engine
             .borrow_mut()
-            .import_bytes(
-                file_name,
-                bytes,
-                self.settings.zone(),
-                self.settings.import_options(),
-            )
+            .import_bytes(file_name, bytes, self.settings.zone(), self.settings.import_options())
             .map_err(|e| js_error(&e))?;
         to_js(&report)
     }
@@ -318,27 +293,18 @@ fn owner_list(value: &JsValue) -> Result<Vec<String>, JsValue> {
         return Ok(Vec::new());
     }
     if !js_sys::Array::is_array(value) {
-        return Err(type_error(
-            "owner must be an array of names or phone numbers.",
-        ));
+        return Err(type_error("owner must be an array of names or phone numbers."));
     }
     js_sys::Array::from(value)
         .iter()
-        .map(|v| {
-            v.as_string()
-                .ok_or_else(|| type_error("owner must contain only strings."))
-        })
+        .map(|v| v.as_string().ok_or_else(|| type_error("owner must contain only strings.")))
         .collect()
 }
 
 /// Reads `[start, end)` of a Blob into wasm memory.
 async fn read(blob: &web_sys::Blob, start: u64, end: u64) -> Result<Vec<u8>, ImportError> {
-    let slice = blob
-        .slice_with_f64_and_f64(start as f64, end as f64)
-        .map_err(read_failed)?;
-    let buffer = JsFuture::from(slice.array_buffer())
-        .await
-        .map_err(read_failed)?;
+    let slice = blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(read_failed)?;
+    let buffer = JsFuture::from(slice.array_buffer()).await.map_err(read_failed)?;
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
@@ -353,12 +319,7 @@ struct SliceReader<'b> {
 
 impl<'b> SliceReader<'b> {
     fn new(blob: &'b web_sys::Blob, start: u64, end: u64) -> Self {
-        SliceReader {
-            blob,
-            next_start: start,
-            end,
-            pending: None,
-        }
+        SliceReader { blob, next_start: start, end, pending: None }
     }
 
     fn request_next(&mut self) -> Result<Option<JsFuture>, ImportError> {
@@ -366,10 +327,7 @@ impl<'b> SliceReader<'b> {
             return Ok(None);
         }
         let stop = (self.next_start + BLOB_SLICE).min(self.end);
-        let slice = self
-            .blob
-            .slice_with_f64_and_f64(self.next_start as f64, stop as f64)
-            .map_err(read_failed)?;
+        let slice = self.blob.slice_with_f64_and_f64(self.next_start as f64, stop as f64).map_err(read_failed)?;
         self.next_start = stop;
         Ok(Some(JsFuture::from(slice.array_buffer())))
     }
@@ -391,10 +349,7 @@ impl<'b> SliceReader<'b> {
 
 fn read_failed(e: JsValue) -> ImportError {
     ImportError::ReadFailed {
-        detail: e
-            .dyn_ref::<js_sys::Error>()
-            .map(|e| String::from(e.name()))
-            .unwrap_or_else(|| "unknown error".into()),
+        detail: e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.name())).unwrap_or_else(|| "unknown error".into()),
     }
 }
 
@@ -422,11 +377,7 @@ impl Control {
         }
         if let Some(f) = &self.on_progress {
             // A throwing progress callback is the page's bug, not a reason to lose the import.
-            let _ = f.call2(
-                &JsValue::NULL,
-                &(read as f64).into(),
-                &(total as f64).into(),
-            );
+            let _ = f.call2(&JsValue::NULL, &(read as f64).into(), &(total as f64).into());
         }
         Ok(())
     }
@@ -438,14 +389,9 @@ async fn import_blob(
     file: &web_sys::Blob,
     options: &JsValue,
 ) -> Result<crate::ImportReport, ImportError> {
-    let file_name = get(options, "fileName")
-        .as_string()
-        .or_else(|| get(file, "name").as_string())
-        .unwrap_or_default();
-    let control = Control {
-        on_progress: get(options, "onProgress").dyn_into::<Function>().ok(),
-        signal: get(options, "signal"),
-    };
+    let file_name = get(options, "fileName").as_string().or_else(|| get(file, "name").as_string()).unwrap_or_default();
+    let control =
+        Control { on_progress: get(options, "onProgress").dyn_into::<Function>().ok(), signal: get(options, "signal") };
     let size = file.size() as u64;
     if size == 0 {
         return Err(ImportError::Empty);
@@ -453,37 +399,26 @@ async fn import_blob(
     control.check(0, size)?;
     let head = read(file, 0, size.min(8)).await?;
     if let Some(what) = import::sniff_other(&head) {
-        return Err(ImportError::UnknownFormat {
-            detail: what.into(),
-        });
+        return Err(ImportError::UnknownFormat { detail: what.into() });
     }
     let delta = if zip::looks_like_zip(&head) {
         let tail_len = size.min(zip::MAX_TAIL);
         let tail = read(file, size - tail_len, size).await?;
         let (offset, dir_size) = match zip::locate_directory(&tail, size)? {
             zip::Directory::At { offset, size } => (offset, size),
-            zip::Directory::Zip64EndAt(at) => {
-                match zip::parse_zip64_end(&read_exact(file, at, 56).await?)? {
-                    zip::Directory::At { offset, size } => (offset, size),
-                    zip::Directory::Zip64EndAt(_) => {
-                        return Err(ImportError::CorruptArchive {
-                            detail: "its zip64 record loops".into(),
-                        })
-                    }
+            zip::Directory::Zip64EndAt(at) => match zip::parse_zip64_end(&read_exact(file, at, 56).await?)? {
+                zip::Directory::At { offset, size } => (offset, size),
+                zip::Directory::Zip64EndAt(_) => {
+                    return Err(ImportError::CorruptArchive { detail: "its zip64 record loops".into() })
                 }
-            }
+            },
         };
         let entries = zip::parse_directory(&read_exact(file, offset, dir_size).await?)?;
         let entry = zip::chat_entry(&entries)?.clone();
         let local = read_exact(file, entry.header_offset, zip::LOCAL_HEADER_LEN).await?;
         let start = zip::data_offset(&entry, &local)?;
         let title = chat_title(&file_name).or_else(|| chat_title(&entry.name));
-        let mut session = ChatImporter::new(
-            title,
-            settings.zone(),
-            settings.import_options(),
-            &*engine.borrow(),
-        );
+        let mut session = ChatImporter::new(title, settings.zone(), settings.import_options(), &*engine.borrow());
         let mut decoder = zip::EntryDecoder::new(&entry);
         let mut reader = SliceReader::new(file, start, start.saturating_add(entry.compressed_size));
         let mut done = 0;
@@ -500,12 +435,8 @@ async fn import_blob(
         decoder.finish()?;
         session.finish(&*engine.borrow())?
     } else {
-        let mut session = ChatImporter::new(
-            chat_title(&file_name),
-            settings.zone(),
-            settings.import_options(),
-            &*engine.borrow(),
-        );
+        let mut session =
+            ChatImporter::new(chat_title(&file_name), settings.zone(), settings.import_options(), &*engine.borrow());
         let mut reader = SliceReader::new(file, 0, size);
         let mut done = 0;
         while let Some(chunk) = reader.next().await? {

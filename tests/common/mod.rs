@@ -51,11 +51,7 @@ pub fn bytes_of(file: &str) -> &'static [u8] {
 pub const CANARY: &str = "CANARY-";
 
 /// Compares `actual` against the fields `expected` lists; returns what differs.
-pub fn mismatches(
-    expected: &serde_json::Value,
-    actual: &serde_json::Value,
-    path: &str,
-) -> Vec<String> {
+pub fn mismatches(expected: &serde_json::Value, actual: &serde_json::Value, path: &str) -> Vec<String> {
     let mut out = Vec::new();
     match expected {
         serde_json::Value::Object(fields) => {
@@ -67,11 +63,7 @@ pub fn mismatches(
         serde_json::Value::Array(items) if items.iter().any(|i| i.is_object()) => {
             let got = actual.as_array().cloned().unwrap_or_default();
             if got.len() != items.len() {
-                out.push(format!(
-                    "{path}: expected {} items, got {}: {actual}",
-                    items.len(),
-                    got.len()
-                ));
+                out.push(format!("{path}: expected {} items, got {}: {actual}", items.len(), got.len()));
             }
             for (i, (want, have)) in items.iter().zip(got.iter()).enumerate() {
                 out.extend(mismatches(want, have, &format!("{path}[{i}]")));

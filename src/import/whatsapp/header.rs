@@ -14,11 +14,7 @@ pub(crate) enum RawDate {
     /// unless it was written with 2 (then 0..=99).
     Ambiguous { first: u8, second: u8, year: i32 },
     /// Year-first numbers or a month name: the order is known; the year may be missing.
-    Known {
-        year: Option<i32>,
-        month: u8,
-        day: u8,
-    },
+    Known { year: Option<i32>, month: u8, day: u8 },
 }
 
 /// The layout of a header. A file uses one layout throughout; once the first header fixed it,
@@ -71,10 +67,7 @@ pub(crate) fn normalize_prefix(line: &[u8]) -> (Cow<'_, str>, bool) {
         Ok(t) => (t, false),
         // A cut through a multi-byte character at the prefix end, or bad bytes in the text:
         // the valid start is all the header needs.
-        Err(e) => (
-            std::str::from_utf8(&prefix[..e.valid_up_to()]).unwrap_or_default(),
-            e.error_len().is_some(),
-        ),
+        Err(e) => (std::str::from_utf8(&prefix[..e.valid_up_to()]).unwrap_or_default(), e.error_len().is_some()),
     };
     if text.is_ascii() {
         return (Cow::Borrowed(text), bad);
@@ -144,9 +137,7 @@ impl<'a> Cursor<'a> {
     /// A run of letters (ASCII or not), e.g. a month name or the `klo` of Finnish headers.
     fn word(&mut self) -> &'a str {
         let rest = &self.s[self.i..];
-        let end = rest
-            .find(|c: char| !c.is_alphabetic())
-            .unwrap_or(rest.len());
+        let end = rest.find(|c: char| !c.is_alphabetic()).unwrap_or(rest.len());
         self.i += end;
         &rest[..end]
     }
@@ -172,10 +163,7 @@ fn month_number(word: &str) -> Option<u8> {
         return None;
     }
     let lower = word.to_ascii_lowercase();
-    MONTHS
-        .iter()
-        .position(|m| m.starts_with(&lower))
-        .map(|i| i as u8 + 1)
+    MONTHS.iter().position(|m| m.starts_with(&lower)).map(|i| i as u8 + 1)
 }
 
 /// Years in a Japanese era (`R4` is Reiwa 4 = 2022, `H31` Heisei 31 = 2019).
@@ -199,14 +187,7 @@ fn numeric_date(c: &mut Cursor) -> Option<(RawDate, u8)> {
     }
     if a_len == 4 {
         let (day, _) = c.digits(1, 2)?;
-        return Some((
-            RawDate::Known {
-                year: Some(a as i32),
-                month: b as u8,
-                day: day as u8,
-            },
-            sep,
-        ));
+        return Some((RawDate::Known { year: Some(a as i32), month: b as u8, day: day as u8 }, sep));
     }
     if a_len > 2 {
         return None;
@@ -230,14 +211,7 @@ fn numeric_date(c: &mut Cursor) -> Option<(RawDate, u8)> {
             year
         }
     };
-    Some((
-        RawDate::Ambiguous {
-            first: a as u8,
-            second: b as u8,
-            year,
-        },
-        sep,
-    ))
+    Some((RawDate::Ambiguous { first: a as u8, second: b as u8, year }, sep))
 }
 
 /// `Mar 5`, `Mar 5, 2013`, `20 Sep 2013`.
@@ -255,11 +229,7 @@ fn named_date(c: &mut Cursor) -> Option<RawDate> {
             return None;
         }
         let (year, _) = c.digits(4, 4)?;
-        return Some(RawDate::Known {
-            year: Some(year as i32),
-            month,
-            day: day as u8,
-        });
+        return Some(RawDate::Known { year: Some(year as i32), month, day: day as u8 });
     }
     let month = month_number(c.word())?;
     c.eat(b'.');
@@ -281,11 +251,7 @@ fn named_date(c: &mut Cursor) -> Option<RawDate> {
             c.i = before_year;
         }
     }
-    Some(RawDate::Known {
-        year,
-        month,
-        day: day as u8,
-    })
+    Some(RawDate::Known { year, month, day: day as u8 })
 }
 
 /// `14:56`, `2:56:01 PM`, `11.23 a. m.`, `21.25.15`, `2:56 م`. Returns seconds of day and
@@ -363,10 +329,7 @@ pub(crate) fn parse(line: &str) -> Option<Header<'_>> {
     let time_first = first_is_digit && {
         let b = line.as_bytes();
         let j = c.i;
-        matches!(
-            (b.get(j + 1), b.get(j + 2)),
-            (Some(b':'), _) | (Some(b'0'..=b'9'), Some(b':'))
-        )
+        matches!((b.get(j + 1), b.get(j + 2)), (Some(b':'), _) | (Some(b'0'..=b'9'), Some(b':')))
     };
     let (date, date_style, seconds_of_day, seconds, meridiem);
     if time_first {
@@ -399,19 +362,8 @@ pub(crate) fn parse(line: &str) -> Option<Header<'_>> {
     } else if !(c.eat_str(" - ") || c.eat_str(" \u{2013} ")) {
         return None;
     }
-    let shape = Shape {
-        bracket,
-        time_first,
-        date_style,
-        seconds,
-        meridiem,
-    };
-    Some(Header {
-        date,
-        seconds_of_day,
-        shape,
-        rest: &line[c.i..],
-    })
+    let shape = Shape { bracket, time_first, date_style, seconds, meridiem };
+    Some(Header { date, seconds_of_day, shape, rest: &line[c.i..] })
 }
 
 fn any_date(c: &mut Cursor) -> Option<(RawDate, u8)> {
@@ -434,11 +386,7 @@ mod tests {
     }
 
     fn amb(first: u8, second: u8, year: i32) -> RawDate {
-        RawDate::Ambiguous {
-            first,
-            second,
-            year,
-        }
+        RawDate::Ambiguous { first, second, year }
     }
 
     fn known(year: Option<i32>, month: u8, day: u8) -> RawDate {
@@ -447,61 +395,25 @@ mod tests {
 
     #[test]
     fn android_and_ios_variants() {
-        assert_eq!(
-            header("06/03/2017, 00:45 - Ann: hi"),
-            (amb(6, 3, 2017), 45 * 60, "Ann: hi".into())
-        );
+        assert_eq!(header("06/03/2017, 00:45 - Ann: hi"), (amb(6, 3, 2017), 45 * 60, "Ann: hi".into()));
         assert_eq!(header("3/18/22, 2:56 PM - Ann: hi").1, 14 * 3600 + 56 * 60);
-        assert_eq!(
-            header("3/18/22, 2:56\u{202F}PM - Ann: hi").1,
-            14 * 3600 + 56 * 60
-        );
-        assert_eq!(
-            header("3/18/22, 2:56\u{00A0}PM - Ann: hi").1,
-            14 * 3600 + 56 * 60
-        );
-        assert_eq!(
-            header("01/20/2019, 11:23 a. m. - Ann: hi").1,
-            11 * 3600 + 23 * 60
-        );
-        assert_eq!(
-            header("20/6/2017 8:28 p.\u{00A0}m. - Ann: hi").1,
-            20 * 3600 + 28 * 60
-        );
+        assert_eq!(header("3/18/22, 2:56\u{202F}PM - Ann: hi").1, 14 * 3600 + 56 * 60);
+        assert_eq!(header("3/18/22, 2:56\u{00A0}PM - Ann: hi").1, 14 * 3600 + 56 * 60);
+        assert_eq!(header("01/20/2019, 11:23 a. m. - Ann: hi").1, 11 * 3600 + 23 * 60);
+        assert_eq!(header("20/6/2017 8:28 p.\u{00A0}m. - Ann: hi").1, 20 * 3600 + 28 * 60);
         assert_eq!(header("23.03.22 13:31 - Ann: hi").0, amb(23, 3, 22));
         assert_eq!(header("23-03-2022 13:31 - Ann: hi").0, amb(23, 3, 2022));
-        assert_eq!(
-            header("2018/07/25, 09:01 - Ann: hi").0,
-            known(Some(2018), 7, 25)
-        );
-        assert_eq!(
-            header("2019-05-02, 11:23 a.m. - Ann: hi").0,
-            known(Some(2019), 5, 2)
-        );
-        assert_eq!(
-            header("13.6.2018 klo 21.25.15 - Ann: hi").1,
-            21 * 3600 + 25 * 60 + 15
-        );
+        assert_eq!(header("2018/07/25, 09:01 - Ann: hi").0, known(Some(2018), 7, 25));
+        assert_eq!(header("2019-05-02, 11:23 a.m. - Ann: hi").0, known(Some(2019), 5, 2));
+        assert_eq!(header("13.6.2018 klo 21.25.15 - Ann: hi").1, 21 * 3600 + 25 * 60 + 15);
         assert_eq!(header("[18/03/2022, 14:56:01] Ann: hi").2, "Ann: hi");
-        assert_eq!(
-            header("\u{200E}[3/27/22, 21:41:55] Ann: \u{200E}image omitted").2,
-            "Ann: image omitted"
-        );
+        assert_eq!(header("\u{200E}[3/27/22, 21:41:55] Ann: \u{200E}image omitted").2, "Ann: image omitted");
         assert_eq!(header("[3/18/22 14:56:00] Ann: hi").0, amb(3, 18, 22));
         assert_eq!(header("[14:56:01, 3/18/22] Ann: hi").0, amb(3, 18, 22));
-        assert_eq!(
-            header("[3/18/2565 BE, 14:56:01] Ann: hi").0,
-            amb(3, 18, 2022)
-        );
+        assert_eq!(header("[3/18/2565 BE, 14:56:01] Ann: hi").0, amb(3, 18, 2022));
         assert_eq!(header("[3/18/R4, 14:56:01] Ann: hi").0, amb(3, 18, 2022));
-        assert_eq!(
-            header("Mar 5, 8:29 PM - Ann: hi"),
-            (known(None, 3, 5), 20 * 3600 + 29 * 60, "Ann: hi".into())
-        );
-        assert_eq!(
-            header("19:07, 20 Sep 2013 - Ann: hi").0,
-            known(Some(2013), 9, 20)
-        );
+        assert_eq!(header("Mar 5, 8:29 PM - Ann: hi"), (known(None, 3, 5), 20 * 3600 + 29 * 60, "Ann: hi".into()));
+        assert_eq!(header("19:07, 20 Sep 2013 - Ann: hi").0, known(Some(2013), 9, 20));
     }
 
     #[test]
@@ -515,18 +427,8 @@ mod tests {
 
     #[test]
     fn rejects_body_lines() {
-        for line in [
-            "hello",
-            "12 apples",
-            "2019 was good",
-            "10:30 works for me",
-            "[link]",
-            "3/4 done",
-        ] {
-            assert!(
-                parse(&normalize_prefix(line.as_bytes()).0).is_none(),
-                "{line}"
-            );
+        for line in ["hello", "12 apples", "2019 was good", "10:30 works for me", "[link]", "3/4 done"] {
+            assert!(parse(&normalize_prefix(line.as_bytes()).0).is_none(), "{line}");
         }
     }
 }

@@ -60,20 +60,14 @@ pub(crate) struct Parser {
 
 impl Parser {
     /// Feeds the next chunk; complete lines are parsed at once.
-    pub(crate) fn push(
-        &mut self,
-        chunk: &[u8],
-        sink: &mut dyn FnMut(RawMessage),
-    ) -> Result<(), ImportError> {
+    pub(crate) fn push(&mut self, chunk: &[u8], sink: &mut dyn FnMut(RawMessage)) -> Result<(), ImportError> {
         if chunk.is_empty() {
             return Ok(());
         }
         if !self.saw_any_byte {
             self.saw_any_byte = true;
             if chunk.iter().take(4096).any(|&b| b == 0) {
-                return Err(ImportError::UnknownFormat {
-                    detail: "it holds binary data, not text".into(),
-                });
+                return Err(ImportError::UnknownFormat { detail: "it holds binary data, not text".into() });
             }
         }
         let mut start = 0;
@@ -112,11 +106,7 @@ impl Parser {
             return Err(ImportError::Empty);
         }
         if self.shape.is_none() {
-            return Err(if self.counts.lines_before_first_header == 0 {
-                ImportError::Empty
-            } else {
-                not_whatsapp()
-            });
+            return Err(if self.counts.lines_before_first_header == 0 { ImportError::Empty } else { not_whatsapp() });
         }
         Ok(())
     }
@@ -127,8 +117,7 @@ impl Parser {
         if bytes.len() > room {
             self.carry_is_cut = true;
         }
-        self.carry
-            .extend_from_slice(&bytes[..bytes.len().min(room)]);
+        self.carry.extend_from_slice(&bytes[..bytes.len().min(room)]);
     }
 
     fn line(&mut self, raw: &[u8], sink: &mut dyn FnMut(RawMessage)) -> Result<(), ImportError> {
@@ -145,11 +134,7 @@ impl Parser {
         }
         match self.shape {
             Some(shape) if !shape.may_start(first) => return Ok(()),
-            None if !(first == b'['
-                || first.is_ascii_alphanumeric()
-                || first == 0xD9
-                || first == 0xDB) =>
-            {
+            None if !(first == b'[' || first.is_ascii_alphanumeric() || first == 0xD9 || first == 0xDB) => {
                 return self.not_a_header();
             }
             _ => {}
@@ -181,12 +166,7 @@ impl Parser {
             }
             None => (None, Kind::System),
         };
-        sink(RawMessage {
-            date: h.date,
-            seconds_of_day: h.seconds_of_day,
-            author,
-            kind,
-        });
+        sink(RawMessage { date: h.date, seconds_of_day: h.seconds_of_day, author, kind });
         Ok(())
     }
 
@@ -207,11 +187,7 @@ impl Parser {
 
     fn author_id(&mut self, raw_author: &str) -> u32 {
         const RECENT: usize = 4;
-        if let Some((_, id)) = self
-            .recent_authors
-            .iter()
-            .find(|(raw, _)| raw == raw_author)
-        {
+        if let Some((_, id)) = self.recent_authors.iter().find(|(raw, _)| raw == raw_author) {
             return *id;
         }
         if let Some(&id) = self.raw_author_ids.get(raw_author) {
@@ -233,13 +209,11 @@ impl Parser {
 }
 
 fn not_whatsapp() -> ImportError {
-    ImportError::UnknownFormat {
-        detail: "its lines do not start with a WhatsApp date and time".into(),
-    }
+    ImportError::UnknownFormat { detail: "its lines do not start with a WhatsApp date and time".into() }
 }
 
 /// `Author: body`, when the line has an author.
-fn split_author(rest: &str) -> Option<(&str, &str)> {
+pub(crate) fn split_author(rest: &str) -> Option<(&str, &str)> {
     let bytes = rest.as_bytes();
     let window = &bytes[..bytes.len().min(MAX_AUTHOR_BYTES)];
     let mut from = 0;
@@ -296,10 +270,7 @@ pub(crate) fn find_byte(hay: &[u8], from: usize, needle: u8) -> Option<usize> {
         }
         i += 8;
     }
-    hay.get(i..)?
-        .iter()
-        .position(|&b| b == needle)
-        .map(|p| i + p)
+    hay.get(i..)?.iter().position(|&b| b == needle).map(|p| i + p)
 }
 
 #[cfg(test)]
@@ -320,10 +291,7 @@ mod tests {
     fn find_byte_agrees_with_position() {
         let hay = b"abcdefghij\nklmnopqrstuvwxyz\n";
         for from in 0..hay.len() {
-            let expected = hay[from..]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map(|p| p + from);
+            let expected = hay[from..].iter().position(|&b| b == b'\n').map(|p| p + from);
             assert_eq!(find_byte(hay, from, b'\n'), expected);
         }
     }
@@ -344,7 +312,8 @@ mod tests {
 
     #[test]
     fn body_lines_that_look_like_dates_stay_bodies() {
-        let text = "[18/03/2022, 14:56:01] Ann: plan\n18/03/2022, 14:56 - not a header\n[18/03/2022, 14:57:01] Bob: ok\n";
+        let text =
+            "[18/03/2022, 14:56:01] Ann: plan\n18/03/2022, 14:56 - not a header\n[18/03/2022, 14:57:01] Bob: ok\n";
         let (msgs, _) = parse_all(text, 7);
         assert_eq!(msgs.len(), 2);
     }

@@ -103,12 +103,8 @@ const GROUP_ACTIONS: &[&str] = &[
 ];
 
 /// Phrases that turn a would-be author into a sentence: Android notices that contain `: `.
-const SENTENCE_AUTHOR_PHRASES: &[&str] = &[
-    " changed the subject",
-    " changed the group description",
-    " created group ",
-    " changed this group's icon",
-];
+const SENTENCE_AUTHOR_PHRASES: &[&str] =
+    &[" changed the subject", " changed the group description", " created group ", " changed this group's icon"];
 
 /// Phrases so particular to notices that they mark one wherever they appear, even without an
 /// iOS mark: Android writes a few notices with an author (`+1 555…: +1 555… updated the
@@ -182,10 +178,7 @@ fn starts_with_any(body: &str, phrases: &[&str], table: &[bool; 256]) -> bool {
     let Some(&first) = body.as_bytes().first() else {
         return false;
     };
-    table[first as usize]
-        && phrases
-            .iter()
-            .any(|p| p.as_bytes()[0] == first && body.starts_with(p))
+    table[first as usize] && phrases.iter().any(|p| p.as_bytes()[0] == first && body.starts_with(p))
 }
 
 /// Whether an authored line is a system notice. `marked` is true when iOS flagged the line
@@ -233,32 +226,16 @@ mod tests {
     #[test]
     fn ios_notices_attributed_to_contact() {
         assert!(is_notice("Ann", "Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them.", true));
-        assert!(is_notice(
-            "Ann",
-            "Your security code with Ann changed. Tap to learn more.",
-            false
-        ));
-        assert!(is_notice(
-            "Anna",
-            "Deine Sicherheitsnummer für Anna hat sich geändert.",
-            true
-        ));
-        assert!(is_notice(
-            "Иван",
-            "Сообщения и звонки защищены сквозным шифрованием.",
-            true
-        ));
+        assert!(is_notice("Ann", "Your security code with Ann changed. Tap to learn more.", false));
+        assert!(is_notice("Anna", "Deine Sicherheitsnummer für Anna hat sich geändert.", true));
+        assert!(is_notice("Иван", "Сообщения и звонки защищены сквозным шифрованием.", true));
         assert!(is_notice("Family", "Ann added Bob", true));
     }
 
     #[test]
     fn ordinary_messages_are_not_notices() {
         assert!(!is_notice("Ann", "I added sugar", false));
-        assert!(!is_notice(
-            "Ann",
-            "are messages end-to-end encrypted?",
-            false
-        ));
+        assert!(!is_notice("Ann", "are messages end-to-end encrypted?", false));
         assert!(!is_notice("Ann", "image omitted", true));
         assert!(!is_notice("Ann", "This message was deleted", false));
     }

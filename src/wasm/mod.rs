@@ -45,6 +45,13 @@ export interface ImportReport {
   dateOrderSource: "unambiguous" | "dayAbove12" | "dayDecreases" | "dayChangesMore" | "fallback";
   chatTitle: string | null; group: boolean; warnings: string[];
 }
+export interface LiveEvent {
+  /** The open chat's title. */ chat: string;
+  /** The message row's data-id. */ id: string;
+  /** From the row's message-in / message-out class. */ direction: "in" | "out";
+  /** The row's data-pre-plain-text, e.g. "[10:05, 13/03/2024] Ann: ". */ header: string;
+}
+export interface IngestReport { accepted: number; duplicates: number; rejected: number; }
 export interface Contact {
   id: string; name: string; phones: string[]; emails: string[]; sources: string[];
   lastSentAt: string | null; lastReceivedAt: string | null;
@@ -104,7 +111,11 @@ impl Settings {
         let now = js_sys::Date::new(&JsValue::from_f64(self.now_seconds() as f64 * 1000.0));
         let today = NaiveDate::from_ymd_opt(now.get_full_year() as i32, now.get_month() + 1, now.get_date())
             .unwrap_or_default();
-        ImportOptions { date_order_fallback: self.date_order.unwrap_or_else(locale_date_order), today }
+        ImportOptions {
+            date_order_fallback: self.date_order.unwrap_or_else(locale_date_order),
+            today,
+            exclude: Vec::new(),
+        }
     }
 }
 
@@ -130,10 +141,14 @@ fn js_error(err: &ImportError) -> JsValue {
     error.into()
 }
 
-fn type_error(message: &str) -> JsValue {
+fn named_error(name: &str, message: &str) -> JsValue {
     let error = js_sys::Error::new(message);
-    error.set_name("InvalidOptions");
+    error.set_name(name);
     error.into()
+}
+
+fn type_error(message: &str) -> JsValue {
+    named_error("InvalidOptions", message)
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
@@ -225,10 +240,11 @@ impl Kith {
         if self.busy.get() {
             return Err(js_error(&ImportError::Busy));
         }
+        let options = self.engine.borrow().import_options(self.settings.import_options());
         let report = self
             .engine
             .borrow_mut()
-            .import_bytes(file_name, bytes, self.settings.zone(), self.settings.import_options())
+            .import_bytes(file_name, bytes, self.settings.zone(), options)
             .map_err(|e| js_error(&e))?;
         to_js(&report)
     }
@@ -274,6 +290,98 @@ impl Kith {
     #[wasm_bindgen(unchecked_return_type = "Contact[]")]
     pub fn contacts(&self) -> Result<JsValue, JsValue> {
         to_js(&self.engine.borrow().contacts(self.settings.now_seconds()))
+    }
+
+    /// The engine's whole state as bytes, to keep in IndexedDB; holds no message text.
+    /// Restore it with `Kith.restore`.
+    ///
+    /// ```js
+    /// await db.put("state", kith.snapshot(), "snapshot");
+    /// ```
+    pub fn snapshot(&self) -> Vec<u8> {
+        self.engine.borrow().snapshot()
+    }
+
+    /// Rebuilds an engine from `snapshot()` bytes. Throws `CorruptSnapshot` or
+    /// `UnsupportedSnapshot` (written by a newer kith).
+    ///
+    /// ```js
+    /// const kith = saved ? Kith.restore(saved, { dateOrder: "dmy" }) : new Kith();
+    /// ```
+    pub fn restore(
+        bytes: &[u8],
+        #[wasm_bindgen(unchecked_param_type = "KithOptions | undefined")] options: JsValue,
+    ) -> Result<Kith, JsValue> {
+        let kith = Kith::new(options)?;
+        let restored = Engine::restore(bytes).map_err(|e| named_error(e.name(), &e.to_string()))?;
+        *kith.engine.borrow_mut() = restored;
+        Ok(kith)
+    }
+
+    /// Counts message rows seen on WhatsApp Web, deduplicated by `id` and against imported
+    /// exports. Malformed events are dropped and counted as `rejected`.
+    ///
+    /// ```js
+    /// kith.ingest([{ chat: "Ann", id: "false_447700900123@c.us_3EB0", direction: "in",
+    ///                header: "[10:05, 13/03/2024] Ann: " }]);
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "IngestReport")]
+    pub fn ingest(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "LiveEvent[]")] events: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let events: Vec<crate::LiveEvent> = serde_wasm_bindgen::from_value(events).map_err(|e| {
+            named_error("InvalidEvents", &format!("Live events must be {{chat, id, direction, header}} objects: {e}"))
+        })?;
+        let fallback = self.settings.date_order.unwrap_or_else(locale_date_order);
+        let report = self.engine.borrow_mut().ingest(&events, self.settings.zone(), fallback);
+        to_js(&report)
+    }
+
+    /// Chats (by title) and people (by name or number) to leave out: imports skip them before
+    /// counting, and `contacts()` hides what was counted before.
+    ///
+    /// ```js
+    /// kith.setExclusions(["Work group", "+44 7700 900123"]);
+    /// ```
+    #[wasm_bindgen(js_name = setExclusions)]
+    pub fn set_exclusions(&mut self, exclusions: Vec<String>) {
+        self.engine.borrow_mut().set_exclusions(&exclusions);
+    }
+
+    /// The exclusion list.
+    pub fn exclusions(&self) -> Vec<String> {
+        self.engine.borrow().exclusions().to_vec()
+    }
+
+    /// The names or numbers given as the user's own (`setOwner`).
+    pub fn owner(&self) -> Vec<String> {
+        self.engine.borrow().owner().to_vec()
+    }
+
+    /// Starts keeping a journal of imports, so an import made in one page can be applied to
+    /// the engine in another with `applyJournal(takeJournal())`: only aggregates travel.
+    #[wasm_bindgen(js_name = setJournaling)]
+    pub fn set_journaling(&mut self, on: bool) {
+        self.engine.borrow_mut().set_journaling(on);
+    }
+
+    /// The imports committed since the last call, as bytes holding no message text.
+    #[wasm_bindgen(js_name = takeJournal)]
+    pub fn take_journal(&mut self) -> Vec<u8> {
+        self.engine.borrow_mut().take_journal()
+    }
+
+    /// Applies a journal from `takeJournal()`: each import in it is committed here as if this
+    /// engine had read the file. Returns one report per import.
+    #[wasm_bindgen(js_name = applyJournal, unchecked_return_type = "ImportReport[]")]
+    pub fn apply_journal(&mut self, bytes: &[u8]) -> Result<JsValue, JsValue> {
+        if self.busy.get() {
+            return Err(js_error(&ImportError::Busy));
+        }
+        let reports =
+            self.engine.borrow_mut().apply_journal(bytes).map_err(|e| named_error(e.name(), &e.to_string()))?;
+        to_js(&reports)
     }
 
     /// Says who you are (names or phone numbers as the exports show them). Replaces the owner
@@ -418,7 +526,8 @@ async fn import_blob(
         let local = read_exact(file, entry.header_offset, zip::LOCAL_HEADER_LEN).await?;
         let start = zip::data_offset(&entry, &local)?;
         let title = chat_title(&file_name).or_else(|| chat_title(&entry.name));
-        let mut session = ChatImporter::new(title, settings.zone(), settings.import_options(), &*engine.borrow());
+        let options = engine.borrow().import_options(settings.import_options());
+        let mut session = ChatImporter::new(title, settings.zone(), options, &*engine.borrow());
         let mut decoder = zip::EntryDecoder::new(&entry);
         let mut reader = SliceReader::new(file, start, start.saturating_add(entry.compressed_size));
         let mut done = 0;
@@ -435,8 +544,12 @@ async fn import_blob(
         decoder.finish()?;
         session.finish(&*engine.borrow())?
     } else {
-        let mut session =
-            ChatImporter::new(chat_title(&file_name), settings.zone(), settings.import_options(), &*engine.borrow());
+        let mut session = ChatImporter::new(
+            chat_title(&file_name),
+            settings.zone(),
+            engine.borrow().import_options(settings.import_options()),
+            &*engine.borrow(),
+        );
         let mut reader = SliceReader::new(file, 0, size);
         let mut done = 0;
         while let Some(chunk) = reader.next().await? {

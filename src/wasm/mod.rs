@@ -41,8 +41,9 @@ export interface ImportReport {
   format: string; chats: number; messages: number; calls: number; systemMessages: number;
   duplicates: number; contacts: number; owner: string[];
   ownerSource: "option" | "fileName" | "earlierImport" | "commonAuthor" | null;
-  dateOrder: "dmy" | "mdy" | "ymd" | "monthName";
-  dateOrderSource: "unambiguous" | "dayAbove12" | "dayDecreases" | "dayChangesMore" | "fallback";
+  /** "none" when the chat was excluded and not read. */
+  dateOrder: "dmy" | "mdy" | "ymd" | "monthName" | "none";
+  dateOrderSource: "unambiguous" | "dayAbove12" | "dayDecreases" | "dayChangesMore" | "fallback" | "excluded" | "live";
   chatTitle: string | null; group: boolean; warnings: string[];
 }
 export interface LiveEvent {

@@ -1,0 +1,53 @@
+// @ts-check
+// The service worker owns the one kith engine. It loads the wasm as the module is evaluated,
+// registers every listener synchronously (MV3 drops events for listeners added later), and
+// gates each handler on one ready-promise. State lives in IndexedDB; a handler replies only
+// after its change is stored, so MV3 stopping the idle worker loses nothing acknowledged.
+import init, { Kith } from "../pkg/kith.js";
+import * as db from "../lib/db.js";
+import { CONTENT_SCRIPT_MESSAGES, isMessage } from "../lib/messages.js";
+import { createHandlers } from "./handlers.js";
+
+const EXTENSION_ORIGIN = new URL(chrome.runtime.getURL("")).origin;
+const WHATSAPP_ORIGIN = "https://web.whatsapp.com";
+
+const ready = (async () => {
+  await init({ module_or_path: chrome.runtime.getURL("pkg/kith_bg.wasm") });
+  const saved = await db.get("snapshot");
+  let engine;
+  try {
+    engine = saved ? Kith.restore(saved, {}) : new Kith({});
+  } catch (e) {
+    // A damaged snapshot must not brick the extension: start empty, keep the bytes aside.
+    console.error("kith: could not restore saved state", e);
+    await db.put(`damaged-snapshot-${Date.now()}`, saved);
+    engine = new Kith({});
+  }
+  return createHandlers({ Kith, db, engine });
+})();
+
+/**
+ * Who may ask for what: extension pages anything, WhatsApp Web's content script only its
+ * metadata events, anyone else nothing.
+ * @param {chrome.runtime.MessageSender} sender @param {string} type
+ */
+function allowed(sender, type) {
+  if (sender.id !== chrome.runtime.id) return false;
+  if (sender.origin === EXTENSION_ORIGIN && !sender.tab?.url?.startsWith(WHATSAPP_ORIGIN)) return true;
+  return sender.origin === WHATSAPP_ORIGIN && sender.tab !== undefined && CONTENT_SCRIPT_MESSAGES.has(type);
+}
+
+/** @param {unknown} message @param {chrome.runtime.MessageSender} sender */
+async function onMessage(message, sender) {
+  const handle = await ready;
+  if (!isMessage(message)) throw Object.assign(new Error("Malformed message."), { name: "BadMessage" });
+  if (!allowed(sender, message.type)) throw Object.assign(new Error("Sender not allowed."), { name: "Forbidden" });
+  return handle(message);
+}
+
+chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  onMessage(message, sender).then(sendResponse, (/** @type {Error} */ e) =>
+    sendResponse({ error: { name: e?.name ?? "Error", message: e?.message ?? String(e) } }),
+  );
+  return true;
+});

@@ -1,0 +1,70 @@
+// @ts-check
+// Every message between extension contexts: named by route, checked by guards on arrival.
+// Content scripts may send only LIVE_EVENTS; everything else comes from extension pages.
+
+export const MSG = Object.freeze({
+  CONTACTS: "kith/contacts",
+  SETTINGS: "kith/settings",
+  SNAPSHOT: "kith/snapshot",
+  APPLY_JOURNAL: "kith/apply-journal",
+  SET_OWNER: "kith/set-owner",
+  SET_EXCLUSIONS: "kith/set-exclusions",
+  EXPORT: "kith/export",
+  RESTORE: "kith/restore",
+  DELETE_ALL: "kith/delete-all",
+  LIVE_EVENTS: "kith/live-events",
+});
+
+/** Messages a content script may send: metadata events only. */
+export const CONTENT_SCRIPT_MESSAGES = /** @type {Set<string>} */ (new Set([MSG.LIVE_EVENTS]));
+
+/** @typedef {{ type: string }} Message */
+
+/** @param {unknown} v @returns {v is Record<string, unknown>} */
+const isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+/** @param {unknown} v @param {number} max @returns {v is string} */
+const isShortString = (v, max) => typeof v === "string" && v.length > 0 && v.length <= max;
+/** @param {unknown} v @returns {v is string[]} */
+const isNameList = (v) => Array.isArray(v) && v.length <= 1000 && v.every((s) => typeof s === "string" && s.length <= 200);
+/** Base64 of a journal or snapshot. @param {unknown} v @returns {v is string} */
+const isBase64 = (v) => typeof v === "string" && v.length <= 200_000_000 && /^[A-Za-z0-9+/]*={0,2}$/.test(v);
+
+/** Fields a live event may carry, each checked: the worker never sees anything else.
+ * @param {unknown} e @returns {e is import("../pkg/kith.js").LiveEvent} */
+export function isLiveEvent(e) {
+  return (
+    isObject(e) &&
+    Object.keys(e).length === 4 &&
+    isShortString(e.chat, 200) &&
+    isShortString(e.id, 200) &&
+    /^(true|false)_[\w.@-]+$/.test(/** @type {string} */ (e.id)) &&
+    (e.direction === "in" || e.direction === "out") &&
+    isShortString(e.header, 300) &&
+    /^\[[^\]]{5,60}\] [^\n]{1,200}: $/.test(/** @type {string} */ (e.header))
+  );
+}
+
+/** @param {unknown} m @returns {m is Message & Record<string, unknown>} */
+export function isMessage(m) {
+  if (!isObject(m) || typeof m.type !== "string") return false;
+  switch (m.type) {
+    case MSG.CONTACTS:
+    case MSG.SETTINGS:
+    case MSG.SNAPSHOT:
+    case MSG.EXPORT:
+    case MSG.DELETE_ALL:
+      return true;
+    case MSG.APPLY_JOURNAL:
+      return isBase64(m.journal);
+    case MSG.RESTORE:
+      return isBase64(m.snapshot);
+    case MSG.SET_OWNER:
+      return isNameList(m.owner);
+    case MSG.SET_EXCLUSIONS:
+      return isNameList(m.exclusions);
+    case MSG.LIVE_EVENTS:
+      return Array.isArray(m.events) && m.events.length > 0 && m.events.length <= 500 && m.events.every(isLiveEvent);
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,190 @@
+// @ts-check
+// The options page. Chat files are parsed here, in this page's own kith engine: the service
+// worker never receives message text. The page restores the worker's state (aggregates only),
+// imports each file against it, and sends back the import's journal, the deltas in counts and
+// times, which the worker applies and stores.
+import init, { Kith } from "../pkg/kith.js";
+import { ask } from "../lib/ext.js";
+import { MSG } from "../lib/messages.js";
+import { fromBase64, toBase64 } from "../lib/bytes.js";
+import { toCsv, toVcard } from "../lib/format.js";
+
+/** @template {HTMLElement} T @param {string} id @returns {T} */
+const $ = (id) => /** @type {T} */ (document.getElementById(id));
+
+await init({ module_or_path: chrome.runtime.getURL("pkg/kith_bg.wasm") });
+
+const imports = $("imports");
+const picker = /** @type {HTMLInputElement} */ ($("files"));
+const drop = $("drop");
+
+/** @param {string} tag @param {string} text @param {string} [cls] */
+function el(tag, text, cls) {
+  const node = document.createElement(tag);
+  node.textContent = text;
+  if (cls) node.className = cls;
+  return node;
+}
+
+/** A local engine holding the worker's current state, recording what imports add. */
+async function localEngine() {
+  const { snapshot } = await ask({ type: MSG.SNAPSHOT });
+  const engine = Kith.restore(fromBase64(snapshot), {});
+  engine.setJournaling(true);
+  return engine;
+}
+
+/** @param {import("../pkg/kith.js").ImportReport} r */
+function describe(r) {
+  if (r.dateOrderSource === "excluded") return "skipped: this chat is on your leave-out list";
+  const kind = r.group ? `group chat${r.chatTitle ? ` “${r.chatTitle}”` : ""}` : `chat with ${r.chatTitle ?? "one person"}`;
+  const parts = [`${kind}: ${r.messages} messages`, `${r.contacts} contact${r.contacts === 1 ? "" : "s"}`];
+  if (r.calls) parts.push(`${r.calls} calls`);
+  if (r.duplicates) parts.push(`${r.duplicates} already imported`);
+  if (r.owner.length) parts.push(`you are ${r.owner.join(", ")}${r.ownerSource === "option" ? "" : " (inferred)"}`);
+  if (r.dateOrder === "dmy" || r.dateOrder === "mdy") parts.push(`dates read ${r.dateOrder === "dmy" ? "day/month" : "month/day"}${r.dateOrderSource === "fallback" ? " (assumed)" : ""}`);
+  return parts.join(" · ");
+}
+
+/** Imports the files one by one, each with progress, a cancel button and its result. @param {File[]} files */
+async function importFiles(files) {
+  /** @type {Kith | null} */
+  let engine = null;
+  const lines = files.map((file) => {
+    const li = document.createElement("li");
+    li.append(el("span", file.name, "file"), el("span", " waiting…", "muted"));
+    imports.prepend(li);
+    return li;
+  });
+  for (const [i, file] of files.entries()) {
+    const li = lines[i];
+    const bar = document.createElement("progress");
+    bar.max = 1;
+    bar.value = 0;
+    bar.setAttribute("aria-label", `Reading ${file.name}`);
+    const controller = new AbortController();
+    const cancel = el("button", "Cancel");
+    cancel.addEventListener("click", () => controller.abort());
+    li.replaceChildren(el("span", file.name, "file"), bar, cancel);
+    try {
+      if (file.name.toLowerCase().endsWith(".json")) {
+        await importKithExport(file);
+        li.replaceChildren(el("span", file.name, "file"), el("span", " restored from a kith export", "ok"));
+        engine?.free();
+        engine = null;
+        continue;
+      }
+      engine ??= await localEngine();
+      const report = await engine.importBlob(file, {
+        signal: controller.signal,
+        onProgress: (read, total) => (bar.value = total ? read / total : 1),
+      });
+      const { reports } = await ask({ type: MSG.APPLY_JOURNAL, journal: toBase64(engine.takeJournal()) });
+      li.replaceChildren(el("span", file.name, "file"), el("span", ` ${describe(reports[0] ?? report)}`, "ok"));
+      for (const warning of report.warnings) li.append(el("div", warning, "warn"));
+    } catch (e) {
+      const error = /** @type {Error} */ (e);
+      li.replaceChildren(el("span", file.name, "file"), el("span", ` ${error.name === "Aborted" ? "cancelled; nothing was changed" : error.message}`, "bad"));
+      // A failed import leaves the local engine unchanged, but re-sync with the worker anyway.
+      engine?.free();
+      engine = null;
+    }
+  }
+  engine?.free();
+}
+
+/** A kith JSON export: its snapshot restores the worker's state. @param {File} file */
+async function importKithExport(file) {
+  let data;
+  try {
+    data = JSON.parse(await file.text());
+  } catch {
+    throw Object.assign(new Error("This .json file is not a kith export."), { name: "UnknownFormat" });
+  }
+  if (data?.format !== "kith-export" || typeof data.snapshot !== "string") {
+    throw Object.assign(new Error("This .json file is not a kith export (made by Export JSON)."), { name: "UnknownFormat" });
+  }
+  await ask({ type: MSG.RESTORE, snapshot: data.snapshot });
+}
+
+picker.addEventListener("change", () => {
+  const files = Array.from(picker.files ?? []);
+  picker.value = "";
+  if (files.length) void importFiles(files);
+});
+drop.addEventListener("keydown", (e) => {
+  if (e.key === "Enter" || e.key === " ") {
+    e.preventDefault();
+    picker.click();
+  }
+});
+drop.addEventListener("dragover", (e) => {
+  e.preventDefault();
+  drop.classList.add("over");
+});
+drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+drop.addEventListener("drop", (e) => {
+  e.preventDefault();
+  drop.classList.remove("over");
+  const files = Array.from(e.dataTransfer?.files ?? []);
+  if (files.length) void importFiles(files);
+});
+
+const ownerInput = /** @type {HTMLInputElement} */ ($("owner"));
+const exclusionsInput = /** @type {HTMLTextAreaElement} */ ($("exclusions"));
+const settings = await ask({ type: MSG.SETTINGS });
+ownerInput.value = settings.owner.join(", ");
+exclusionsInput.value = settings.exclusions.join("\n");
+
+$("owner-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const owner = ownerInput.value.split(",").map((s) => s.trim()).filter(Boolean);
+  await ask({ type: MSG.SET_OWNER, owner });
+  $("owner-saved").textContent = " Saved.";
+});
+$("exclude-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const exclusions = exclusionsInput.value.split("\n").map((s) => s.trim()).filter(Boolean);
+  await ask({ type: MSG.SET_EXCLUSIONS, exclusions });
+  $("exclude-saved").textContent = " Saved. New imports skip these; they are hidden from your contacts.";
+});
+
+/** @param {string} name @param {string} type @param {string} text */
+function download(name, type, text) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+const stamp = () => new Date().toISOString().slice(0, 10);
+$("export-json").addEventListener("click", async () => {
+  const data = await ask({ type: MSG.EXPORT });
+  download(`kith-export-${stamp()}.json`, "application/json", JSON.stringify(data, null, 1));
+  $("data-status").textContent = `Exported ${data.contacts.length} contacts as JSON.`;
+});
+$("export-csv").addEventListener("click", async () => {
+  const data = await ask({ type: MSG.EXPORT });
+  download(`kith-contacts-${stamp()}.csv`, "text/csv", toCsv(data.contacts));
+  $("data-status").textContent = `Exported ${data.contacts.length} contacts as CSV.`;
+});
+$("export-vcard").addEventListener("click", async () => {
+  const data = await ask({ type: MSG.EXPORT });
+  download(`kith-contacts-${stamp()}.vcf`, "text/vcard", toVcard(data.contacts));
+  $("data-status").textContent = `Exported ${data.contacts.length} contacts as vCard.`;
+});
+const dialog = /** @type {HTMLDialogElement} */ ($("confirm-delete"));
+$("delete-all").addEventListener("click", () => dialog.showModal());
+dialog.addEventListener("close", async () => {
+  if (dialog.returnValue !== "delete") return;
+  const { remaining } = await ask({ type: MSG.DELETE_ALL });
+  const contacts = await ask({ type: MSG.CONTACTS });
+  ownerInput.value = "";
+  exclusionsInput.value = "";
+  $("data-status").textContent = remaining === 0 && contacts.length === 0
+    ? "All local data was deleted. kith's storage is empty."
+    : `Deletion incomplete: ${remaining} stored item(s) remain. Try again.`;
+});
+document.body.dataset.ready = "true";

@@ -5,11 +5,10 @@
 // after its change is stored, so MV3 stopping the idle worker loses nothing acknowledged.
 import init, { Kith } from "../pkg/kith.js";
 import * as db from "../lib/db.js";
-import { CONTENT_SCRIPT_MESSAGES, isMessage } from "../lib/messages.js";
+import { isMessage, senderMayAsk } from "../lib/messages.js";
 import { createHandlers } from "./handlers.js";
 
-const EXTENSION_ORIGIN = new URL(chrome.runtime.getURL("")).origin;
-const WHATSAPP_ORIGIN = "https://web.whatsapp.com";
+const SELF = { extensionId: chrome.runtime.id, extensionOrigin: new URL(chrome.runtime.getURL("")).origin };
 
 const ready = (async () => {
   await init({ module_or_path: chrome.runtime.getURL("pkg/kith_bg.wasm") });
@@ -26,22 +25,11 @@ const ready = (async () => {
   return createHandlers({ Kith, db, engine });
 })();
 
-/**
- * Who may ask for what: extension pages anything, WhatsApp Web's content script only its
- * metadata events, anyone else nothing.
- * @param {chrome.runtime.MessageSender} sender @param {string} type
- */
-function allowed(sender, type) {
-  if (sender.id !== chrome.runtime.id) return false;
-  if (sender.origin === EXTENSION_ORIGIN && !sender.tab?.url?.startsWith(WHATSAPP_ORIGIN)) return true;
-  return sender.origin === WHATSAPP_ORIGIN && sender.tab !== undefined && CONTENT_SCRIPT_MESSAGES.has(type);
-}
-
 /** @param {unknown} message @param {chrome.runtime.MessageSender} sender */
 async function onMessage(message, sender) {
   const handle = await ready;
   if (!isMessage(message)) throw Object.assign(new Error("Malformed message."), { name: "BadMessage" });
-  if (!allowed(sender, message.type)) throw Object.assign(new Error("Sender not allowed."), { name: "Forbidden" });
+  if (!senderMayAsk(sender, message.type, SELF)) throw Object.assign(new Error("Sender not allowed."), { name: "Forbidden" });
   return handle(message);
 }
 

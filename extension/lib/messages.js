@@ -20,6 +20,21 @@ export const CONTENT_SCRIPT_MESSAGES = /** @type {Set<string>} */ (new Set([MSG.
 
 /** @typedef {{ type: string }} Message */
 
+export const WHATSAPP_ORIGIN = "https://web.whatsapp.com";
+
+/**
+ * Who may ask for what: this extension's own pages anything; the content script on WhatsApp
+ * Web only its metadata events; any other sender nothing.
+ * @param {{ id?: string, origin?: string, tab?: { url?: string } }} sender
+ * @param {string} type
+ * @param {{ extensionId: string, extensionOrigin: string }} self
+ */
+export function senderMayAsk(sender, type, self) {
+  if (sender.id !== self.extensionId) return false;
+  if (sender.origin === self.extensionOrigin && !sender.tab?.url?.startsWith(WHATSAPP_ORIGIN)) return true;
+  return sender.origin === WHATSAPP_ORIGIN && sender.tab !== undefined && CONTENT_SCRIPT_MESSAGES.has(type);
+}
+
 /** @param {unknown} v @returns {v is Record<string, unknown>} */
 const isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 /** @param {unknown} v @param {number} max @returns {v is string} */

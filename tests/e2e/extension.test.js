@@ -5,12 +5,15 @@
 // body appear in no storage, no message the worker received, no export; no request leaves.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { root } from "./browser.js";
 import { external, fixtures, launchExtension, newProfile } from "./extension.js";
 import { ago } from "../../extension/lib/format.js";
 
-const screenshots = `${root}docs/screenshots/`;
+// Screenshots go to test-results/ on every run; `UPDATE_SCREENSHOTS=1 npm test` refreshes the
+// committed ones the README shows.
+const screenshots = process.env.UPDATE_SCREENSHOTS ? `${root}docs/screenshots/` : `${root}test-results/`;
+mkdirSync(screenshots, { recursive: true });
 const CANARY = "CANARY-";
 
 /** Named like WhatsApp names them: the name tells kith who the chat is with. */

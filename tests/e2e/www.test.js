@@ -2,6 +2,7 @@
 // The www page in headless Chromium: `node --test tests/e2e/` (after `npm run build`).
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
 import { launch, root, serveWww } from "./browser.js";
 
 test("importing fixtures on the www page shows their contacts, and nothing leaves the machine", async () => {
@@ -29,7 +30,9 @@ test("importing fixtures on the www page shows their contacts, and nothing leave
     assert.match(await annLee.locator("td").nth(1).innerText(), /ago/);
     const body = await page.content();
     assert.ok(!body.includes("CANARY"), "no message text on the page");
-    await page.screenshot({ path: `${root}docs/screenshots/www-contacts.png`, fullPage: true });
+    const dir = process.env.UPDATE_SCREENSHOTS ? `${root}docs/screenshots/` : `${root}test-results/`;
+    mkdirSync(dir, { recursive: true });
+    await page.screenshot({ path: `${dir}www-contacts.png`, fullPage: true });
     assert.deepEqual(offHost, [], "every request stayed on the page's own loopback origin");
   } finally {
     await browser.close();

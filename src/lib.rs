@@ -28,6 +28,7 @@ pub mod import;
 pub mod model;
 pub mod stats;
 pub mod store;
+pub mod sync;
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]

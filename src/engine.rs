@@ -76,6 +76,8 @@ pub struct Engine {
     pub(crate) live_order: Option<DateOrder>,
     /// Deltas committed since the journal was last taken, when journaling is on.
     journal: Option<Vec<ChatDelta>>,
+    /// What the sync server has acknowledged.
+    pub(crate) sync: crate::sync::SyncState,
 }
 
 impl CoverageLookup for Engine {
@@ -109,6 +111,23 @@ impl Engine {
     /// The exclusion list as given.
     pub fn exclusions(&self) -> &[String] {
         &self.exclusions
+    }
+
+    /// Contacts new or changed since the server last acknowledged them, as sync records, and
+    /// ids to delete there. `now` as for [`Engine::contacts`].
+    pub fn sync_changes(&self, now: i64) -> (Vec<crate::sync::SyncContact>, Vec<String>) {
+        self.sync.changes(&self.contacts(now))
+    }
+
+    /// Records a batch the server acknowledged.
+    pub fn acknowledge_sync(&mut self, batch: &crate::sync::SyncBatch) {
+        self.sync.acknowledge(batch);
+    }
+
+    /// Forgets what any server acknowledged (a new server, or sync turned off): the next
+    /// sync sends everything.
+    pub fn reset_sync(&mut self) {
+        self.sync = crate::sync::SyncState::default();
     }
 
     /// Names learnt to be the user, with their identity keys.

@@ -23,8 +23,10 @@ use crate::DateOrder;
 
 const SNAPSHOT_MAGIC: &[u8; 4] = b"KITH";
 const JOURNAL_MAGIC: &[u8; 4] = b"KITJ";
-/// The layout this build writes.
-pub const SNAPSHOT_VERSION: u8 = 1;
+const JOURNAL_VERSION: u8 = 1;
+/// The layout this build writes. Version 2 added the sync state (what the server acknowledged);
+/// version 1 snapshots restore with an empty one, so the next sync sends everything.
+pub const SNAPSHOT_VERSION: u8 = 2;
 
 /// Why stored bytes could not be read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -243,16 +245,19 @@ impl<'a> Reader<'a> {
             _ => Err(corrupt("unknown source")),
         }
     }
-    fn header(&mut self, magic: &[u8; 4]) -> Result<u8, StoreError> {
+    fn header(&mut self, magic: &[u8; 4], newest: u8) -> Result<u8, StoreError> {
+        // Journals are only exchanged between pages of one running extension, so they keep
+        // layout 1; snapshots outlive versions and are migrated.
         if self.b.get(..4) != Some(&magic[..]) {
             return Err(corrupt("it does not start like kith data"));
         }
         self.at = 4;
         let version = *self.b.get(4).ok_or_else(|| corrupt("it ends early"))?;
         self.at = 5;
-        match version {
-            1 => Ok(version),
-            found => Err(StoreError::UnsupportedVersion { found }),
+        if (1..=newest).contains(&version) {
+            Ok(version)
+        } else {
+            Err(StoreError::UnsupportedVersion { found: version })
         }
     }
     fn end(&self) -> Result<(), StoreError> {
@@ -320,13 +325,21 @@ pub fn encode_snapshot(engine: &Engine) -> Vec<u8> {
             w.u(*id);
         }
     }
+    // Version 2: the sync state, sorted by id so equal states encode equally.
+    let mut acknowledged: Vec<(&String, &u64)> = engine.sync.acknowledged.iter().collect();
+    acknowledged.sort();
+    w.u(acknowledged.len() as u64);
+    for (id, fingerprint) in acknowledged {
+        w.s(id);
+        w.u(*fingerprint);
+    }
     w.0
 }
 
 /// Rebuilds an engine from [`encode_snapshot`]'s bytes.
 pub fn decode_snapshot(bytes: &[u8]) -> Result<Engine, StoreError> {
     let mut r = Reader { b: bytes, at: 0 };
-    r.header(SNAPSHOT_MAGIC)?;
+    let version = r.header(SNAPSHOT_MAGIC, SNAPSHOT_VERSION)?;
     let mut engine = Engine::new(&r.strings()?);
     let inferred = (0..r.len()?).map(|_| Ok((r.s()?, r.s()?))).collect::<Result<Vec<_>, StoreError>>()?;
     engine.set_owner_inferred(inferred);
@@ -356,6 +369,13 @@ pub fn decode_snapshot(bytes: &[u8]) -> Result<Engine, StoreError> {
         }
         chats.push(Chat { key, title, source, authors, coverage, last_message, day_gaps, live_minutes, live_ids });
     }
+    if version >= 2 {
+        for _ in 0..r.len()? {
+            let id = r.s()?;
+            let fingerprint = r.u()?;
+            engine.sync.acknowledged.insert(id, fingerprint);
+        }
+    }
     r.end()?;
     engine.chats = chats;
     engine.chat_index = index;
@@ -365,7 +385,7 @@ pub fn decode_snapshot(bytes: &[u8]) -> Result<Engine, StoreError> {
 /// Import deltas, in commit order.
 pub fn encode_journal(deltas: &[ChatDelta]) -> Vec<u8> {
     let mut w = Writer(JOURNAL_MAGIC.to_vec());
-    w.0.push(SNAPSHOT_VERSION);
+    w.0.push(JOURNAL_VERSION);
     w.u(deltas.len() as u64);
     for d in deltas {
         w.s(&d.key);
@@ -413,7 +433,7 @@ pub fn encode_journal(deltas: &[ChatDelta]) -> Vec<u8> {
 /// Reads [`encode_journal`]'s bytes.
 pub fn decode_journal(bytes: &[u8]) -> Result<Vec<ChatDelta>, StoreError> {
     let mut r = Reader { b: bytes, at: 0 };
-    r.header(JOURNAL_MAGIC)?;
+    r.header(JOURNAL_MAGIC, JOURNAL_VERSION)?;
     let mut deltas = Vec::new();
     for _ in 0..r.len()? {
         let key = r.s()?;

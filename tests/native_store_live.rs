@@ -45,6 +45,28 @@ fn snapshot_round_trips_and_holds_no_canary() {
 }
 
 #[test]
+fn a_version_1_snapshot_restores_with_an_empty_sync_state() {
+    let mut engine = all_fixtures();
+    let (upserts, _) = engine.sync_changes(0);
+    let batch = kith::sync::SyncBatch { batch_key: "batch-0001".into(), upserts, deletions: vec![] };
+    engine.acknowledge_sync(&batch);
+    assert!(engine.sync_changes(0).0.is_empty(), "acknowledged contacts are not sent again");
+    let v2 = engine.snapshot();
+    assert!(Engine::restore(&v2).expect("v2").sync_changes(0).0.is_empty(), "v2 keeps the sync state");
+    // A version 1 snapshot is the version 2 layout without the trailing sync state.
+    let empty_sync = Engine::restore(&v2).map(|mut e| {
+        e.reset_sync();
+        e.snapshot()
+    });
+    let mut v1 = empty_sync.expect("reset");
+    assert_eq!(v1.pop(), Some(0), "an empty sync state is one zero byte");
+    v1[4] = 1;
+    let migrated = Engine::restore(&v1).expect("v1 restores");
+    assert_eq!(migrated.contacts(0), engine.contacts(0));
+    assert_eq!(migrated.sync_changes(0).0.len(), engine.contacts(0).len(), "after migration everything syncs again");
+}
+
+#[test]
 fn damaged_snapshots_are_refused_without_panicking() {
     let bytes = all_fixtures().snapshot();
     for cut in 0..bytes.len() {

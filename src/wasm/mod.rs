@@ -53,6 +53,14 @@ export interface LiveEvent {
   /** The row's data-pre-plain-text, e.g. "[10:05, 13/03/2024] Ann: ". */ header: string;
 }
 export interface IngestReport { accepted: number; duplicates: number; rejected: number; }
+/** One contact as synced: the allowlist of src/sync.rs, nothing else. */
+export interface SyncContact {
+  id: string; name: string; phones: string[]; emails: string[]; sources: string[];
+  lastSentAt: string | null; lastReceivedAt: string | null; lastInteractionAt: string | null;
+  sentCount: number; receivedCount: number; groupMessageCount: number; cadenceDays: number | null;
+}
+export interface SyncChanges { upserts: SyncContact[]; deletions: string[]; }
+export interface SyncBatch { batchKey: string; upserts: SyncContact[]; deletions: string[]; }
 export interface Contact {
   id: string; name: string; phones: string[]; emails: string[]; sources: string[];
   lastSentAt: string | null; lastReceivedAt: string | null;
@@ -383,6 +391,42 @@ impl Kith {
         let reports =
             self.engine.borrow_mut().apply_journal(bytes).map_err(|e| named_error(e.name(), &e.to_string()))?;
         to_js(&reports)
+    }
+
+    /// What the server has not acknowledged yet: new or changed contacts as sync records
+    /// (built by the one payload builder, from the `SyncContact` allowlist), and ids to delete.
+    ///
+    /// ```js
+    /// const { upserts, deletions } = kith.syncChanges();
+    /// ```
+    #[wasm_bindgen(js_name = syncChanges, unchecked_return_type = "SyncChanges")]
+    pub fn sync_changes(&self) -> Result<JsValue, JsValue> {
+        #[derive(Serialize)]
+        struct Changes {
+            upserts: Vec<crate::sync::SyncContact>,
+            deletions: Vec<String>,
+        }
+        let (upserts, deletions) = self.engine.borrow().sync_changes(self.settings.now_seconds());
+        to_js(&Changes { upserts, deletions })
+    }
+
+    /// Records a batch the server acknowledged, so its contacts are not sent again until they
+    /// change. Throws `InvalidBatch` for anything that is not a `SyncBatch`.
+    #[wasm_bindgen(js_name = acknowledgeSync)]
+    pub fn acknowledge_sync(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "SyncBatch")] batch: JsValue,
+    ) -> Result<(), JsValue> {
+        let batch: crate::sync::SyncBatch =
+            serde_wasm_bindgen::from_value(batch).map_err(|e| named_error("InvalidBatch", &e.to_string()))?;
+        self.engine.borrow_mut().acknowledge_sync(&batch);
+        Ok(())
+    }
+
+    /// Forgets what any server acknowledged: the next sync sends every contact.
+    #[wasm_bindgen(js_name = resetSync)]
+    pub fn reset_sync(&mut self) {
+        self.engine.borrow_mut().reset_sync();
     }
 
     /// Says who you are (names or phone numbers as the exports show them). Replaces the owner

@@ -3,8 +3,9 @@
 // each handler takes a checked message and returns the reply. Every change is persisted to
 // IndexedDB before the handler returns, so an acknowledged change survives the worker being
 // stopped at any moment after.
-import { MSG } from "../lib/messages.js";
+import { MSG, checkServerUrl } from "../lib/messages.js";
 import { fromBase64, toBase64 } from "../lib/bytes.js";
+import { createSync } from "./sync.js";
 
 /** @typedef {import("../pkg/kith.js").Kith} Kith */
 /** @typedef {{ owner: string[], exclusions: string[] }} Settings */
@@ -14,6 +15,9 @@ import { fromBase64, toBase64 } from "../lib/bytes.js";
  *   Kith: typeof import("../pkg/kith.js").Kith,
  *   db: typeof import("../lib/db.js"),
  *   engine: Kith,
+ *   alarms: Parameters<typeof createSync>[0]["alarms"],
+ *   fetch: typeof fetch,
+ *   newKey: () => string,
  * }} deps
  */
 export function createHandlers(deps) {
@@ -22,6 +26,8 @@ export function createHandlers(deps) {
   async function persist() {
     await deps.db.put("snapshot", engine.snapshot());
   }
+
+  const sync = createSync({ engine: () => engine, persist, db: deps.db, checkServerUrl, alarms: deps.alarms, fetch: deps.fetch, newKey: deps.newKey });
 
   /** @param {string} name @param {string} message */
   const fail = (name, message) => Object.assign(new Error(message), { name });
@@ -66,11 +72,18 @@ export function createHandlers(deps) {
       return { contacts: engine.contacts().length };
     },
     [MSG.DELETE_ALL]: async () => {
+      await sync.stop();
       engine.free();
       engine = new deps.Kith({});
       await deps.db.clear();
       return { remaining: (await deps.db.dump()).length };
     },
+    [MSG.SYNC_SETTINGS]: async () => sync.settings(),
+    [MSG.SET_SYNC_SETTINGS]: async (m) => sync.setSettings({ serverUrl: m.serverUrl, token: m.token, enabled: m.enabled, periodicMinutes: m.periodicMinutes }),
+    [MSG.SYNC_PREVIEW]: async () => sync.preview(),
+    [MSG.SYNC_NOW]: async () => sync.syncNow(),
+    [MSG.SYNC_STATUS]: async () => sync.status(),
+    [MSG.LEDGER]: async () => sync.ledger(),
     [MSG.LIVE_EVENTS]: async (m) => {
       const report = engine.ingest(m.events);
       if (report.accepted > 0) await persist();
@@ -79,9 +92,10 @@ export function createHandlers(deps) {
   };
 
   /** @param {{ type: string } & Record<string, any>} message */
-  return async function handle(message) {
+  async function handle(message) {
     const handler = handlers[message.type];
     if (!handler) throw fail("UnknownMessage", `No handler for ${message.type}.`);
     return handler(message);
-  };
+  }
+  return { handle, onAlarm: sync.onAlarm };
 }

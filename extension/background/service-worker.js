@@ -22,12 +22,20 @@ const ready = (async () => {
     await db.put(`damaged-snapshot-${Date.now()}`, saved);
     engine = new Kith({});
   }
-  return createHandlers({ Kith, db, engine });
+  return createHandlers({
+    Kith,
+    db,
+    engine,
+    alarms: chrome.alarms,
+    // The one fetch in the extension goes through the sync module (privacy invariant P3).
+    fetch: (input, init) => fetch(input, init),
+    newKey: () => crypto.randomUUID(),
+  });
 })();
 
 /** @param {unknown} message @param {chrome.runtime.MessageSender} sender */
 async function onMessage(message, sender) {
-  const handle = await ready;
+  const { handle } = await ready;
   if (!isMessage(message)) throw Object.assign(new Error("Malformed message."), { name: "BadMessage" });
   if (!senderMayAsk(sender, message.type, SELF)) throw Object.assign(new Error("Sender not allowed."), { name: "Forbidden" });
   return handle(message);
@@ -38,4 +46,8 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
     sendResponse({ error: { name: e?.name ?? "Error", message: e?.message ?? String(e) } }),
   );
   return true;
+});
+
+chrome.alarms.onAlarm.addListener((alarm) => {
+  ready.then(({ onAlarm }) => onAlarm(alarm.name)).catch((e) => console.error("kith: alarm", e));
 });

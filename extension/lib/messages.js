@@ -13,7 +13,34 @@ export const MSG = Object.freeze({
   RESTORE: "kith/restore",
   DELETE_ALL: "kith/delete-all",
   LIVE_EVENTS: "kith/live-events",
+  SYNC_SETTINGS: "kith/sync-settings",
+  SET_SYNC_SETTINGS: "kith/set-sync-settings",
+  SYNC_PREVIEW: "kith/sync-preview",
+  SYNC_NOW: "kith/sync-now",
+  SYNC_STATUS: "kith/sync-status",
+  LEDGER: "kith/ledger",
 });
+
+/**
+ * The server address rule: https, or plain http only to this computer (loopback), so contacts
+ * never cross a network unencrypted. Returns the base URL without a trailing slash.
+ * @param {string} text @returns {{ base: string, origin: string } | { error: string }}
+ */
+export function checkServerUrl(text) {
+  let url;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    return { error: "Enter the server's address, like https://kith.example.com." };
+  }
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+  if (url.protocol === "http:" && !loopback) {
+    return { error: "Use an https:// address: kith sends contacts only over an encrypted connection (http:// is allowed only for a server on this computer)." };
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return { error: "The address must start with https://." };
+  if (url.username || url.password || url.search || url.hash) return { error: "Give the server's address only, without a user name, query or #fragment." };
+  return { base: `${url.origin}${url.pathname}`.replace(/\/+$/, ""), origin: url.origin };
+}
 
 /** Messages a content script may send: metadata events only. */
 export const CONTENT_SCRIPT_MESSAGES = /** @type {Set<string>} */ (new Set([MSG.LIVE_EVENTS]));
@@ -77,6 +104,17 @@ export function isMessage(m) {
       return isNameList(m.owner);
     case MSG.SET_EXCLUSIONS:
       return isNameList(m.exclusions);
+    case MSG.SYNC_SETTINGS:
+    case MSG.SYNC_PREVIEW:
+    case MSG.SYNC_NOW:
+    case MSG.SYNC_STATUS:
+    case MSG.LEDGER:
+      return true;
+    case MSG.SET_SYNC_SETTINGS:
+      return typeof m.serverUrl === "string" && m.serverUrl.length <= 2000 &&
+        typeof m.token === "string" && m.token.length <= 200 &&
+        typeof m.enabled === "boolean" &&
+        [0, 60, 1440].includes(/** @type {number} */ (m.periodicMinutes));
     case MSG.LIVE_EVENTS:
       return Array.isArray(m.events) && m.events.length > 0 && m.events.length <= 500 && m.events.every(isLiveEvent);
     default:

@@ -5,7 +5,7 @@
 // times, which the worker applies and stores.
 import init, { Kith } from "../pkg/kith.js";
 import { ask } from "../lib/ext.js";
-import { MSG } from "../lib/messages.js";
+import { MSG, checkServerUrl } from "../lib/messages.js";
 import { fromBase64, toBase64 } from "../lib/bytes.js";
 import { toCsv, toVcard } from "../lib/format.js";
 
@@ -187,4 +187,84 @@ dialog.addEventListener("close", async () => {
     ? "All local data was deleted. kith's storage is empty."
     : `Deletion incomplete: ${remaining} stored item(s) remain. Try again.`;
 });
+const serverUrl = /** @type {HTMLInputElement} */ ($("server-url"));
+const serverToken = /** @type {HTMLInputElement} */ ($("server-token"));
+const syncEnabled = /** @type {HTMLInputElement} */ ($("sync-enabled"));
+const periodic = /** @type {HTMLSelectElement} */ ($("periodic"));
+const syncMessage = $("sync-message");
+
+async function loadSync() {
+  const s = await ask({ type: MSG.SYNC_SETTINGS });
+  serverUrl.value = s.serverUrl;
+  serverToken.value = "";
+  serverToken.placeholder = s.token ? "saved (type to replace)" : "kith_…";
+  syncEnabled.checked = s.enabled;
+  periodic.value = String(s.periodicMinutes);
+  await renderLedger();
+}
+
+async function renderLedger() {
+  /** @type {Array<Record<string, any>>} */
+  const entries = await ask({ type: MSG.LEDGER });
+  const list = $("ledger");
+  if (!entries.length) {
+    list.replaceChildren(el("li", "No syncs yet.", "muted"));
+    return;
+  }
+  list.replaceChildren(...entries.map((e) => {
+    const li = document.createElement("li");
+    const when = new Date(e.at).toLocaleString();
+    if (!e.ok) {
+      li.append(el("span", `${when} · ${e.server} · refused (${e.status}): ${e.error}`, "bad"));
+      return li;
+    }
+    li.append(el("span", `${when} · ${e.server} · ${e.upserts} contact(s), ${e.deletions} deletion(s)${e.replayed ? " · replayed" : ""} · fields: ${e.fields.join(", ") || "—"}`));
+    const details = document.createElement("details");
+    details.append(el("summary", "What was sent"), el("pre", JSON.stringify(e.payload, null, 1)));
+    li.append(details);
+    return li;
+  }));
+}
+
+$("sync-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const checked = checkServerUrl(serverUrl.value);
+  if (serverUrl.value && "error" in checked) {
+    syncMessage.className = "bad";
+    syncMessage.textContent = checked.error;
+    return;
+  }
+  // The server's origin is asked for at runtime, during this click. kith-server also allows
+  // the extension by CORS, so sync works if the user declines.
+  if ("origin" in checked && checked.origin) {
+    chrome.permissions.request({ origins: [`${checked.origin}/*`] }).catch(() => false);
+  }
+  try {
+    // An empty token field keeps the saved token (it never comes back to this page).
+    await ask({
+      type: MSG.SET_SYNC_SETTINGS,
+      serverUrl: serverUrl.value,
+      token: serverToken.value,
+      enabled: syncEnabled.checked,
+      periodicMinutes: Number(periodic.value),
+    });
+    syncMessage.className = "ok";
+    syncMessage.textContent = syncEnabled.checked ? "Saved. Sync is on: press Sync in the popup, or wait for the schedule." : "Saved. Sync is off: nothing is sent.";
+    await loadSync();
+  } catch (err) {
+    syncMessage.className = "bad";
+    syncMessage.textContent = /** @type {Error} */ (err).message;
+  }
+});
+
+$("sync-preview").addEventListener("click", async () => {
+  const { batches, queued } = await ask({ type: MSG.SYNC_PREVIEW });
+  const pre = $("preview");
+  pre.hidden = false;
+  pre.textContent = batches.length
+    ? `${batches.length} batch(es) would be sent${queued ? ` after ${queued} queued one(s)` : ""}, exactly as follows:\n\n${JSON.stringify(batches, null, 1)}`
+    : "Nothing to send: the server has every contact as it is now.";
+});
+
+await loadSync();
 document.body.dataset.ready = "true";

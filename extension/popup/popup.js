@@ -1,7 +1,8 @@
 // @ts-check
 // The popup: who needs attention, searchable, keyboard-driven. Only rows in view are in the
 // DOM, so 10,000 contacts open as fast as 10.
-import { fetchContacts, openOptions } from "../lib/ext.js";
+import { ask, fetchContacts, openOptions } from "../lib/ext.js";
+import { MSG } from "../lib/messages.js";
 import { ORDERS, ago, attention } from "../lib/format.js";
 
 /** @typedef {import("../pkg/kith.js").Contact} Contact */
@@ -183,6 +184,36 @@ document.querySelectorAll('[role="tab"]').forEach((tab) =>
 /** @type {HTMLElement} */ (document.getElementById("back")).addEventListener("click", closeDetail);
 /** @type {HTMLElement} */ (document.getElementById("options")).addEventListener("click", () => openOptions());
 /** @type {HTMLElement} */ (document.getElementById("import")).addEventListener("click", () => openOptions());
+
+const syncButton = /** @type {HTMLButtonElement} */ (document.getElementById("sync"));
+const syncResult = /** @type {HTMLElement} */ (document.getElementById("sync-result"));
+
+/** @param {string} text @param {string} [cls] */
+function showSync(text, cls = "") {
+  syncResult.className = `sync-result ${cls}`;
+  syncResult.textContent = text;
+}
+
+syncButton.addEventListener("click", async () => {
+  syncButton.disabled = true;
+  showSync("Syncing…");
+  const progress = setInterval(async () => {
+    const s = await ask({ type: MSG.SYNC_STATUS });
+    if (s.state === "syncing" && s.total) showSync(`Syncing ${s.sent} of ${s.total}…`);
+  }, 300);
+  try {
+    const result = await ask({ type: MSG.SYNC_NOW });
+    showSync(result.message, result.state === "done" ? "ok" : "bad");
+  } catch (e) {
+    showSync(/** @type {Error} */ (e).message, "bad");
+  } finally {
+    clearInterval(progress);
+    syncButton.disabled = false;
+  }
+});
+
+const syncSettings = await ask({ type: MSG.SYNC_SETTINGS });
+if (!syncSettings.enabled) syncButton.title = "Sync is off. Set up your kith server in Options.";
 
 all = await fetchContacts();
 applyView();

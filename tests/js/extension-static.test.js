@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { MSG, isLiveEvent, isMessage, senderMayAsk } from "../../extension/lib/messages.js";
+import { MSG, checkServerUrl, isLiveEvent, isMessage, senderMayAsk } from "../../extension/lib/messages.js";
 
 const root = fileURLToPath(new URL("../../extension/", import.meta.url));
 const manifest = JSON.parse(readFileSync(`${root}manifest.json`, "utf8"));
@@ -23,6 +23,7 @@ test("the manifest asks for the least it needs", () => {
   assert.deepEqual(manifest.permissions.sort(), ["alarms", "storage", "unlimitedStorage"]);
   assert.ok(!JSON.stringify(manifest).includes("cookies"), "no cookies permission (P2)");
   assert.equal(manifest.host_permissions, undefined, "no host permissions beyond the content script's match");
+  assert.deepEqual(manifest.optional_host_permissions, ["https://*/*", "http://127.0.0.1/*", "http://localhost/*"], "the sync server is asked for at runtime");
   assert.deepEqual(manifest.content_scripts.map((/** @type {any} */ c) => c.matches).flat(), ["https://web.whatsapp.com/*"]);
   assert.equal(manifest.content_security_policy.extension_pages, "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'");
   assert.equal(manifest.web_accessible_resources, undefined);
@@ -40,13 +41,32 @@ test("the content script reads attributes only, never a message's text", () => {
   assert.deepEqual([...new Set(attributes)], ["data-id", "data-pre-plain-text", "title"]);
 });
 
-test("no extension page or worker talks to the network", () => {
+test("only the sync module talks to the network (one way out)", () => {
+  const users = [];
   for (const file of jsFiles(root)) {
-    const source = readFileSync(file, "utf8");
+    const source = readFileSync(file, "utf8").replace(/^\s*(\/\/|\*).*$/gm, "");
     for (const api of ["fetch(", "XMLHttpRequest", "sendBeacon", "WebSocket", "EventSource"]) {
-      assert.ok(!source.includes(api), `${file.slice(root.length)} uses ${api}`);
+      if (source.includes(api)) users.push(`${file.slice(root.length)}:${api}`);
     }
   }
+  // The worker hands its fetch to the sync module and calls it nowhere else.
+  assert.deepEqual(users.sort(), ["background/service-worker.js:fetch(", "background/sync.js:fetch("]);
+  const worker = readFileSync(`${root}background/service-worker.js`, "utf8");
+  assert.equal(worker.match(/fetch\(/g)?.length, 1);
+  assert.match(worker, /fetch: \(input, init\) => fetch\(input, init\)/);
+  const sync = readFileSync(`${root}background/sync.js`, "utf8");
+  assert.equal(sync.match(/deps\.fetch\(/g)?.length, 1, "one request site");
+  assert.match(sync, /deps\.fetch\(`\$\{s\.serverUrl\}\/v1\/sync\/push`/, "to the configured server only");
+});
+
+test("the server address must be https, or http on this computer", () => {
+  assert.deepEqual(checkServerUrl("https://kith.example.com/"), { base: "https://kith.example.com", origin: "https://kith.example.com" });
+  assert.deepEqual(checkServerUrl("http://127.0.0.1:8787"), { base: "http://127.0.0.1:8787", origin: "http://127.0.0.1:8787" });
+  const refused = checkServerUrl("http://example.com");
+  assert.ok("error" in refused && /https:\/\//.test(refused.error), "plain http to another machine is refused with a reason");
+  assert.ok("error" in checkServerUrl("not a url"));
+  assert.ok("error" in checkServerUrl("ftp://example.com"));
+  assert.ok("error" in checkServerUrl("https://user:pw@example.com"));
 });
 
 test("live events are checked field by field", () => {

@@ -2,28 +2,11 @@
 // Extension benchmarks with 10,000 contacts: snapshot size per contact, service-worker cold
 // start to ready (wasm init + restore), and popup open to first rows painted.
 // `node bench/extension.mjs [contacts]` (after `npm run build`).
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { initSync, Kith } from "../pkg/kith.js";
 import { launchExtension, newProfile } from "../tests/e2e/extension.js";
+import { snapshotWithContacts } from "./contacts.mjs";
 
-const root = fileURLToPath(new URL("../", import.meta.url));
-initSync({ module: readFileSync(`${root}pkg/kith_bg.wasm`) });
 const count = Number(process.argv[2] ?? 10_000);
-
-// One short direct chat per contact, a few weeks of messages each, as real imports would make.
-const engine = new Kith({ owner: ["Sam Lee"], utcOffsetMinutes: 0 });
-for (let i = 0; i < count; i++) {
-  const name = `Person ${String(i).padStart(5, "0")}`;
-  const day = 1 + (i % 27);
-  const lines = [];
-  for (let m = 0; m < 6; m++) {
-    lines.push(`${String(day).padStart(2, "0")}/${String(1 + m).padStart(2, "0")}/2024, ${String(8 + m).padStart(2, "0")}:${String(i % 60).padStart(2, "0")} - ${m % 2 ? "Sam Lee" : name}: hello`);
-  }
-  engine.importFile(`WhatsApp Chat with ${name}.txt`, new TextEncoder().encode(lines.join("\n") + "\n"));
-}
-const snapshot = engine.snapshot();
-const contacts = engine.contacts().length;
+const { snapshot, contacts } = snapshotWithContacts(count);
 
 const { context, base } = await launchExtension(newProfile());
 try {

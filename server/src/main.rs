@@ -9,6 +9,7 @@ use kith_server::{app, new_token, token_hash, AppState, Clock, Config, SystemClo
 
 const USAGE: &str = "usage:
   kith-server serve [--addr 127.0.0.1:8787] [--db data/kith.db]
+                    [--per-token-per-minute 300] [--per-address-per-minute 600]
   kith-server token create <account> [--db data/kith.db]";
 
 fn option(args: &[String], name: &str) -> Option<String> {
@@ -19,7 +20,8 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let db = PathBuf::from(option(&args, "--db").unwrap_or_else(|| "data/kith.db".into()));
     let result = match args.first().map(String::as_str) {
-        Some("serve") => serve(&db, option(&args, "--addr").unwrap_or_else(|| "127.0.0.1:8787".into())),
+        Some("serve") => limits(&args)
+            .and_then(|config| serve(&db, option(&args, "--addr").unwrap_or_else(|| "127.0.0.1:8787".into()), config)),
         Some("token") if args.get(1).map(String::as_str) == Some("create") => match args.get(2) {
             Some(account) if !account.starts_with("--") => create_token(&db, account),
             _ => Err(USAGE.into()),
@@ -41,15 +43,25 @@ fn create_token(db: &std::path::Path, account: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn serve(db: &std::path::Path, addr: String) -> Result<(), String> {
+/// The configuration, with any rate limits given on the command line.
+fn limits(args: &[String]) -> Result<Config, String> {
+    let mut config = Config::default();
+    for (flag, field) in [
+        ("--per-token-per-minute", &mut config.per_token_per_minute),
+        ("--per-address-per-minute", &mut config.per_address_per_minute),
+    ] {
+        if let Some(value) = option(args, flag) {
+            *field = value.parse().map_err(|_| format!("{flag} {value}: expected a whole number"))?;
+        }
+    }
+    Ok(config)
+}
+
+fn serve(db: &std::path::Path, addr: String, config: Config) -> Result<(), String> {
     let addr: SocketAddr = addr.parse().map_err(|_| format!("--addr {addr}: expected host:port"))?;
     let store = SqliteStore::open(db).map_err(|e| e.to_string())?;
-    let state = AppState::new(
-        Arc::new(store),
-        Arc::new(SystemClock),
-        Config::default(),
-        Arc::new(|line: &str| println!("{line}")),
-    );
+    let state =
+        AppState::new(Arc::new(store), Arc::new(SystemClock), config, Arc::new(|line: &str| println!("{line}")));
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         let listener =

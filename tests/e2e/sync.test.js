@@ -110,6 +110,7 @@ test("configure and sync from the popup: the server holds the contacts, and noth
     await options.waitForSelector("body[data-ready=true]");
     assert.match(await options.locator("#ledger").innerText(), /3 contact\(s\), 0 deletion\(s\) · fields: id, name, phones/);
     const hosts = new Set(external(requests).map((u) => new URL(u).origin));
+    assert.ok(hosts.has(proxy.url), "the worker's requests are observed (so the next check can fail)");
     hosts.delete(proxy.url);
     assert.deepEqual([...hosts], [], "only the configured server was contacted");
   } finally {

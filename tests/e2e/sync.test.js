@@ -140,6 +140,12 @@ test("the server dies mid-sync: after a restart the queue drains and every conta
     const status = await options.evaluate(() => chrome.runtime.sendMessage({ type: "kith/sync-status" }));
     assert.equal(status.queued, 2, "the unacknowledged batch and the one after it wait in the queue");
     assert.ok((await worker.evaluate(() => chrome.alarms.getAll())).some((a) => a.name === "kith-sync-retry"), "a retry is scheduled");
+    // The queue lives in IndexedDB: stopping the worker loses none of it.
+    const cdp = await context.newCDPSession(options);
+    await cdp.send("ServiceWorker.enable");
+    await cdp.send("ServiceWorker.stopAllWorkers");
+    const afterStop = await options.evaluate(() => chrome.runtime.sendMessage({ type: "kith/sync-status" }));
+    assert.equal(afterStop.queued, 2, "the queue survived the worker being stopped");
 
     proxy.hooks.afterUpstream = () => false;
     server = await startServer(db, port);
@@ -165,7 +171,8 @@ test("the server dies mid-sync: after a restart the queue drains and every conta
     await configure(options, proxy.url, "", false);
     const count = proxy.requests.length;
     assert.equal((await options.evaluate(() => chrome.runtime.sendMessage({ type: "kith/sync-status" }))).queued, 0, "the queue was dropped");
-    assert.deepEqual(await worker.evaluate(() => chrome.alarms.getAll()), [], "no retry is pending");
+    const liveWorker = context.serviceWorkers().at(-1) ?? worker;
+    assert.deepEqual(await liveWorker.evaluate(() => chrome.alarms.getAll()), [], "no retry is pending");
     assert.match(await pressSync(context, base), /Sync is off/);
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal(proxy.requests.length, count, "no request after sync was turned off");

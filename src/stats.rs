@@ -4,6 +4,71 @@
 /// Replies slower than this start a new conversation rather than answer the last one.
 pub const MAX_REPLY_GAP_SECONDS: i64 = 30 * 86_400;
 
+/// A histogram kept as `(key, count)` pairs sorted by key: small when few keys occur, and
+/// mergeable across imports by adding counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortedCounts<K> {
+    pairs: Vec<(K, u32)>,
+}
+
+impl<K> Default for SortedCounts<K> {
+    fn default() -> Self {
+        SortedCounts { pairs: Vec::new() }
+    }
+}
+
+impl<K: Ord + Copy> SortedCounts<K> {
+    /// Adds `count` at `key`.
+    pub fn add_count(&mut self, key: K, count: u32) {
+        match self.pairs.binary_search_by_key(&key, |&(k, _)| k) {
+            Ok(i) => self.pairs[i].1 += count,
+            Err(i) => self.pairs.insert(i, (key, count)),
+        }
+    }
+
+    /// Adds another histogram's counts.
+    pub fn merge(&mut self, other: &SortedCounts<K>) {
+        for &(key, count) in &other.pairs {
+            self.add_count(key, count);
+        }
+    }
+
+    /// The raw pairs, for storage.
+    pub(crate) fn pairs(&self) -> &[(K, u32)] {
+        &self.pairs
+    }
+
+    /// Rebuilds from stored pairs (sorted and merged whatever their order).
+    pub(crate) fn from_pairs(pairs: &[(K, u32)]) -> Self {
+        let mut h = SortedCounts::default();
+        for &(key, count) in pairs {
+            h.add_count(key, count);
+        }
+        h
+    }
+
+    /// The total of all counts.
+    pub fn total(&self) -> u32 {
+        self.pairs.iter().map(|&(_, c)| c).sum()
+    }
+
+    /// The key at the middle (the lower middle for even totals); `None` when empty.
+    pub fn median(&self) -> Option<K> {
+        let middle = self.total().div_ceil(2);
+        if middle == 0 {
+            return None;
+        }
+        let mut seen = 0;
+        self.pairs
+            .iter()
+            .find(|&&(_, count)| {
+                seen += count;
+                seen >= middle
+            })
+            .map(|&(key, _)| key)
+    }
+}
+
 /// Reply times, as a histogram with log-spaced buckets about 9% wide.
 ///
 /// Definition: a *reply* is a message that follows, in the chat, a message by somebody else,
@@ -11,10 +76,7 @@ pub const MAX_REPLY_GAP_SECONDS: i64 = 30 * 86_400;
 /// histogram instead of the gaps keeps memory per contact fixed and merges across imports by
 /// adding counts. The median read from it is within about 5% of the exact one.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReplyTimes {
-    /// `(bucket, count)`, sorted by bucket.
-    buckets: Vec<(u8, u32)>,
-}
+pub struct ReplyTimes(pub SortedCounts<u8>);
 
 impl ReplyTimes {
     const PER_DOUBLING: f64 = 8.0;
@@ -28,47 +90,24 @@ impl ReplyTimes {
         ((f64::from(bucket) + 0.5) / Self::PER_DOUBLING).exp2() - 1.0
     }
 
-    /// The raw `(bucket, count)` pairs, for storage.
-    pub(crate) fn buckets(&self) -> &[(u8, u32)] {
-        &self.buckets
-    }
-
-    /// Rebuilds a histogram from stored pairs (sorted and merged whatever their order).
-    pub(crate) fn from_buckets(pairs: &[(u8, u32)]) -> Self {
-        let mut r = ReplyTimes::default();
-        for &(bucket, count) in pairs {
-            r.add_count(bucket, count);
-        }
-        r
-    }
-
     /// Records one reply time.
     pub fn add(&mut self, seconds: i64) {
-        self.add_count(Self::bucket_of(seconds), 1);
-    }
-
-    fn add_count(&mut self, bucket: u8, count: u32) {
-        match self.buckets.binary_search_by_key(&bucket, |&(b, _)| b) {
-            Ok(i) => self.buckets[i].1 += count,
-            Err(i) => self.buckets.insert(i, (bucket, count)),
-        }
+        self.0.add_count(Self::bucket_of(seconds), 1);
     }
 
     /// Adds another histogram's counts.
     pub fn merge(&mut self, other: &ReplyTimes) {
-        for &(bucket, count) in &other.buckets {
-            self.add_count(bucket, count);
-        }
+        self.0.merge(&other.0);
     }
 
     /// How many replies were recorded.
     pub fn count(&self) -> u32 {
-        self.buckets.iter().map(|&(_, c)| c).sum()
+        self.0.total()
     }
 
     /// The median reply time in minutes, rounded to one decimal; `None` with no replies.
     pub fn median_minutes(&self) -> Option<f64> {
-        let bucket = median_key(&self.buckets)?;
+        let bucket = self.0.median()?;
         Some((Self::minutes_of(bucket) * 10.0).round() / 10.0)
     }
 }
@@ -79,73 +118,29 @@ impl ReplyTimes {
 /// the export's local time) with at least one message or call. Someone you talk to daily has
 /// cadence 1; weekly, 7. Exact: gaps are whole days, and a chat has few distinct gap values.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct DayGaps {
-    /// `(gap in days, count)`, sorted by gap.
-    gaps: Vec<(u32, u32)>,
-}
+pub struct DayGaps(pub SortedCounts<u32>);
 
 impl DayGaps {
     /// Fewer gaps than this say nothing about a habit.
     pub const MIN_FOR_CADENCE: u32 = 2;
 
-    /// The raw `(gap, count)` pairs, for storage.
-    pub(crate) fn gaps(&self) -> &[(u32, u32)] {
-        &self.gaps
-    }
-
-    /// Rebuilds a histogram from stored pairs.
-    pub(crate) fn from_gaps(pairs: &[(u32, u32)]) -> Self {
-        let mut g = DayGaps::default();
-        for &(days, count) in pairs {
-            g.add_count(days, count);
-        }
-        g
-    }
-
     /// Records one gap.
     pub fn add(&mut self, days: u32) {
-        self.add_count(days, 1);
-    }
-
-    fn add_count(&mut self, days: u32, count: u32) {
-        match self.gaps.binary_search_by_key(&days, |&(d, _)| d) {
-            Ok(i) => self.gaps[i].1 += count,
-            Err(i) => self.gaps.insert(i, (days, count)),
-        }
+        self.0.add_count(days, 1);
     }
 
     /// Adds another histogram's counts.
     pub fn merge(&mut self, other: &DayGaps) {
-        for &(days, count) in &other.gaps {
-            self.add_count(days, count);
-        }
+        self.0.merge(&other.0);
     }
 
     /// The median gap in days, once there are at least [`Self::MIN_FOR_CADENCE`] gaps.
     pub fn cadence_days(&self) -> Option<f64> {
-        let total: u32 = self.gaps.iter().map(|&(_, c)| c).sum();
-        if total < Self::MIN_FOR_CADENCE {
+        if self.0.total() < Self::MIN_FOR_CADENCE {
             return None;
         }
-        median_key(&self.gaps).map(f64::from)
+        self.0.median().map(f64::from)
     }
-}
-
-/// The key at the middle of a sorted `(key, count)` histogram (the lower middle for even totals).
-fn median_key<K: Copy>(histogram: &[(K, u32)]) -> Option<K> {
-    let total: u32 = histogram.iter().map(|&(_, c)| c).sum();
-    if total == 0 {
-        return None;
-    }
-    let middle = total.div_ceil(2);
-    let mut seen = 0;
-    for &(key, count) in histogram {
-        seen += count;
-        if seen >= middle {
-            return Some(key);
-        }
-    }
-    None
 }
 
 /// What one author did in one chat.

@@ -18,7 +18,7 @@ use crate::coverage::Span;
 use crate::engine::{Chat, Engine};
 use crate::import::ChatDelta;
 use crate::model::Source;
-use crate::stats::{AuthorStats, DayGaps, ReplyTimes};
+use crate::stats::{AuthorStats, DayGaps, ReplyTimes, SortedCounts};
 use crate::DateOrder;
 
 const SNAPSHOT_MAGIC: &[u8; 4] = b"KITH";
@@ -120,8 +120,8 @@ impl Writer {
         self.opt_i(a.first_at);
         self.opt_i(a.last_at);
         self.opt_i(a.last_message_at);
-        self.u(a.replies.buckets().len() as u64);
-        for &(bucket, count) in a.replies.buckets() {
+        self.u(a.replies.0.pairs().len() as u64);
+        for &(bucket, count) in a.replies.0.pairs() {
             self.u(u64::from(bucket));
             self.u(u64::from(count));
         }
@@ -140,8 +140,8 @@ impl Writer {
         self.counts(&span.end_counts);
     }
     fn gaps(&mut self, g: &DayGaps) {
-        self.u(g.gaps().len() as u64);
-        for &(days, count) in g.gaps() {
+        self.u(g.0.pairs().len() as u64);
+        for &(days, count) in g.0.pairs() {
             self.u(u64::from(days));
             self.u(u64::from(count));
         }
@@ -226,7 +226,7 @@ impl<'a> Reader<'a> {
             first_at,
             last_at,
             last_message_at,
-            replies: ReplyTimes::from_buckets(&pairs),
+            replies: ReplyTimes(SortedCounts::from_pairs(&pairs)),
         })
     }
     fn counts(&mut self) -> Result<Vec<(String, u32)>, StoreError> {
@@ -237,7 +237,7 @@ impl<'a> Reader<'a> {
     }
     fn gaps(&mut self) -> Result<DayGaps, StoreError> {
         let pairs = (0..self.len()?).map(|_| Ok((self.u32()?, self.u32()?))).collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(DayGaps::from_gaps(&pairs))
+        Ok(DayGaps(SortedCounts::from_pairs(&pairs)))
     }
     fn source(&mut self) -> Result<Source, StoreError> {
         match self.u()? {

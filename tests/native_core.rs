@@ -3,17 +3,10 @@
 
 mod common;
 
-use chrono::NaiveDate;
-use kith::{DateOrder, Engine, FixedZone, ImportError, ImportOptions};
+use kith::{Engine, FixedZone, ImportError};
 use serde_json::Value;
 
-fn options() -> ImportOptions {
-    ImportOptions {
-        date_order_fallback: DateOrder::DayMonth,
-        today: NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
-        exclude: Vec::new(),
-    }
-}
+use common::options;
 
 fn now() -> i64 {
     1_795_521_600 // 2026-11-24T12:00:00Z, the "now" of cases.json

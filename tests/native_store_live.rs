@@ -3,16 +3,9 @@
 
 mod common;
 
-use chrono::NaiveDate;
-use kith::{DateOrder, Engine, FixedZone, ImportOptions, LiveEvent};
+use kith::{DateOrder, Engine, FixedZone, LiveEvent};
 
-fn options() -> ImportOptions {
-    ImportOptions {
-        date_order_fallback: DateOrder::DayMonth,
-        today: NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
-        exclude: Vec::new(),
-    }
-}
+use common::options;
 
 fn import(engine: &mut Engine, name: &str, bytes: &[u8]) -> kith::ImportReport {
     let opts = engine.import_options(options());

@@ -77,3 +77,13 @@ pub fn mismatches(expected: &serde_json::Value, actual: &serde_json::Value, path
     }
     out
 }
+
+/// Import options for the fixtures: day-first fallback, and the "today" of cases.json.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn options() -> kith::ImportOptions {
+    kith::ImportOptions {
+        date_order_fallback: kith::DateOrder::DayMonth,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
+        exclude: Vec::new(),
+    }
+}

@@ -31,3 +31,20 @@ export async function launchExtension(profile) {
 
 /** Requests that left the browser: anything but the extension's own files and data: URLs. @param {string[]} urls */
 export const external = (urls) => urls.filter((u) => !u.startsWith("chrome-extension://") && !u.startsWith("data:") && !u.startsWith("blob:"));
+
+/**
+ * Imports files through the options page's file input and waits for each file's result;
+ * fails if any import failed. Returns the options page.
+ * @param {import("playwright-core").BrowserContext} context @param {string} base
+ * @param {Array<{ name: string, mimeType: string, buffer: Buffer }>} files
+ */
+export async function importThroughOptions(context, base, files) {
+  const options = await context.newPage();
+  await options.goto(`${base}/options/options.html`);
+  await options.waitForSelector("body[data-ready=true]");
+  await options.setInputFiles("#files", files);
+  await options.waitForFunction((n) => document.querySelectorAll("#imports li .ok, #imports li .bad").length >= n, files.length);
+  const failed = await options.locator("#imports .bad").count();
+  if (failed) throw new Error(`import failed: ${await options.locator("#imports").innerText()}`);
+  return options;
+}

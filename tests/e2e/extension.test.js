@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { root } from "./browser.js";
-import { external, fixtures, launchExtension, newProfile } from "./extension.js";
+import { external, fixtures, importThroughOptions, launchExtension, newProfile } from "./extension.js";
 import { ago } from "../../extension/lib/format.js";
 
 // Screenshots go to test-results/ on every run; `UPDATE_SCREENSHOTS=1 npm test` refreshes the
@@ -94,17 +94,6 @@ async function waitForContacts(page, predicate, timeoutMs = 10_000) {
     if (Date.now() > deadline) throw new Error(`contacts never matched: ${JSON.stringify(contacts)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-/** @param {import("playwright-core").BrowserContext} context @param {string} base @param {typeof files} toImport */
-async function importThroughOptions(context, base, toImport) {
-  const options = await context.newPage();
-  await options.goto(`${base}/options/options.html`);
-  await options.waitForSelector("body[data-ready=true]");
-  await options.setInputFiles("#files", toImport);
-  await options.waitForFunction((n) => document.querySelectorAll("#imports li .ok, #imports li .bad").length >= n, toImport.length);
-  assert.equal(await options.locator("#imports .bad").count(), 0, await options.locator("#imports").innerText());
-  return options;
 }
 
 test("import through options, rank in the popup, survive a worker stop and a restart, keep no text", async () => {

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { external, fixtures, launchExtension, newProfile } from "./extension.js";
+import { external, fixtures, importThroughOptions, launchExtension, newProfile } from "./extension.js";
 import { createToken, databaseText, freePort, newDatabase, pullAll, startProxy, startServer } from "./server.js";
 
 const CANARY = "CANARY-";
@@ -24,16 +24,6 @@ function bigGroup(n) {
     lines.push(`14/02/2024, ${hour}:${minute} - Member ${String(i).padStart(4, "0")}: hello ${CANARY}big-${i}`);
   }
   return Buffer.from(`${lines.join("\n")}\n`);
-}
-
-/** @param {import("playwright-core").BrowserContext} context @param {string} base @param {typeof files} toImport */
-async function importFiles(context, base, toImport) {
-  const options = await context.newPage();
-  await options.goto(`${base}/options/options.html`);
-  await options.waitForSelector("body[data-ready=true]");
-  await options.setInputFiles("#files", toImport);
-  await options.waitForFunction((n) => document.querySelectorAll("#imports li .ok, #imports li .bad").length >= n, toImport.length);
-  return options;
 }
 
 /** @param {import("playwright-core").Page} options @param {string} url @param {string} token @param {boolean} enabled */
@@ -68,7 +58,7 @@ test("configure and sync from the popup: the server holds the contacts, and noth
   const proxy = /** @type {any} */ (await startProxy(port));
   const { context, base, requests } = await launchExtension(newProfile());
   try {
-    const options = await importFiles(context, base, files);
+    const options = await importThroughOptions(context, base, files);
     assert.deepEqual(proxy.requests, [], "no request before sync is set up");
 
     const refused = await options.evaluate(async () => {
@@ -128,7 +118,7 @@ test("the server dies mid-sync: after a restart the queue drains and every conta
   const proxy = /** @type {any} */ (await startProxy(port));
   const { context, base, worker } = await launchExtension(newProfile());
   try {
-    const options = await importFiles(context, base, [{ name: "WhatsApp Chat with Big Group.txt", mimeType: "text/plain", buffer: bigGroup(1200) }]);
+    const options = await importThroughOptions(context, base, [{ name: "WhatsApp Chat with Big Group.txt", mimeType: "text/plain", buffer: bigGroup(1200) }]);
     await configure(options, proxy.url, token, true);
     // The second batch reaches the server, which stores it and then dies before answering.
     proxy.hooks.afterUpstream = (/** @type {number} */ n) => {
@@ -166,7 +156,7 @@ test("the server dies mid-sync: after a restart the queue drains and every conta
 
     // A new change, the server gone again: the batch waits. Then sync is turned off.
     server.stop();
-    await importFiles(context, base, files.slice(0, 1));
+    await importThroughOptions(context, base, files.slice(0, 1));
     assert.match(await pressSync(context, base), /could not be reached/);
     await configure(options, proxy.url, "", false);
     const count = proxy.requests.length;

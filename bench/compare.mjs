@@ -16,12 +16,14 @@ initSync({ module: wasmBytes });
 const megabytes = Number(process.argv[2] ?? 50);
 const bytes = generateExport(megabytes * 1e6);
 const mb = bytes.length / 1e6;
-const RUNS = 3;
+const RUNS = 5;
 
-/** Median seconds of `RUNS` runs of `f`. @param {() => unknown} f */
+/** Median seconds of `RUNS` runs of `f`, after one unmeasured warm-up run: both engines JIT
+ * (V8 tiers wasm up from its baseline compiler, and JS from its interpreter) on first use.
+ * @param {() => unknown} f */
 function time(f) {
   const seconds = [];
-  let result;
+  let result = f();
   for (let i = 0; i < RUNS; i++) {
     const start = performance.now();
     result = f();

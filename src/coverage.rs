@@ -117,12 +117,23 @@ fn bump(counts: &mut Vec<(u32, u32)>, author: u32) {
 
 impl SpanTracker {
     pub(crate) fn add(&mut self, minute: i64, author: u32) {
-        for (slot, wins) in [(&mut self.first, minute_lt as fn(i64, i64) -> bool), (&mut self.last, minute_gt)] {
-            match slot {
-                Some((m, counts)) if *m == minute => bump(counts, author),
-                Some((m, _)) if !wins(minute, *m) => {}
-                _ => *slot = Some((minute, vec![(author, 1)])),
+        Self::widen(&mut self.first, minute, author, |new, old| new < old);
+        Self::widen(&mut self.last, minute, author, |new, old| new > old);
+    }
+
+    /// Counts `author` at `minute` in `slot` if it is the slot's minute, or restarts the slot
+    /// there if `minute` lies beyond it (`beyond(new, old)`).
+    fn widen(slot: &mut Option<(i64, Vec<(u32, u32)>)>, minute: i64, author: u32, beyond: impl Fn(i64, i64) -> bool) {
+        match slot {
+            Some((m, counts)) if *m == minute => bump(counts, author),
+            // A new extreme minute: reuse the vector, this runs for nearly every message.
+            Some((m, counts)) if beyond(minute, *m) => {
+                *m = minute;
+                counts.clear();
+                counts.push((author, 1));
             }
+            Some(_) => {}
+            None => *slot = Some((minute, vec![(author, 1)])),
         }
     }
 
@@ -135,14 +146,6 @@ impl SpanTracker {
         let (end, end_counts) = self.last?;
         Some(Span { start, end, start_counts: named(start_counts), end_counts: named(end_counts) })
     }
-}
-
-fn minute_lt(a: i64, b: i64) -> bool {
-    a < b
-}
-
-fn minute_gt(a: i64, b: i64) -> bool {
-    a > b
 }
 
 /// Adds a span to a chat's sorted, disjoint spans, joining those it overlaps.

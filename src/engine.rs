@@ -551,7 +551,7 @@ impl Engine {
                     continue;
                 }
             };
-            let Some(h) = header::parse(&normalized) else {
+            let Some(h) = header::parse_with_memo(&normalized, &mut header::DateMemo::default()) else {
                 report.rejected += 1;
                 continue;
             };

@@ -81,9 +81,24 @@ pub struct ReplyTimes(pub SortedCounts<u8>);
 impl ReplyTimes {
     const PER_DOUBLING: f64 = 8.0;
 
+    /// `floor(8 × log2(1 + minutes))`, from the float's exponent and a comparison of its
+    /// mantissa with the eight steps 2^(k/8): in wasm, `log2` is slow software code.
     fn bucket_of(seconds: i64) -> u8 {
-        let minutes = seconds.max(0) as f64 / 60.0;
-        (Self::PER_DOUBLING * (1.0 + minutes).log2()).floor().min(255.0) as u8
+        const STEPS: [f64; 7] = [
+            1.090_507_732_665_257_7,
+            1.189_207_115_002_721,
+            1.296_839_554_651_009_6,
+            1.414_213_562_373_095,
+            1.542_210_825_407_940_8,
+            1.681_792_830_507_429,
+            1.834_008_086_409_342_4,
+        ];
+        let x = 1.0 + seconds.max(0) as f64 / 60.0;
+        let bits = x.to_bits();
+        let exponent = ((bits >> 52) & 0x7ff) as i64 - 1023;
+        let mantissa = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | (1023 << 52));
+        let step = STEPS.iter().filter(|&&t| mantissa >= t).count() as i64;
+        (exponent * 8 + step).clamp(0, 255) as u8
     }
 
     fn minutes_of(bucket: u8) -> f64 {
@@ -217,6 +232,15 @@ pub fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integer_buckets_match_log2() {
+        for seconds in (0..200_000).step_by(37).chain([59, 60, 61, 3600, 86_400, 2_592_000]) {
+            let exact = (8.0 * (1.0 + seconds as f64 / 60.0).log2()).floor() as u8;
+            let fast = ReplyTimes::bucket_of(seconds);
+            assert!(exact.abs_diff(fast) <= 1, "{seconds}: {exact} vs {fast}");
+        }
+    }
 
     #[test]
     fn reply_median_is_close() {

@@ -8,7 +8,7 @@ pub(crate) mod notices;
 use std::collections::HashMap;
 
 pub(crate) use header::RawDate;
-use header::{normalize_prefix, Shape, LINE_PREFIX_BYTES};
+use header::{normalize_prefix, DateMemo, Shape, LINE_PREFIX_BYTES};
 
 use crate::error::ImportError;
 use crate::model::Kind;
@@ -56,6 +56,7 @@ pub(crate) struct Parser {
     recent_authors: Vec<(String, u32)>,
     pub(crate) counts: ParseCounts,
     saw_any_byte: bool,
+    date_memo: DateMemo,
 }
 
 impl Parser {
@@ -140,7 +141,7 @@ impl Parser {
             _ => {}
         }
         let (norm, bad_utf8) = normalize_prefix(raw);
-        let Some(h) = header::parse(&norm) else {
+        let Some(h) = header::parse_with_memo(&norm, &mut self.date_memo) else {
             return self.not_a_header();
         };
         match self.shape {
@@ -225,7 +226,7 @@ pub(crate) fn split_author(rest: &str) -> Option<(&str, &str)> {
         from = colon + 1;
     };
     let author = &rest[..pos];
-    if author.trim().is_empty() {
+    if author.bytes().all(|b| b == b' ') {
         return None;
     }
     Some((author, &rest[pos + 2..]))

@@ -139,6 +139,16 @@ impl Writer {
         self.counts(&span.start_counts);
         self.counts(&span.end_counts);
     }
+    /// What snapshots and journals both record first about a chat.
+    fn chat_head(&mut self, key: &str, title: Option<&str>, source: Source, authors: &[AuthorStats]) {
+        self.s(key);
+        self.opt_s(title);
+        self.u(source_code(source));
+        self.u(authors.len() as u64);
+        for a in authors {
+            self.author(a);
+        }
+    }
     fn gaps(&mut self, g: &DayGaps) {
         self.u(g.0.pairs().len() as u64);
         for &(days, count) in g.0.pairs() {
@@ -239,6 +249,14 @@ impl<'a> Reader<'a> {
         let pairs = (0..self.len()?).map(|_| Ok((self.u32()?, self.u32()?))).collect::<Result<Vec<_>, StoreError>>()?;
         Ok(DayGaps(SortedCounts::from_pairs(&pairs)))
     }
+    /// Reads what [`Writer::chat_head`] wrote: key, title, source, authors.
+    fn chat_head(&mut self) -> Result<(String, Option<String>, Source, Vec<AuthorStats>), StoreError> {
+        let key = self.s()?;
+        let title = self.opt_s()?;
+        let source = self.source()?;
+        let authors = (0..self.len()?).map(|_| self.author()).collect::<Result<Vec<_>, _>>()?;
+        Ok((key, title, source, authors))
+    }
     fn source(&mut self) -> Result<Source, StoreError> {
         match self.u()? {
             0 => Ok(Source::WhatsApp),
@@ -294,13 +312,7 @@ pub fn encode_snapshot(engine: &Engine) -> Vec<u8> {
     });
     w.u(engine.chats.len() as u64);
     for chat in &engine.chats {
-        w.s(&chat.key);
-        w.opt_s(chat.title.as_deref());
-        w.u(source_code(chat.source));
-        w.u(chat.authors.len() as u64);
-        for a in &chat.authors {
-            w.author(a);
-        }
+        w.chat_head(&chat.key, chat.title.as_deref(), chat.source, &chat.authors);
         w.u(chat.coverage.len() as u64);
         for span in &chat.coverage {
             w.span(span);
@@ -353,10 +365,7 @@ pub fn decode_snapshot(bytes: &[u8]) -> Result<Engine, StoreError> {
     let mut chats = Vec::new();
     let mut index = HashMap::new();
     for _ in 0..r.len()? {
-        let key = r.s()?;
-        let title = r.opt_s()?;
-        let source = r.source()?;
-        let authors = (0..r.len()?).map(|_| r.author()).collect::<Result<Vec<_>, _>>()?;
+        let (key, title, source, authors) = r.chat_head()?;
         let coverage = (0..r.len()?).map(|_| r.span()).collect::<Result<Vec<_>, _>>()?;
         let last_message = if r.flag()? { Some((r.i()?, r.s()?)) } else { None };
         let day_gaps = r.gaps()?;
@@ -388,13 +397,7 @@ pub fn encode_journal(deltas: &[ChatDelta]) -> Vec<u8> {
     w.0.push(JOURNAL_VERSION);
     w.u(deltas.len() as u64);
     for d in deltas {
-        w.s(&d.key);
-        w.opt_s(d.title.as_deref());
-        w.u(source_code(d.source));
-        w.u(d.authors.len() as u64);
-        for a in &d.authors {
-            w.author(a);
-        }
+        w.chat_head(&d.key, d.title.as_deref(), d.source, &d.authors);
         match &d.span {
             Some(span) => {
                 w.u(1);
@@ -436,10 +439,7 @@ pub fn decode_journal(bytes: &[u8]) -> Result<Vec<ChatDelta>, StoreError> {
     r.header(JOURNAL_MAGIC, JOURNAL_VERSION)?;
     let mut deltas = Vec::new();
     for _ in 0..r.len()? {
-        let key = r.s()?;
-        let title = r.opt_s()?;
-        let source = r.source()?;
-        let authors = (0..r.len()?).map(|_| r.author()).collect::<Result<Vec<_>, _>>()?;
+        let (key, title, source, authors) = r.chat_head()?;
         let span = if r.flag()? { Some(r.span()?) } else { None };
         let last_message = if r.flag()? { Some((r.i()?, r.u32()?)) } else { None };
         let day_gaps = r.gaps()?;

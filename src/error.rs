@@ -37,6 +37,27 @@ pub enum ImportError {
         /// The host's reason.
         detail: String,
     },
+    /// The file is of a format kith reads, but damaged or cut short (truncated JSON, a CSV
+    /// row that never ends).
+    Malformed {
+        /// The format's name as people know it: "Telegram export", "LinkedIn messages.csv"…
+        format: &'static str,
+        /// What is wrong, in structural terms (never file contents).
+        detail: String,
+    },
+    /// The file is of a format kith reads but holds no conversation (a Telegram export made
+    /// without "Personal chats", an archive of Facebook data without messages).
+    NoConversations {
+        /// The format's name as people know it.
+        format: &'static str,
+    },
+    /// A Facebook or Instagram download in HTML, which kith does not read.
+    HtmlExport,
+    /// An archive entry inflates beyond its declared size or beyond a sane ratio (a zip bomb).
+    TooLarge {
+        /// What exceeded which limit.
+        detail: String,
+    },
 }
 
 impl ImportError {
@@ -51,6 +72,10 @@ impl ImportError {
             ImportError::Busy => "Busy",
             ImportError::Aborted => "Aborted",
             ImportError::ReadFailed { .. } => "ReadFailed",
+            ImportError::Malformed { .. } => "Malformed",
+            ImportError::NoConversations { .. } => "NoConversations",
+            ImportError::HtmlExport => "HtmlExport",
+            ImportError::TooLarge { .. } => "TooLarge",
         }
     }
 }
@@ -86,6 +111,22 @@ impl fmt::Display for ImportError {
             ImportError::ReadFailed { detail } => write!(
                 f,
                 "The browser could not read the file ({detail}). Check that it still exists and pick it again."
+            ),
+            ImportError::Malformed { format, detail } => write!(
+                f,
+                "This {format} is damaged ({detail}). Download the export again and pick the new file; nothing was changed."
+            ),
+            ImportError::NoConversations { format } => write!(
+                f,
+                "This {format} holds no conversations. Export again with messages (or chats) selected."
+            ),
+            ImportError::HtmlExport => write!(
+                f,
+                "This is a Facebook or Instagram download in HTML. kith reads the JSON format: in \"Download your information\", choose Format: JSON, then pick the new file."
+            ),
+            ImportError::TooLarge { detail } => write!(
+                f,
+                "The archive is not a real export: {detail}. Nothing was changed; unzip it yourself and pick the chat file inside."
             ),
         }
     }

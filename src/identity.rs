@@ -79,7 +79,7 @@ pub fn contact_id(key: &str) -> String {
 
 /// FNV-1a, 64 bit: tiny, stable across platforms and versions, good enough for ids that only
 /// need to be distinct among one person's contacts.
-pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in bytes {
         hash ^= u64::from(b);

@@ -5,6 +5,7 @@
 //! this module is counts, times and author names.
 
 pub mod dates;
+pub mod event;
 pub(crate) mod whatsapp;
 pub mod zip;
 

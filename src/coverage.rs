@@ -17,9 +17,9 @@ pub struct Span {
     pub start: i64,
     /// Last covered minute.
     pub end: i64,
-    /// Messages and calls per author name in the first minute.
+    /// Messages and calls per author (identity key) in the first minute.
     pub start_counts: Vec<(String, u32)>,
-    /// Messages and calls per author name in the last minute.
+    /// Messages and calls per author (identity key) in the last minute.
     pub end_counts: Vec<(String, u32)>,
 }
 
@@ -39,15 +39,19 @@ fn max_counts(a: &[(String, u32)], b: &[(String, u32)]) -> Vec<(String, u32)> {
     out
 }
 
-/// Everything a chat has already counted: the minute ranges of imported exports, and the
-/// single messages captured live from WhatsApp Web (per minute and author), which a later
-/// export of the same period must not count again.
+/// Everything a chat has already counted: the minute ranges of imported exports, the single
+/// messages captured live from WhatsApp Web (per minute and author), which a later export of
+/// the same period must not count again, and the message ids of sources that have them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Covered {
-    /// Sorted, disjoint ranges covered by exports.
+    /// Sorted, disjoint ranges covered by exports without message ids.
     pub spans: Vec<Span>,
-    /// `(minute, author name, messages)` captured live, outside every span.
+    /// `(minute, author key, messages)` captured live, outside every span.
     pub live: Vec<(i64, String, u32)>,
+    /// Ranges of ordered ids (Telegram) that an export covered completely.
+    pub id_spans: Vec<(i64, i64)>,
+    /// Hashes of unordered ids (mail `Message-ID`, WhatsApp Web row ids) counted, sorted.
+    pub ids: Vec<u64>,
 }
 
 /// Decides, message by message, whether an import repeats what a chat already counted.
@@ -72,7 +76,8 @@ impl Dedup {
         *seen > known
     }
 
-    /// Whether the message by `author` (`name`) at `minute` was counted by an earlier import.
+    /// Whether the message by `author` (identity key `name`) at `minute` was counted by an
+    /// earlier import.
     pub(crate) fn is_duplicate(&mut self, minute: i64, author: u32, name: &str) -> bool {
         // Spans are sorted and disjoint: the only candidate is the last one starting at or before `minute`.
         let index = self.spans.partition_point(|s| s.start <= minute);
@@ -137,10 +142,11 @@ impl SpanTracker {
         }
     }
 
-    /// The covered span, with author ids turned into names.
-    pub(crate) fn into_span(self, names: &[String]) -> Option<Span> {
+    /// The covered span, with author indices turned into identity keys (`names` holds each
+    /// author's `(key, name)`).
+    pub(crate) fn into_span(self, names: &[(String, String)]) -> Option<Span> {
         let named = |counts: Vec<(u32, u32)>| -> Vec<(String, u32)> {
-            counts.into_iter().map(|(a, c)| (names.get(a as usize).cloned().unwrap_or_default(), c)).collect()
+            counts.into_iter().map(|(a, c)| (names.get(a as usize).map(|n| n.0.clone()).unwrap_or_default(), c)).collect()
         };
         let (start, start_counts) = self.first?;
         let (end, end_counts) = self.last?;
@@ -184,12 +190,12 @@ mod tests {
     }
 
     fn covered(spans: Vec<Span>) -> Covered {
-        Covered { spans, live: Vec::new() }
+        Covered { spans, ..Covered::default() }
     }
 
     #[test]
     fn live_messages_are_not_counted_again_by_an_export() {
-        let mut d = Dedup::new(Covered { spans: vec![span(1, 5, 1, 1)], live: vec![(30, "Ann".into(), 1)] });
+        let mut d = Dedup::new(Covered { spans: vec![span(1, 5, 1, 1)], live: vec![(30, "Ann".into(), 1)], ..Covered::default() });
         assert!(d.is_duplicate(30, 0, "Ann"));
         assert!(!d.is_duplicate(30, 0, "Ann"), "a second message in that minute is new");
         assert!(!d.is_duplicate(31, 0, "Ann"));
@@ -231,7 +237,7 @@ mod tests {
         for (m, a) in [(5, 0), (5, 1), (7, 0), (3, 1), (7, 0)] {
             t.add(m, a);
         }
-        let s = t.into_span(&["Ann".into(), "Bob".into()]).expect("span");
+        let s = t.into_span(&[("Ann".into(), "Ann".into()), ("Bob".into(), "Bob".into())]).expect("span");
         assert_eq!((s.start, s.end), (3, 7));
         assert_eq!(s.end_counts, vec![("Ann".to_string(), 2)]);
     }

@@ -2,11 +2,12 @@
 //! computed from them. Who the user is can be learnt late (a later import, or the user saying
 //! so), so direction — sent or received — is decided when the view is made, not at import.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::coverage::{merge_span, Covered, Span};
 use crate::error::ImportError;
-use crate::identity::{clean_name, contact_id, contact_key, phone_of};
+use crate::identity::{clean_name, contact_id, contact_key, owner_key, phone_of};
+use crate::import::collect::{ImportDelta, PersonDelta, Shape};
 use crate::import::{self, ChatDelta, CoverageLookup, ImportOptions};
 use crate::model::{Contact, ImportReport, Source, WaitingOn};
 use crate::stats::{max_opt, min_opt, AuthorStats, DayGaps, ReplyTimes};
@@ -19,26 +20,84 @@ pub(crate) struct Chat {
     pub(crate) key: String,
     pub(crate) title: Option<String>,
     pub(crate) source: Source,
+    pub(crate) shape: Shape,
+    /// `(key, name)` of each member the source listed.
+    pub(crate) participants: Vec<(String, String)>,
     pub(crate) authors: Vec<AuthorStats>,
+    /// Author index by identity key: a group of thousands merges in linear time.
+    pub(crate) author_index: HashMap<String, usize>,
     pub(crate) coverage: Vec<Span>,
-    /// Time and author name of the latest message.
+    /// Ranges of ordered message ids an export covered completely (Telegram).
+    pub(crate) id_spans: Vec<(i64, i64)>,
+    /// Hashes of unordered message ids counted (mail, WhatsApp Web rows), sorted.
+    pub(crate) ids: Vec<u64>,
+    /// Time and author key of the latest message.
     pub(crate) last_message: Option<(i64, String)>,
     pub(crate) day_gaps: DayGaps,
-    /// Messages captured live from WhatsApp Web: (minute, author name, count), so that an
+    /// Messages captured live from WhatsApp Web: (minute, author key, count), so that an
     /// export of the same period does not count them again.
     pub(crate) live_minutes: Vec<(i64, String, u32)>,
-    /// Hashes of the live message ids already counted, sorted.
-    pub(crate) live_ids: Vec<u64>,
+}
+
+impl Chat {
+    pub(crate) fn new(key: String, title: Option<String>, source: Source, shape: Shape) -> Self {
+        Chat {
+            key,
+            title,
+            source,
+            shape,
+            participants: Vec::new(),
+            authors: Vec::new(),
+            author_index: HashMap::new(),
+            coverage: Vec::new(),
+            id_spans: Vec::new(),
+            ids: Vec::new(),
+            last_message: None,
+            day_gaps: DayGaps::default(),
+            live_minutes: Vec::new(),
+        }
+    }
+
+    /// Rebuilds the author index after the authors were set wholesale.
+    pub(crate) fn reindex(&mut self) {
+        self.author_index = self.authors.iter().enumerate().map(|(i, a)| (a.key.clone(), i)).collect();
+    }
+}
+
+/// A person a source described beyond their messages (a LinkedIn connection).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Person {
+    pub(crate) name: String,
+    pub(crate) sources: BTreeSet<Source>,
+    pub(crate) phones: Vec<String>,
+    pub(crate) emails: Vec<String>,
+    pub(crate) connected_at: Option<i64>,
 }
 
 /// How a chat counts toward contacts.
 enum ChatRole<'a> {
-    /// A chat between the user and one person: `name`, whose stats are `author` if they wrote.
-    Direct { name: &'a str, author: Option<&'a AuthorStats> },
+    /// A chat between the user and one person: `key`/`name`, whose stats are `author` if they
+    /// wrote; `own` are the user's records.
+    Direct { key: String, name: &'a str, author: Option<&'a AuthorStats>, own: Vec<&'a AuthorStats> },
     /// Several people: their messages count as group messages.
     Group,
-    /// Two writers and nothing says which one is the user.
+    /// Nothing says which writer is the user.
     Unresolved,
+}
+
+/// Who the user is, as identity keys.
+struct OwnerKeys(Vec<String>);
+
+impl OwnerKeys {
+    fn is(&self, key: &str, name: &str) -> bool {
+        self.0.iter().any(|k| k == key) || (!name.is_empty() && self.0.contains(&contact_key(name)))
+    }
+    fn is_author(&self, a: &AuthorStats) -> bool {
+        self.is(&a.key, &a.name)
+    }
+    fn known(&self) -> bool {
+        !self.0.is_empty()
+    }
 }
 
 /// Where the engine learnt who the user is.
@@ -65,32 +124,42 @@ impl OwnerSource {
 #[derive(Debug, Clone, Default)]
 pub struct Engine {
     /// Names, phones or emails the user said are theirs.
-    owner_given: Vec<String>,
+    pub(crate) owner_given: Vec<String>,
     /// Names inferred to be the user, with their identity keys.
-    owner_inferred: Vec<(String, String)>,
+    pub(crate) owner_inferred: Vec<(String, String)>,
     pub(crate) chats: Vec<Chat>,
     pub(crate) chat_index: HashMap<String, usize>,
+    /// People described beyond their messages, by identity key.
+    pub(crate) people: BTreeMap<String, Person>,
     /// Chats and people the user excluded, as given (names or numbers).
     pub(crate) exclusions: Vec<String>,
     /// Day/month order of WhatsApp Web's timestamps, once a date showed it.
     pub(crate) live_order: Option<DateOrder>,
     /// Deltas committed since the journal was last taken, when journaling is on.
-    journal: Option<Vec<ChatDelta>>,
+    journal: Option<Vec<ImportDelta>>,
     /// What the sync server has acknowledged.
     pub(crate) sync: crate::sync::SyncState,
 }
 
-impl CoverageLookup for Engine {
+impl CoverageLookup for &Engine {
     fn coverage(&self, chat_key: &str) -> Covered {
         match self.chat_index.get(chat_key) {
-            Some(&i) => Covered { spans: self.chats[i].coverage.clone(), live: self.chats[i].live_minutes.clone() },
+            Some(&i) => {
+                let chat = &self.chats[i];
+                Covered {
+                    spans: chat.coverage.clone(),
+                    live: chat.live_minutes.clone(),
+                    id_spans: chat.id_spans.clone(),
+                    ids: chat.ids.clone(),
+                }
+            }
             None => Covered::default(),
         }
     }
 }
 
 impl Engine {
-    /// An empty engine. `owner` lists names or phone numbers that are the user.
+    /// An empty engine. `owner` lists names, phone numbers or emails that are the user.
     pub fn new(owner: &[String]) -> Self {
         let mut engine = Engine::default();
         engine.set_owner(owner);
@@ -130,23 +199,14 @@ impl Engine {
         self.sync = crate::sync::SyncState::default();
     }
 
-    /// Names learnt to be the user, with their identity keys.
-    pub(crate) fn owner_inferred(&self) -> &[(String, String)] {
-        &self.owner_inferred
-    }
-
-    pub(crate) fn set_owner_inferred(&mut self, inferred: Vec<(String, String)>) {
-        self.owner_inferred = inferred;
-    }
-
     /// The whole state as bytes (see [`crate::store`]); holds no message text.
     pub fn snapshot(&self) -> Vec<u8> {
-        crate::store::encode_snapshot(self)
+        crate::store::encode_snapshot(&self.to_state())
     }
 
     /// Rebuilds an engine from [`Engine::snapshot`]'s bytes.
     pub fn restore(bytes: &[u8]) -> Result<Engine, crate::store::StoreError> {
-        crate::store::decode_snapshot(bytes)
+        Ok(Engine::from_state(crate::store::decode_snapshot(bytes)?))
     }
 
     /// The names or numbers the user said are theirs.
@@ -154,13 +214,13 @@ impl Engine {
         &self.owner_given
     }
 
-    /// `base` with this engine's exclusions filled in.
+    /// `base` with this engine's exclusions and owner filled in.
     pub fn import_options(&self, base: ImportOptions) -> ImportOptions {
-        ImportOptions { exclude: self.exclusion_keys(), ..base }
+        ImportOptions { exclude: self.exclusion_keys(), owner: self.owner_given.clone(), ..base }
     }
 
     fn exclusion_keys(&self) -> Vec<String> {
-        self.exclusions.iter().map(|e| contact_key(e)).collect()
+        self.exclusions.iter().map(|e| owner_key(e)).collect()
     }
 
     /// Starts (or stops) keeping every committed delta, for [`Engine::take_journal`].
@@ -182,12 +242,12 @@ impl Engine {
     }
 
     /// Identity keys of every name known to be the user.
-    fn owner_keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = self.owner_given.iter().map(|o| contact_key(o)).collect();
+    fn owner_keys(&self) -> OwnerKeys {
+        let mut keys: Vec<String> = self.owner_given.iter().map(|o| owner_key(o)).collect();
         if keys.is_empty() {
             keys.extend(self.owner_inferred.iter().map(|(_, k)| k.clone()));
         }
-        keys
+        OwnerKeys(keys)
     }
 
     /// Names known to be the user, for reports.
@@ -207,87 +267,148 @@ impl Engine {
         zone: Box<dyn LocalZone>,
         options: ImportOptions,
     ) -> Result<ImportReport, ImportError> {
-        let delta = import::import_bytes(file_name, bytes, zone, options, self)?;
+        // The zone is asked for twice (the parser's wall-clock times and the collector's local
+        // days); a fixed-offset zone is cheap to copy, any other is shared through an Rc.
+        let shared: std::rc::Rc<dyn LocalZone> = std::rc::Rc::from(zone);
+        let make_zone = Box::new(move || -> Box<dyn LocalZone> { Box::new(SharedZone(std::rc::Rc::clone(&shared))) });
+        let delta = import::import_bytes(file_name, bytes, make_zone, options, &*self)?;
         Ok(self.commit(delta))
     }
 
     /// Merges a finished import into the engine and reports on it.
-    pub fn commit(&mut self, delta: ChatDelta) -> ImportReport {
+    pub fn commit(&mut self, delta: ImportDelta) -> ImportReport {
         if let Some(journal) = self.journal.as_mut() {
             journal.push(delta.clone());
         }
-        let writers: Vec<&AuthorStats> = delta.authors.iter().filter(|a| a.is_active()).collect();
         let mut warnings = delta.warnings.clone();
-        let owner_source = self.learn_owner(&delta, &writers);
-        if owner_source.is_none() {
+        let owner_source = self.learn_owner(&delta);
+        for chat in &delta.chats {
+            self.merge(chat);
+        }
+        for person in &delta.people {
+            self.add_person(person);
+        }
+        let owner = self.owner_keys();
+        let mut contacts = BTreeSet::new();
+        let mut unresolved_writers = BTreeSet::new();
+        let mut group = false;
+        for chat_delta in &delta.chats {
+            let chat = &self.chats[self.chat_index[&chat_delta.key]];
+            match role_of(chat, &owner) {
+                ChatRole::Direct { key, .. } => {
+                    contacts.insert(key);
+                }
+                ChatRole::Group => {
+                    group = true;
+                    for a in chat_delta.authors.iter().filter(|a| a.is_active() && !owner.is_author(a)) {
+                        contacts.insert(a.key.clone());
+                    }
+                }
+                ChatRole::Unresolved => {
+                    for a in chat_delta.authors.iter().filter(|a| a.is_active()) {
+                        unresolved_writers.insert(a.name.clone());
+                    }
+                }
+            }
+        }
+        for person in &delta.people {
+            if !owner.is(&person.key, "") {
+                contacts.insert(person.key.clone());
+            }
+        }
+        if !unresolved_writers.is_empty() {
             warnings.push(
-                "kith could not tell which author is you. Set who you are (your name as WhatsApp shows it), or import a one-to-one chat, and the contacts will be corrected."
+                "kith could not tell which writer is you. Say which of the writers is you (or set who you are in the options), and the contacts will be corrected."
                     .into(),
             );
         }
-        self.merge(&delta);
-        let owner_keys = self.owner_keys();
-        let chat = &self.chats[self.chat_index[&delta.key]];
-        let role = role_of(chat, &owner_keys);
-        let others = writers.iter().filter(|a| !owner_keys.contains(&contact_key(&a.name))).count();
-        let contacts = match role {
-            ChatRole::Direct { .. } => 1,
-            _ => others,
-        };
+        let sum = |f: fn(&ChatDelta) -> u32| delta.chats.iter().map(f).fold(0u32, u32::saturating_add);
+        let single = (delta.chats.len() == 1).then(|| &delta.chats[0]);
         ImportReport {
-            format: delta.source.as_str().to_string(),
-            chats: 1,
-            messages: delta.messages,
-            calls: delta.calls,
-            system_messages: delta.system,
-            duplicates: delta.duplicates,
-            contacts: contacts as u32,
+            format: delta.format.clone(),
+            chats: delta.chats.len() as u32,
+            messages: sum(|c| c.messages),
+            calls: sum(|c| c.calls),
+            system_messages: sum(|c| c.system),
+            duplicates: sum(|c| c.duplicates),
+            contacts: contacts.len() as u32,
             owner: if owner_source.is_some() { self.owner_names() } else { Vec::new() },
-            owner_source: owner_source.map(|s| s.code().to_string()),
+            owner_source,
+            writers: unresolved_writers.into_iter().collect(),
+            skipped: delta.skipped.clone(),
             date_order: delta.date_order.clone(),
             date_order_source: delta.date_order_source.clone(),
-            chat_title: delta.title.clone(),
-            group: matches!(role, ChatRole::Group),
+            chat_title: single.and_then(|c| c.title.clone()),
+            group: single.is_some() && group,
             warnings,
         }
     }
 
     /// Works out who the user is from what this import adds, as ARCHITECTURE.md §6 says: the
-    /// option; the other writer in a chat whose file name names one person; a name learnt
-    /// earlier; the one writer common to every chat.
-    fn learn_owner(&mut self, delta: &ChatDelta, writers: &[&AuthorStats]) -> Option<OwnerSource> {
+    /// option; what the source itself says (a profile, a `Delivered-To`); the other writer in
+    /// a chat whose name names one person; a name learnt earlier; the one writer common to
+    /// every chat.
+    fn learn_owner(&mut self, delta: &ImportDelta) -> Option<String> {
         if !self.owner_given.is_empty() {
-            return Some(OwnerSource::Option);
+            return Some(OwnerSource::Option.code().to_string());
         }
-        let keys: Vec<String> = writers.iter().map(|a| contact_key(&a.name)).collect();
-        if self.owner_inferred.iter().any(|(_, k)| keys.contains(k)) {
-            return Some(OwnerSource::EarlierImport);
+        if let Some((_, _, code)) = delta.owners.first() {
+            for (name, key, _) in &delta.owners {
+                if !self.owner_inferred.iter().any(|(_, k)| k == key) {
+                    self.owner_inferred.push((name.clone(), key.clone()));
+                }
+            }
+            return Some(code.clone());
         }
-        if let Some(title) = &delta.title {
-            let title_key = contact_key(title);
-            if keys.len() == 2 && keys.contains(&title_key) {
-                let (name, key) = writers
-                    .iter()
-                    .zip(&keys)
-                    .find(|(_, k)| **k != title_key)
-                    .map(|(a, k)| (a.name.clone(), k.clone()))?;
-                self.owner_inferred.push((name, key));
-                return Some(OwnerSource::FileName);
+        let mut found = None;
+        for chat in &delta.chats {
+            if let Some(source) = self.learn_owner_from_chat(chat, &delta.chats) {
+                found.get_or_insert(source);
             }
         }
-        // The writer common to this chat and every chat imported before.
-        if self.chats.iter().all(|c| c.key == delta.key) {
+        found.map(|s| s.code().to_string())
+    }
+
+    fn learn_owner_from_chat(&mut self, delta: &ChatDelta, this_import: &[ChatDelta]) -> Option<OwnerSource> {
+        let writers: Vec<&AuthorStats> = delta.authors.iter().filter(|a| a.is_active()).collect();
+        let owner = self.owner_keys();
+        if writers.iter().any(|a| owner.is_author(a)) {
+            return Some(OwnerSource::EarlierImport);
+        }
+        if delta.shape == Shape::Unknown {
+            if let Some(title) = &delta.title {
+                let title_key = contact_key(title);
+                let keys: Vec<&str> = writers.iter().map(|a| a.key.as_str()).collect();
+                if keys.len() == 2 && keys.contains(&title_key.as_str()) {
+                    let me = writers.iter().find(|a| a.key != title_key)?;
+                    self.owner_inferred.push((me.name.clone(), me.key.clone()));
+                    return Some(OwnerSource::FileName);
+                }
+            }
+        }
+        // The writer common to this chat and every other chat known.
+        let others: Vec<BTreeSet<String>> = self
+            .chats
+            .iter()
+            .filter(|c| c.key != delta.key)
+            .map(|c| c.authors.iter().filter(|a| a.is_active()).map(|a| a.key.clone()).collect())
+            .chain(
+                this_import
+                    .iter()
+                    .filter(|c| c.key != delta.key && !self.chat_index.contains_key(&c.key))
+                    .map(|c| c.authors.iter().filter(|a| a.is_active()).map(|a| a.key.clone()).collect()),
+            )
+            .collect();
+        if others.is_empty() {
             return if self.owner_inferred.is_empty() { None } else { Some(OwnerSource::EarlierImport) };
         }
-        let mut common: BTreeSet<String> = keys.iter().cloned().collect();
-        for chat in self.chats.iter().filter(|c| c.key != delta.key) {
-            let theirs: BTreeSet<String> =
-                chat.authors.iter().filter(|a| a.is_active()).map(|a| contact_key(&a.name)).collect();
-            common = common.intersection(&theirs).cloned().collect();
+        let mut common: BTreeSet<String> = writers.iter().map(|a| a.key.clone()).collect();
+        for theirs in &others {
+            common = common.intersection(theirs).cloned().collect();
         }
         if common.len() == 1 {
             let key = common.into_iter().next()?;
-            let name = writers.iter().find(|a| contact_key(&a.name) == key).map(|a| a.name.clone())?;
+            let name = writers.iter().find(|a| a.key == key).map(|a| a.name.clone())?;
             self.owner_inferred.push((name, key));
             return Some(OwnerSource::CommonAuthor);
         }
@@ -298,137 +419,248 @@ impl Engine {
         let index = match self.chat_index.get(&delta.key) {
             Some(&i) => i,
             None => {
-                self.chats.push(Chat {
-                    key: delta.key.clone(),
-                    title: delta.title.clone(),
-                    source: delta.source,
-                    authors: Vec::new(),
-                    coverage: Vec::new(),
-                    last_message: None,
-                    day_gaps: DayGaps::default(),
-                    live_minutes: Vec::new(),
-                    live_ids: Vec::new(),
-                });
+                self.chats.push(Chat::new(delta.key.clone(), delta.title.clone(), delta.source, delta.shape.clone()));
                 self.chat_index.insert(delta.key.clone(), self.chats.len() - 1);
                 self.chats.len() - 1
             }
         };
         let chat = &mut self.chats[index];
+        if delta.shape != Shape::Unknown {
+            chat.shape = delta.shape.clone();
+        }
+        if delta.title.is_some() {
+            chat.title.clone_from(&delta.title);
+        }
+        for p in &delta.participants {
+            if !chat.participants.iter().any(|(k, _)| *k == p.0) {
+                chat.participants.push(p.clone());
+            }
+        }
         for stats in delta.authors.iter().filter(|a| a.is_active() || a.replies.count() > 0) {
-            match chat.authors.iter_mut().find(|a| a.name == stats.name) {
-                Some(existing) => existing.merge(stats),
-                None => chat.authors.push(stats.clone()),
+            match chat.author_index.get(&stats.key) {
+                Some(&i) => {
+                    let existing = &mut chat.authors[i];
+                    existing.merge(stats);
+                    if !stats.name.is_empty() {
+                        existing.name.clone_from(&stats.name);
+                    }
+                }
+                None => {
+                    chat.author_index.insert(stats.key.clone(), chat.authors.len());
+                    chat.authors.push(stats.clone());
+                }
             }
         }
         if let Some(span) = delta.span.clone() {
             merge_span(&mut chat.coverage, span);
         }
+        if let Some(span) = delta.id_span {
+            chat.id_spans.push(span);
+            chat.id_spans.sort_unstable();
+            let mut merged: Vec<(i64, i64)> = Vec::with_capacity(chat.id_spans.len());
+            for &(lo, hi) in &chat.id_spans {
+                match merged.last_mut() {
+                    Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+                    _ => merged.push((lo, hi)),
+                }
+            }
+            chat.id_spans = merged;
+        }
+        if !delta.ids.is_empty() {
+            chat.ids.extend_from_slice(&delta.ids);
+            chat.ids.sort_unstable();
+            chat.ids.dedup();
+        }
         if let Some((at, author)) = delta.last_message {
             if chat.last_message.as_ref().is_none_or(|(last, _)| at >= *last) {
-                let name = delta.authors.get(author as usize).map(|a| a.name.clone()).unwrap_or_default();
-                chat.last_message = Some((at, name));
+                let key = delta.authors.get(author as usize).map(|a| a.key.clone()).unwrap_or_default();
+                chat.last_message = Some((at, key));
             }
         }
         chat.day_gaps.merge(&delta.day_gaps);
-        for &(minute, author) in &delta.live_minutes {
-            let name = delta.authors.get(author as usize).map(|a| a.name.clone()).unwrap_or_default();
-            match chat.live_minutes.iter_mut().find(|(m, n, _)| *m == minute && *n == name) {
-                Some(entry) => entry.2 += 1,
-                None => chat.live_minutes.push((minute, name, 1)),
+        if !delta.live_minutes.is_empty() {
+            let mut at: HashMap<(i64, String), usize> =
+                chat.live_minutes.iter().enumerate().map(|(i, (m, k, _))| ((*m, k.clone()), i)).collect();
+            for &(minute, author) in &delta.live_minutes {
+                let key = delta.authors.get(author as usize).map(|a| a.key.clone()).unwrap_or_default();
+                match at.get(&(minute, key.clone())) {
+                    Some(&i) => chat.live_minutes[i].2 = chat.live_minutes[i].2.saturating_add(1),
+                    None => {
+                        at.insert((minute, key.clone()), chat.live_minutes.len());
+                        chat.live_minutes.push((minute, key, 1));
+                    }
+                }
             }
         }
-        for &id in &delta.live_ids {
-            if let Err(at) = chat.live_ids.binary_search(&id) {
-                chat.live_ids.insert(at, id);
+    }
+
+    fn add_person(&mut self, p: &PersonDelta) {
+        let person = self.people.entry(p.key.clone()).or_default();
+        if !p.name.is_empty() {
+            person.name.clone_from(&p.name);
+        }
+        person.sources.insert(p.source);
+        for phone in &p.phones {
+            if let Some(normal) = phone_of(phone) {
+                if !person.phones.contains(&normal) {
+                    person.phones.push(normal);
+                }
             }
         }
+        for email in &p.emails {
+            let normal = email.trim().to_lowercase();
+            if normal.contains('@') && !person.emails.contains(&normal) {
+                person.emails.push(normal);
+            }
+        }
+        person.connected_at = max_opt(person.connected_at, p.connected_at);
     }
 
     /// Every contact with their stats, most recent interaction first. `now` (seconds since
     /// the epoch) is used for `overdueRatio` only.
     pub fn contacts(&self, now: i64) -> Vec<Contact> {
-        let owner_keys = self.owner_keys();
+        let owner = self.owner_keys();
         let mut by_key: HashMap<String, ContactBuilder> = HashMap::new();
         for chat in &self.chats {
-            match role_of(chat, &owner_keys) {
-                ChatRole::Direct { name, author } => {
-                    let c = by_key.entry(contact_key(name)).or_insert_with(|| ContactBuilder::named(name));
-                    c.sources.insert(chat.source.as_str());
-                    for own in chat.authors.iter().filter(|a| owner_keys.contains(&contact_key(&a.name))) {
-                        c.sent += own.messages;
-                        c.calls += own.calls;
-                        c.last_sent = max_opt(c.last_sent, own.last_message_at);
-                        c.interaction(own);
-                        c.my_replies.merge(&own.replies);
+            match role_of(chat, &owner) {
+                ChatRole::Direct { key, name, author, own } => {
+                    let c = by_key.entry(key.clone()).or_insert_with(|| ContactBuilder::named(name));
+                    c.sources.insert(chat.source);
+                    for mine in own {
+                        c.sent = c.sent.saturating_add(mine.messages);
+                        c.calls = c.calls.saturating_add(mine.calls);
+                        c.last_sent = max_opt(c.last_sent, mine.last_message_at);
+                        c.interaction(mine);
+                        c.my_replies.merge(&mine.replies);
                     }
                     if let Some(theirs) = author {
-                        c.received += theirs.messages;
-                        c.calls += theirs.calls;
+                        c.received = c.received.saturating_add(theirs.messages);
+                        c.calls = c.calls.saturating_add(theirs.calls);
                         c.last_received = max_opt(c.last_received, theirs.last_message_at);
                         c.interaction(theirs);
                         c.their_replies.merge(&theirs.replies);
                     }
                     if let Some((at, by)) = &chat.last_message {
                         if c.last_message.is_none_or(|(last, _)| *at >= last) {
-                            c.last_message = Some((*at, owner_keys.contains(&contact_key(by))));
+                            c.last_message = Some((*at, *by != key));
                         }
                     }
                     c.day_gaps.merge(&chat.day_gaps);
                 }
                 ChatRole::Group => {
-                    for a in
-                        chat.authors.iter().filter(|a| a.is_active() && !owner_keys.contains(&contact_key(&a.name)))
-                    {
-                        let c = by_key.entry(contact_key(&a.name)).or_insert_with(|| ContactBuilder::named(&a.name));
-                        c.sources.insert(chat.source.as_str());
-                        c.group += a.messages;
+                    for a in chat.authors.iter().filter(|a| a.is_active() && !owner.is_author(a)) {
+                        let c = by_key.entry(a.key.clone()).or_insert_with(|| ContactBuilder::named(&a.name));
+                        c.sources.insert(chat.source);
+                        c.group = c.group.saturating_add(a.messages);
                         c.last_group = max_opt(c.last_group, a.last_message_at);
                     }
                 }
                 ChatRole::Unresolved => {}
             }
         }
+        for (key, person) in &self.people {
+            if owner.is(key, "") {
+                continue;
+            }
+            let c = by_key.entry(key.clone()).or_insert_with(|| ContactBuilder::named(&person.name));
+            c.sources.extend(person.sources.iter().copied());
+            c.phones.extend(person.phones.iter().cloned());
+            c.emails.extend(person.emails.iter().cloned());
+            c.connected_at = max_opt(c.connected_at, person.connected_at);
+        }
         let excluded = self.exclusion_keys();
-        let mut contacts: Vec<Contact> =
-            by_key.into_iter().filter(|(key, _)| !excluded.contains(key)).map(|(key, b)| b.build(&key, now)).collect();
+        let mut contacts: Vec<Contact> = by_key
+            .into_iter()
+            .filter(|(key, b)| !excluded.contains(key) && !excluded.contains(&contact_key(&b.name)))
+            .map(|(key, b)| b.build(&key, now))
+            .collect();
         contacts.sort_by(|a, b| {
             b.last_interaction_at
                 .cmp(&a.last_interaction_at)
                 .then(b.last_group_message_at.cmp(&a.last_group_message_at))
                 .then_with(|| a.name.cmp(&b.name))
+                .then_with(|| a.id.cmp(&b.id))
         });
         contacts
     }
 }
 
-/// Decides how a chat counts (ARCHITECTURE.md §6 and the core issue): direct when exactly one
-/// person besides the user writes in it and the file name, where it names the chat, names
-/// that person.
-fn role_of<'a>(chat: &'a Chat, owner_keys: &[String]) -> ChatRole<'a> {
-    let others: Vec<&AuthorStats> =
-        chat.authors.iter().filter(|a| a.is_active() && !owner_keys.contains(&contact_key(&a.name))).collect();
-    match &chat.title {
-        Some(title) => {
-            let title_key = contact_key(title);
-            if others.iter().all(|a| contact_key(&a.name) == title_key) {
-                let author = others.first().copied();
-                ChatRole::Direct { name: author.map_or(title.as_str(), |a| a.name.as_str()), author }
+/// A zone shared by the parser and the collector of one import.
+struct SharedZone(std::rc::Rc<dyn LocalZone>);
+
+impl LocalZone for SharedZone {
+    fn offset_seconds(&self, local: chrono::NaiveDateTime) -> i32 {
+        self.0.offset_seconds(local)
+    }
+}
+
+/// Decides how a chat counts (ARCHITECTURE.md §6). Where the source says the chat is direct,
+/// the other person is the peer it names, or the one member who is not the user. WhatsApp
+/// says nothing: a chat is direct when exactly one person besides the user writes in it and
+/// the file name, where it names the chat, names that person.
+fn role_of<'a>(chat: &'a Chat, owner: &OwnerKeys) -> ChatRole<'a> {
+    let author_of = |key: &str| chat.authors.iter().find(|a| a.key == key && a.is_active());
+    match &chat.shape {
+        Shape::Group => ChatRole::Group,
+        Shape::Direct { peer: Some(peer) } => {
+            let author = author_of(peer);
+            let name = author.map(|a| a.name.as_str()).or_else(|| {
+                chat.participants.iter().find(|(k, _)| k == peer).map(|(_, n)| n.as_str())
+            });
+            let name = name.or(chat.title.as_deref()).unwrap_or(peer.as_str());
+            // The source says this is a chat of two: whoever is not the peer is the user.
+            let own = chat.authors.iter().filter(|a| a.key != *peer && a.is_active()).collect();
+            ChatRole::Direct { key: peer.clone(), name, author, own }
+        }
+        Shape::Direct { peer: None } => {
+            let members: Vec<(&str, &str)> = if chat.participants.is_empty() {
+                chat.authors.iter().filter(|a| a.is_active()).map(|a| (a.key.as_str(), a.name.as_str())).collect()
             } else {
-                ChatRole::Group
+                chat.participants.iter().map(|(k, n)| (k.as_str(), n.as_str())).collect()
+            };
+            let others: Vec<(&str, &str)> = members.iter().copied().filter(|(k, n)| !owner.is(k, n)).collect();
+            match others.as_slice() {
+                [(key, name)] if owner.known() => {
+                    let author = author_of(key);
+                    let own = chat.authors.iter().filter(|a| owner.is_author(a) && a.is_active()).collect();
+                    ChatRole::Direct { key: key.to_string(), name, author, own }
+                }
+                _ => ChatRole::Unresolved,
             }
         }
-        None if others.len() == 1 && !owner_keys.is_empty() => {
-            ChatRole::Direct { name: &others[0].name, author: Some(others[0]) }
+        Shape::Unknown => {
+            let others: Vec<&AuthorStats> =
+                chat.authors.iter().filter(|a| a.is_active() && !owner.is_author(a)).collect();
+            let own = || chat.authors.iter().filter(|a| owner.is_author(a)).collect();
+            match &chat.title {
+                Some(title) => {
+                    let title_key = contact_key(title);
+                    if others.iter().all(|a| a.key == title_key) {
+                        match others.first().copied() {
+                            Some(a) => ChatRole::Direct { key: a.key.clone(), name: &a.name, author: Some(a), own: own() },
+                            None => ChatRole::Direct { key: title_key, name: title.as_str(), author: None, own: own() },
+                        }
+                    } else {
+                        ChatRole::Group
+                    }
+                }
+                None if others.len() == 1 && owner.known() => {
+                    ChatRole::Direct { key: others[0].key.clone(), name: &others[0].name, author: Some(others[0]), own: own() }
+                }
+                None if !owner.known() && others.len() <= 2 => ChatRole::Unresolved,
+                None => ChatRole::Group,
+            }
         }
-        None if owner_keys.is_empty() && others.len() <= 2 => ChatRole::Unresolved,
-        None => ChatRole::Group,
     }
 }
 
 /// A contact being assembled from the chats it appears in.
 struct ContactBuilder {
     name: String,
-    sources: BTreeSet<&'static str>,
+    sources: BTreeSet<Source>,
+    phones: Vec<String>,
+    emails: Vec<String>,
+    connected_at: Option<i64>,
     sent: u32,
     received: u32,
     calls: u32,
@@ -450,6 +682,9 @@ impl ContactBuilder {
         ContactBuilder {
             name: name.to_string(),
             sources: BTreeSet::new(),
+            phones: Vec::new(),
+            emails: Vec::new(),
+            connected_at: None,
             sent: 0,
             received: 0,
             calls: 0,
@@ -471,7 +706,7 @@ impl ContactBuilder {
         self.last_interaction = max_opt(self.last_interaction, a.last_at);
     }
 
-    fn build(self, key: &str, now: i64) -> Contact {
+    fn build(mut self, key: &str, now: i64) -> Contact {
         let cadence = self.day_gaps.cadence_days();
         let overdue_ratio = match (cadence, self.last_interaction) {
             (Some(days), Some(last)) if days > 0.0 => {
@@ -479,12 +714,20 @@ impl ContactBuilder {
             }
             _ => None,
         };
+        if let Some(phone) = key.strip_prefix("tel:").map(str::to_string).or_else(|| phone_of(&self.name)) {
+            self.phones.insert(0, phone);
+        }
+        if let Some(email) = key.strip_prefix("email:") {
+            self.emails.insert(0, email.to_string());
+        }
+        self.phones.dedup();
+        self.emails.dedup();
         Contact {
             id: contact_id(key),
-            phones: phone_of(&self.name).into_iter().collect(),
-            emails: Vec::new(),
+            phones: self.phones,
+            emails: self.emails,
             name: self.name,
-            sources: self.sources.iter().map(|s| s.to_string()).collect(),
+            sources: self.sources.iter().map(|s| s.as_str().to_string()).collect(),
             last_sent_at: self.last_sent,
             last_received_at: self.last_received,
             last_interaction_at: self.last_interaction,
@@ -499,138 +742,114 @@ impl ContactBuilder {
             waiting_on: self.last_message.map(|(_, mine)| if mine { WaitingOn::Them } else { WaitingOn::Me }),
             cadence_days: cadence,
             overdue_ratio,
+            connected_at: self.connected_at,
         }
     }
 }
 
-/// One message row seen on WhatsApp Web, as the content script reports it: metadata only.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LiveEvent {
-    /// The open chat's title (`#main header span[title]`).
-    pub chat: String,
-    /// The row's `data-id` (`true_<chat>@c.us_<id>`), unique per message.
-    pub id: String,
-    /// `in` or `out`, from the row's `message-in` / `message-out` class.
-    pub direction: String,
-    /// The row's `data-pre-plain-text`: `[HH:MM, D/M/YYYY] Name: `.
-    pub header: String,
-}
-
-/// What [`Engine::ingest`] did with a batch.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct IngestReport {
-    /// Events counted.
-    pub accepted: u32,
-    /// Events already counted (same id, or inside an imported export).
-    pub duplicates: u32,
-    /// Events whose fields did not parse; they are dropped.
-    pub rejected: u32,
-}
-
 impl Engine {
+    /// The persisted form of the engine ([`crate::store::State`]).
+    pub(crate) fn to_state(&self) -> crate::store::State {
+        use crate::store::{ChatState, PersonState, State};
+        let mut acknowledged: Vec<(String, u64)> =
+            self.sync.acknowledged.iter().map(|(id, f)| (id.clone(), *f)).collect();
+        acknowledged.sort();
+        State {
+            owner_given: self.owner_given.clone(),
+            owner_inferred: self.owner_inferred.clone(),
+            exclusions: self.exclusions.clone(),
+            live_order: self.live_order,
+            chats: self
+                .chats
+                .iter()
+                .map(|c| ChatState {
+                    key: c.key.clone(),
+                    title: c.title.clone(),
+                    source: Some(c.source),
+                    shape: Some(c.shape.clone()),
+                    participants: c.participants.clone(),
+                    authors: c.authors.clone(),
+                    coverage: c.coverage.clone(),
+                    id_spans: c.id_spans.clone(),
+                    ids: c.ids.clone(),
+                    last_message: c.last_message.clone(),
+                    day_gaps: c.day_gaps.clone(),
+                    live_minutes: c.live_minutes.clone(),
+                })
+                .collect(),
+            people: self
+                .people
+                .iter()
+                .map(|(key, p)| PersonState {
+                    key: key.clone(),
+                    name: p.name.clone(),
+                    sources: p.sources.iter().copied().collect(),
+                    phones: p.phones.clone(),
+                    emails: p.emails.clone(),
+                    connected_at: p.connected_at,
+                })
+                .collect(),
+            acknowledged,
+        }
+    }
+
+    /// An engine from its persisted form.
+    pub(crate) fn from_state(state: crate::store::State) -> Engine {
+        let mut engine = Engine::new(&state.owner_given);
+        engine.owner_inferred = state.owner_inferred;
+        engine.exclusions = state.exclusions;
+        engine.live_order = state.live_order;
+        for c in state.chats {
+            let mut chat = Chat::new(c.key, c.title, c.source.unwrap_or(Source::WhatsApp), c.shape.unwrap_or(Shape::Unknown));
+            chat.participants = c.participants;
+            chat.authors = c.authors;
+            chat.reindex();
+            chat.coverage = c.coverage;
+            chat.id_spans = c.id_spans;
+            chat.ids = c.ids;
+            chat.last_message = c.last_message;
+            chat.day_gaps = c.day_gaps;
+            chat.live_minutes = c.live_minutes;
+            engine.chat_index.insert(chat.key.clone(), engine.chats.len());
+            engine.chats.push(chat);
+        }
+        for p in state.people {
+            engine.people.insert(
+                p.key,
+                Person {
+                    name: p.name,
+                    sources: p.sources.into_iter().collect(),
+                    phones: p.phones,
+                    emails: p.emails,
+                    connected_at: p.connected_at,
+                },
+            );
+        }
+        engine.sync.acknowledged = state.acknowledged.into_iter().collect();
+        engine
+    }
+
     /// Feeds live WhatsApp Web events through the same identity and stats path as imports,
     /// deduplicated by message id and against exports already imported.
-    pub fn ingest(&mut self, events: &[LiveEvent], zone: Box<dyn LocalZone>, fallback: DateOrder) -> IngestReport {
-        use crate::import::dates;
-        use crate::import::whatsapp::{header, split_author, RawDate};
+    pub fn ingest(
+        &mut self,
+        events: &[crate::LiveEvent],
+        zone: Box<dyn LocalZone>,
+        fallback: DateOrder,
+    ) -> crate::IngestReport {
+        import::whatsapp::live::ingest(self, events, zone, fallback)
+    }
 
-        let mut report = IngestReport::default();
-        let mut zone = crate::time::ZoneCache::new(zone);
-        // Parse every header first: the batch's own dates may settle the day/month order.
-        let mut order = dates::OrderInference::default();
-        let mut parsed = Vec::new();
-        for event in events {
-            let (normalized, _) = header::normalize_prefix(event.header.as_bytes());
-            let outgoing = match event.direction.as_str() {
-                "out" => true,
-                "in" => false,
-                _ => {
-                    report.rejected += 1;
-                    continue;
-                }
-            };
-            let Some(h) = header::parse_with_memo(&normalized, &mut header::DateMemo::default()) else {
-                report.rejected += 1;
-                continue;
-            };
-            let Some((author, _)) = split_author(h.rest) else {
-                report.rejected += 1;
-                continue;
-            };
-            if let RawDate::Ambiguous { first, second, year } = h.date {
-                order.observe(first, second, year);
-            }
-            let title = clean_name(&event.chat);
-            if title.is_empty() || event.id.is_empty() {
-                report.rejected += 1;
-                continue;
-            }
-            parsed.push((title, event.id.as_str(), outgoing, h.date, h.seconds_of_day, clean_name(author)));
+    /// The exclusion list as identity keys.
+    pub(crate) fn exclusion_key_list(&self) -> Vec<String> {
+        self.exclusion_keys()
+    }
+
+    /// Records a name learnt to be the user, unless the user said who they are.
+    pub(crate) fn learn_owner_name(&mut self, name: String) {
+        let key = contact_key(&name);
+        if self.owner_given.is_empty() && !self.owner_inferred.iter().any(|(_, k)| *k == key) {
+            self.owner_inferred.push((name, key));
         }
-        if let Some((decided, _)) = order.decided() {
-            self.live_order = Some(decided);
-        }
-        let date_order = self.live_order.unwrap_or(fallback);
-        let mut titles: Vec<&String> = parsed.iter().map(|p| &p.0).collect();
-        titles.sort();
-        titles.dedup();
-        let titles: Vec<String> = titles.into_iter().cloned().collect();
-        for title in titles {
-            let key = import::chat_key(crate::Source::WhatsApp, Some(&title), &[]);
-            let covered = self.coverage(&key);
-            let known_ids = self.chat_index.get(&key).map(|&i| self.chats[i].live_ids.clone()).unwrap_or_default();
-            let mut acc =
-                import::Accumulator::new(Covered { spans: covered.spans, live: Vec::new() }, self.exclusion_keys());
-            acc.record_minutes();
-            let mut names: Vec<String> = Vec::new();
-            let mut ids = Vec::new();
-            let mut owners = Vec::new();
-            for (_, id, outgoing, raw, seconds, author) in parsed.iter().filter(|p| p.0 == title) {
-                let hash = crate::identity::fnv1a(id.as_bytes());
-                if known_ids.binary_search(&hash).is_ok() || ids.contains(&hash) {
-                    report.duplicates += 1;
-                    continue;
-                }
-                let Some(date) = dates::resolve(*raw, Some(date_order)) else {
-                    report.rejected += 1;
-                    continue;
-                };
-                let index = match names.iter().position(|n| n == author) {
-                    Some(i) => i,
-                    None => {
-                        names.push(author.clone());
-                        names.len() - 1
-                    }
-                } as u32;
-                if *outgoing {
-                    owners.push(author.clone());
-                }
-                let at = zone.utc_seconds(date, *seconds);
-                let before = acc.duplicates();
-                acc.add(at, crate::time::date_to_days(date), Some(index), crate::Kind::Message, &names);
-                if acc.duplicates() > before {
-                    report.duplicates += 1;
-                } else {
-                    report.accepted += 1;
-                }
-                ids.push(hash);
-            }
-            if ids.is_empty() {
-                continue;
-            }
-            // The sender of an outgoing row is the user, whatever else the engine thought.
-            for owner in owners {
-                let owner_key = contact_key(&owner);
-                if self.owner_given.is_empty() && !self.owner_inferred.iter().any(|(_, k)| *k == owner_key) {
-                    self.owner_inferred.push((owner, owner_key));
-                }
-            }
-            let mut delta = acc.into_delta(&names, Some(title), (date_order.code(), "live"), Vec::new());
-            delta.live_ids = ids;
-            self.commit(delta);
-        }
-        report
     }
 }

@@ -72,6 +72,37 @@ pub fn contact_key(clean: &str) -> String {
     }
 }
 
+/// The identity key of a handle: what a contact is known by. WhatsApp authors keep the keys of
+/// [`contact_key`] (`tel:+…` or `name:…`), so contact ids made before other sources existed stay
+/// the same; every other kind is prefixed with its source: `telegram:user123`,
+/// `messenger:ann lee`, `instagram:ann lee`, `linkedin:https://www.linkedin.com/in/ann`,
+/// `email:ann@example.com`.
+///
+/// ```
+/// use kith::import::event::HandleKind;
+/// assert_eq!(kith::identity::handle_key(HandleKind::Email, " Ann@Example.COM"), "email:ann@example.com");
+/// assert_eq!(kith::identity::handle_key(HandleKind::WhatsApp, "+44 7700 900123"), "tel:+447700900123");
+/// ```
+pub fn handle_key(kind: crate::import::event::HandleKind, id: &str) -> String {
+    use crate::import::event::HandleKind;
+    let id = clean_name(id);
+    match kind {
+        HandleKind::WhatsApp => contact_key(&id),
+        other => format!("{}:{}", other.source(), id.to_lowercase()),
+    }
+}
+
+/// The identity key of something the user gave as their own: an email address, a phone
+/// number, or a name.
+pub fn owner_key(given: &str) -> String {
+    let clean = clean_name(given);
+    if clean.contains('@') && !clean.contains(' ') {
+        format!("email:{}", clean.to_lowercase())
+    } else {
+        contact_key(&clean)
+    }
+}
+
 /// A stable, opaque contact id: `c` followed by 16 hex digits of the FNV-1a hash of the key.
 pub fn contact_id(key: &str) -> String {
     format!("c{:016x}", fnv1a(key.as_bytes()))

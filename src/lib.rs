@@ -34,7 +34,8 @@ pub mod time;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-pub use engine::{Engine, IngestReport, LiveEvent};
+pub use engine::Engine;
+pub use import::whatsapp::live::{IngestReport, LiveEvent};
 pub use error::ImportError;
 pub use import::dates::DateOrder;
 pub use import::ImportOptions;

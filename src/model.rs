@@ -17,17 +17,49 @@ pub enum Kind {
 }
 
 /// Where a chat came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Source {
-    /// A WhatsApp "Export chat" file.
+    /// A WhatsApp "Export chat" file, or WhatsApp Web captured live.
     WhatsApp,
+    /// A Telegram Desktop export.
+    Telegram,
+    /// Facebook Messenger ("Download your information").
+    Messenger,
+    /// Instagram direct messages ("Download your information").
+    Instagram,
+    /// A LinkedIn data export.
+    LinkedIn,
+    /// Mail: a Google Takeout `.mbox`, or any mbox.
+    Email,
 }
 
 impl Source {
-    /// The name used in `Contact.sources` and `ImportReport.format`.
+    /// Every source, in the order of their snapshot codes.
+    pub const ALL: [Source; 6] =
+        [Source::WhatsApp, Source::Telegram, Source::Messenger, Source::Instagram, Source::LinkedIn, Source::Email];
+
+    /// The name used in `Contact.sources`.
     pub fn as_str(self) -> &'static str {
         match self {
             Source::WhatsApp => "whatsapp",
+            Source::Telegram => "telegram",
+            Source::Messenger => "messenger",
+            Source::Instagram => "instagram",
+            Source::LinkedIn => "linkedin",
+            Source::Email => "email",
+        }
+    }
+
+    /// The source a kind of handle belongs to.
+    pub fn of_handle(kind: crate::import::event::HandleKind) -> Source {
+        use crate::import::event::HandleKind;
+        match kind {
+            HandleKind::WhatsApp => Source::WhatsApp,
+            HandleKind::Telegram => Source::Telegram,
+            HandleKind::Messenger => Source::Messenger,
+            HandleKind::Instagram => Source::Instagram,
+            HandleKind::LinkedIn => Source::LinkedIn,
+            HandleKind::Email => Source::Email,
         }
     }
 }
@@ -55,7 +87,8 @@ pub struct Contact {
     pub phones: Vec<String>,
     /// Email addresses.
     pub emails: Vec<String>,
-    /// Sources the contact was seen in (`whatsapp`, …).
+    /// Sources the contact was seen in: `whatsapp`, `telegram`, `messenger`, `instagram`,
+    /// `linkedin`, `email`.
     pub sources: Vec<String>,
     /// The user's latest message in a direct chat with the contact.
     #[serde(with = "iso_opt")]
@@ -90,15 +123,18 @@ pub struct Contact {
     pub cadence_days: Option<f64>,
     /// Time since the last interaction divided by the cadence: above 1 means overdue.
     pub overdue_ratio: Option<f64>,
+    /// When the user connected with the contact (LinkedIn); not an interaction.
+    #[serde(with = "iso_opt")]
+    pub connected_at: Option<i64>,
 }
 
 /// What one import did. Holds counts and names of people, never message text.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportReport {
-    /// The format read: `whatsapp`.
+    /// The format read: `whatsapp`, `telegram`, `messenger`, `instagram`, `linkedin`, `mbox`.
     pub format: String,
-    /// Chats in the file (1 for a WhatsApp export).
+    /// Conversations read (1 for a WhatsApp export; skipped ones are in `skipped`).
     pub chats: u32,
     /// Message lines read (media and deleted-message markers included).
     pub messages: u32,
@@ -112,15 +148,23 @@ pub struct ImportReport {
     pub contacts: u32,
     /// The names that are the user.
     pub owner: Vec<String>,
-    /// Where `owner` came from: `option`, `fileName`, `earlierImport`, `commonAuthor`, or `null`.
+    /// Where `owner` came from: `option`, `fileName`, `earlierImport`, `commonAuthor`,
+    /// `profile`, `chatName`, `inEveryChat`, `deliveredTo`, `sentMail`, or `null`.
     pub owner_source: Option<String>,
-    /// How dates were read: `dmy`, `mdy`, `ymd`, or `monthName`.
+    /// When kith could not tell which writer is the user: the writers to ask "Which of these
+    /// is you?" about. Empty otherwise.
+    pub writers: Vec<String>,
+    /// What was skipped on purpose, by reason (`channels`, `bots`, `drafts`, `spam`, `trash`,
+    /// `bulkMail`, `duplicateIds`…), with counts.
+    pub skipped: std::collections::BTreeMap<String, u32>,
+    /// How dates were read: `dmy`, `mdy`, `ymd`, or `monthName` (WhatsApp); `exact` where the
+    /// source gives instants.
     pub date_order: String,
     /// Why that order: `unambiguous`, `dayAbove12`, `dayDecreases`, `dayChangesMore`, `fallback`.
     pub date_order_source: String,
-    /// The chat's title from the file name, when it has one.
+    /// The chat's title (from the file name, for WhatsApp), when the import read one chat.
     pub chat_title: Option<String>,
-    /// Whether the chat was read as a group chat.
+    /// Whether the one chat read was read as a group chat.
     pub group: bool,
     /// Things the user may want to know or fix. Never message text.
     pub warnings: Vec<String>,

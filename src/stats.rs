@@ -161,7 +161,9 @@ impl DayGaps {
 /// What one author did in one chat.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuthorStats {
-    /// The author's cleaned name.
+    /// The author's identity key ([`crate::identity::handle_key`]): what the author is known by.
+    pub key: String,
+    /// The author's cleaned display name.
     pub name: String,
     /// Messages written (notices and calls excluded).
     pub messages: u32,
@@ -178,9 +180,9 @@ pub struct AuthorStats {
 }
 
 impl AuthorStats {
-    /// A new, empty record for `name`.
+    /// A new, empty record for a WhatsApp author `name` (its key derived from the name).
     pub fn named(name: &str) -> Self {
-        AuthorStats { name: name.to_string(), ..AuthorStats::default() }
+        AuthorStats { key: crate::identity::contact_key(name), name: name.to_string(), ..AuthorStats::default() }
     }
 
     /// Counts one message or call at `at`.

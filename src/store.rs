@@ -11,22 +11,93 @@
 //! with their defaults, so a snapshot written by any earlier kith restores in a later one.
 //! A newer version than this build knows is refused with `UnsupportedSnapshot`, never guessed.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::coverage::Span;
-use crate::engine::{Chat, Engine};
-use crate::import::ChatDelta;
+use crate::identity::contact_key;
+use crate::import::collect::{ChatDelta, ImportDelta, PersonDelta, Shape};
 use crate::model::Source;
 use crate::stats::{AuthorStats, DayGaps, ReplyTimes, SortedCounts};
 use crate::DateOrder;
 
 const SNAPSHOT_MAGIC: &[u8; 4] = b"KITH";
 const JOURNAL_MAGIC: &[u8; 4] = b"KITJ";
-const JOURNAL_VERSION: u8 = 1;
+/// Journals are only exchanged between pages of one running extension, so only the current
+/// layout is read.
+const JOURNAL_VERSION: u8 = 2;
 /// The layout this build writes. Version 2 added the sync state (what the server acknowledged);
-/// version 1 snapshots restore with an empty one, so the next sync sends everything.
-pub const SNAPSHOT_VERSION: u8 = 2;
+/// version 1 snapshots restore with an empty one, so the next sync sends everything. Version 3
+/// made every author a handle with an identity key, added chat shapes and members, message-id
+/// coverage and people; version 1 and 2 snapshots (WhatsApp only) migrate by deriving each key
+/// from the WhatsApp name, exactly as version 2 derived contact ids.
+pub const SNAPSHOT_VERSION: u8 = 3;
+
+/// The engine's persisted state: a plain type this codec owns, so the engine's internals can
+/// change without touching the format.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct State {
+    /// Names, phones or emails the user said are theirs.
+    pub owner_given: Vec<String>,
+    /// `(name, key)` inferred to be the user.
+    pub owner_inferred: Vec<(String, String)>,
+    /// The exclusion list as given.
+    pub exclusions: Vec<String>,
+    /// WhatsApp Web's day/month order, once known.
+    pub live_order: Option<DateOrder>,
+    /// Every chat.
+    pub chats: Vec<ChatState>,
+    /// People described beyond their messages, by key.
+    pub people: Vec<PersonState>,
+    /// `(contact id, fingerprint)` the sync server acknowledged, sorted by id.
+    pub acknowledged: Vec<(String, u64)>,
+}
+
+/// One chat's aggregates.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChatState {
+    /// The chat key (`whatsapp:title:ann`, `telegram:123`…).
+    pub key: String,
+    /// Its title.
+    pub title: Option<String>,
+    /// Its source.
+    pub source: Option<Source>,
+    /// Direct, group or unknown.
+    pub shape: Option<Shape>,
+    /// `(key, name)` of listed members.
+    pub participants: Vec<(String, String)>,
+    /// Per-author aggregates.
+    pub authors: Vec<AuthorStats>,
+    /// Covered minute ranges.
+    pub coverage: Vec<Span>,
+    /// Covered ordered-id ranges.
+    pub id_spans: Vec<(i64, i64)>,
+    /// Counted unordered-id hashes, sorted.
+    pub ids: Vec<u64>,
+    /// Time and author key of the latest message.
+    pub last_message: Option<(i64, String)>,
+    /// Active-day gaps.
+    pub day_gaps: DayGaps,
+    /// `(minute, author key, count)` captured live.
+    pub live_minutes: Vec<(i64, String, u32)>,
+}
+
+/// A person described beyond their messages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonState {
+    /// Identity key.
+    pub key: String,
+    /// Display name.
+    pub name: String,
+    /// Sources that described them.
+    pub sources: Vec<Source>,
+    /// Phones (`+digits`).
+    pub phones: Vec<String>,
+    /// Emails (lower case).
+    pub emails: Vec<String>,
+    /// When the user connected with them.
+    pub connected_at: Option<i64>,
+}
 
 /// Why stored bytes could not be read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +185,7 @@ impl Writer {
         }
     }
     fn author(&mut self, a: &AuthorStats) {
+        self.s(&a.key);
         self.s(&a.name);
         self.u(u64::from(a.messages));
         self.u(u64::from(a.calls));
@@ -147,6 +219,37 @@ impl Writer {
         self.u(authors.len() as u64);
         for a in authors {
             self.author(a);
+        }
+    }
+    fn shape(&mut self, shape: &Shape) {
+        match shape {
+            Shape::Unknown => self.u(0),
+            Shape::Group => self.u(1),
+            Shape::Direct { peer: None } => self.u(2),
+            Shape::Direct { peer: Some(key) } => {
+                self.u(3);
+                self.s(key);
+            }
+        }
+    }
+    fn pairs(&mut self, v: &[(String, String)]) {
+        self.u(v.len() as u64);
+        for (a, b) in v {
+            self.s(a);
+            self.s(b);
+        }
+    }
+    fn id_spans(&mut self, v: &[(i64, i64)]) {
+        self.u(v.len() as u64);
+        for &(lo, hi) in v {
+            self.i(lo);
+            self.i(hi);
+        }
+    }
+    fn ids(&mut self, v: &[u64]) {
+        self.u(v.len() as u64);
+        for &id in v {
+            self.u(id);
         }
     }
     fn gaps(&mut self, g: &DayGaps) {
@@ -221,8 +324,11 @@ impl<'a> Reader<'a> {
     fn strings(&mut self) -> Result<Vec<String>, StoreError> {
         (0..self.len()?).map(|_| self.s()).collect()
     }
-    fn author(&mut self) -> Result<AuthorStats, StoreError> {
+    /// An author; layouts before 3 had no key, which is then derived from the WhatsApp name.
+    fn author(&mut self, version: u8) -> Result<AuthorStats, StoreError> {
+        let key = if version >= 3 { Some(self.s()?) } else { None };
         let name = self.s()?;
+        let key = key.unwrap_or_else(|| contact_key(&name));
         let messages = self.u32()?;
         let calls = self.u32()?;
         let first_at = self.opt_i()?;
@@ -230,6 +336,7 @@ impl<'a> Reader<'a> {
         let last_message_at = self.opt_i()?;
         let pairs = (0..self.len()?).map(|_| Ok((self.u8()?, self.u32()?))).collect::<Result<Vec<_>, StoreError>>()?;
         Ok(AuthorStats {
+            key,
             name,
             messages,
             calls,
@@ -250,18 +357,37 @@ impl<'a> Reader<'a> {
         Ok(DayGaps(SortedCounts::from_pairs(&pairs)))
     }
     /// Reads what [`Writer::chat_head`] wrote: key, title, source, authors.
-    fn chat_head(&mut self) -> Result<(String, Option<String>, Source, Vec<AuthorStats>), StoreError> {
+    fn chat_head(&mut self, version: u8) -> Result<(String, Option<String>, Source, Vec<AuthorStats>), StoreError> {
         let key = self.s()?;
         let title = self.opt_s()?;
         let source = self.source()?;
-        let authors = (0..self.len()?).map(|_| self.author()).collect::<Result<Vec<_>, _>>()?;
+        let authors = (0..self.len()?).map(|_| self.author(version)).collect::<Result<Vec<_>, _>>()?;
         Ok((key, title, source, authors))
     }
     fn source(&mut self) -> Result<Source, StoreError> {
-        match self.u()? {
-            0 => Ok(Source::WhatsApp),
-            _ => Err(corrupt("unknown source")),
-        }
+        let code = usize::try_from(self.u()?).unwrap_or(usize::MAX);
+        Source::ALL.get(code).copied().ok_or_else(|| corrupt("unknown source"))
+    }
+    fn shape(&mut self) -> Result<Shape, StoreError> {
+        Ok(match self.u()? {
+            0 => Shape::Unknown,
+            1 => Shape::Group,
+            2 => Shape::Direct { peer: None },
+            3 => Shape::Direct { peer: Some(self.s()?) },
+            _ => return Err(corrupt("unknown chat shape")),
+        })
+    }
+    fn pairs(&mut self) -> Result<Vec<(String, String)>, StoreError> {
+        (0..self.len()?).map(|_| Ok((self.s()?, self.s()?))).collect()
+    }
+    fn id_spans(&mut self) -> Result<Vec<(i64, i64)>, StoreError> {
+        (0..self.len()?).map(|_| Ok((self.i()?, self.i()?))).collect()
+    }
+    fn ids(&mut self) -> Result<Vec<u64>, StoreError> {
+        let mut ids = (0..self.len()?).map(|_| self.u()).collect::<Result<Vec<_>, _>>()?;
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
     }
     fn header(&mut self, magic: &[u8; 4], newest: u8) -> Result<u8, StoreError> {
         // Journals are only exchanged between pages of one running extension, so they keep
@@ -288,57 +414,62 @@ impl<'a> Reader<'a> {
 }
 
 fn source_code(source: Source) -> u64 {
-    match source {
-        Source::WhatsApp => 0,
-    }
+    Source::ALL.iter().position(|s| *s == source).unwrap_or(0) as u64
 }
 
 /// The engine's whole state.
-pub fn encode_snapshot(engine: &Engine) -> Vec<u8> {
+pub fn encode_snapshot(state: &State) -> Vec<u8> {
     let mut w = Writer(SNAPSHOT_MAGIC.to_vec());
     w.0.push(SNAPSHOT_VERSION);
-    w.strings(engine.owner());
-    let inferred = engine.owner_inferred();
-    w.u(inferred.len() as u64);
-    for (name, key) in inferred {
-        w.s(name);
-        w.s(key);
-    }
-    w.strings(&engine.exclusions);
-    w.u(match engine.live_order {
+    w.strings(&state.owner_given);
+    w.pairs(&state.owner_inferred);
+    w.strings(&state.exclusions);
+    w.u(match state.live_order {
         None => 0,
         Some(DateOrder::DayMonth) => 1,
         Some(DateOrder::MonthDay) => 2,
     });
-    w.u(engine.chats.len() as u64);
-    for chat in &engine.chats {
-        w.chat_head(&chat.key, chat.title.as_deref(), chat.source, &chat.authors);
+    w.u(state.chats.len() as u64);
+    for chat in &state.chats {
+        w.chat_head(&chat.key, chat.title.as_deref(), chat.source.unwrap_or(Source::WhatsApp), &chat.authors);
+        w.shape(chat.shape.as_ref().unwrap_or(&Shape::Unknown));
+        w.pairs(&chat.participants);
         w.u(chat.coverage.len() as u64);
         for span in &chat.coverage {
             w.span(span);
         }
+        w.id_spans(&chat.id_spans);
+        w.ids(&chat.ids);
         match &chat.last_message {
-            Some((at, name)) => {
+            Some((at, key)) => {
                 w.u(1);
                 w.i(*at);
-                w.s(name);
+                w.s(key);
             }
             None => w.u(0),
         }
         w.gaps(&chat.day_gaps);
         w.u(chat.live_minutes.len() as u64);
-        for (minute, name, count) in &chat.live_minutes {
+        for (minute, key, count) in &chat.live_minutes {
             w.i(*minute);
-            w.s(name);
+            w.s(key);
             w.u(u64::from(*count));
         }
-        w.u(chat.live_ids.len() as u64);
-        for id in &chat.live_ids {
-            w.u(*id);
-        }
     }
-    // Version 2: the sync state, sorted by id so equal states encode equally.
-    let mut acknowledged: Vec<(&String, &u64)> = engine.sync.acknowledged.iter().collect();
+    w.u(state.people.len() as u64);
+    for p in &state.people {
+        w.s(&p.key);
+        w.s(&p.name);
+        w.u(p.sources.len() as u64);
+        for s in &p.sources {
+            w.u(source_code(*s));
+        }
+        w.strings(&p.phones);
+        w.strings(&p.emails);
+        w.opt_i(p.connected_at);
+    }
+    // Sorted by id so equal states encode equally.
+    let mut acknowledged: Vec<&(String, u64)> = state.acknowledged.iter().collect();
     acknowledged.sort();
     w.u(acknowledged.len() as u64);
     for (id, fingerprint) in acknowledged {
@@ -348,131 +479,217 @@ pub fn encode_snapshot(engine: &Engine) -> Vec<u8> {
     w.0
 }
 
-/// Rebuilds an engine from [`encode_snapshot`]'s bytes.
-pub fn decode_snapshot(bytes: &[u8]) -> Result<Engine, StoreError> {
+/// Reads [`encode_snapshot`]'s bytes, of this layout or any earlier one.
+pub fn decode_snapshot(bytes: &[u8]) -> Result<State, StoreError> {
     let mut r = Reader { b: bytes, at: 0 };
     let version = r.header(SNAPSHOT_MAGIC, SNAPSHOT_VERSION)?;
-    let mut engine = Engine::new(&r.strings()?);
-    let inferred = (0..r.len()?).map(|_| Ok((r.s()?, r.s()?))).collect::<Result<Vec<_>, StoreError>>()?;
-    engine.set_owner_inferred(inferred);
-    engine.exclusions = r.strings()?;
-    engine.live_order = match r.u()? {
+    let mut state = State { owner_given: r.strings()?, owner_inferred: r.pairs()?, ..State::default() };
+    state.exclusions = r.strings()?;
+    state.live_order = match r.u()? {
         0 => None,
         1 => Some(DateOrder::DayMonth),
         2 => Some(DateOrder::MonthDay),
         _ => return Err(corrupt("unknown date order")),
     };
-    let mut chats = Vec::new();
-    let mut index = HashMap::new();
+    let mut keys = std::collections::HashSet::new();
     for _ in 0..r.len()? {
-        let (key, title, source, authors) = r.chat_head()?;
-        let coverage = (0..r.len()?).map(|_| r.span()).collect::<Result<Vec<_>, _>>()?;
-        let last_message = if r.flag()? { Some((r.i()?, r.s()?)) } else { None };
-        let day_gaps = r.gaps()?;
-        let live_minutes =
-            (0..r.len()?).map(|_| Ok((r.i()?, r.s()?, r.u32()?))).collect::<Result<Vec<_>, StoreError>>()?;
-        let mut live_ids = (0..r.len()?).map(|_| r.u()).collect::<Result<Vec<_>, _>>()?;
-        live_ids.sort_unstable();
-        if index.insert(key.clone(), chats.len()).is_some() {
+        let (key, title, source, authors) = r.chat_head(version)?;
+        let mut chat = ChatState { key, title, source: Some(source), authors, ..ChatState::default() };
+        if version >= 3 {
+            chat.shape = Some(r.shape()?);
+            chat.participants = r.pairs()?;
+        }
+        chat.coverage = (0..r.len()?).map(|_| r.span()).collect::<Result<Vec<_>, _>>()?;
+        if version >= 3 {
+            chat.id_spans = r.id_spans()?;
+            chat.ids = r.ids()?;
+        } else {
+            // Spans named authors; keys replace names.
+            for span in &mut chat.coverage {
+                for (name, _) in span.start_counts.iter_mut().chain(span.end_counts.iter_mut()) {
+                    *name = contact_key(name);
+                }
+            }
+        }
+        chat.last_message = if r.flag()? {
+            let at = r.i()?;
+            let who = r.s()?;
+            Some((at, if version >= 3 { who } else { contact_key(&who) }))
+        } else {
+            None
+        };
+        chat.day_gaps = r.gaps()?;
+        chat.live_minutes = (0..r.len()?)
+            .map(|_| {
+                let minute = r.i()?;
+                let who = r.s()?;
+                Ok((minute, if version >= 3 { who } else { contact_key(&who) }, r.u32()?))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        if version < 3 {
+            chat.ids = r.ids()?;
+        }
+        if !keys.insert(chat.key.clone()) {
             return Err(corrupt("a chat appears twice"));
         }
-        chats.push(Chat { key, title, source, authors, coverage, last_message, day_gaps, live_minutes, live_ids });
+        state.chats.push(chat);
+    }
+    if version >= 3 {
+        for _ in 0..r.len()? {
+            let key = r.s()?;
+            let name = r.s()?;
+            let sources = (0..r.len()?).map(|_| r.source()).collect::<Result<Vec<_>, _>>()?;
+            let phones = r.strings()?;
+            let emails = r.strings()?;
+            let connected_at = r.opt_i()?;
+            state.people.push(PersonState { key, name, sources, phones, emails, connected_at });
+        }
     }
     if version >= 2 {
         for _ in 0..r.len()? {
             let id = r.s()?;
             let fingerprint = r.u()?;
-            engine.sync.acknowledged.insert(id, fingerprint);
+            state.acknowledged.push((id, fingerprint));
         }
     }
     r.end()?;
-    engine.chats = chats;
-    engine.chat_index = index;
-    Ok(engine)
+    Ok(state)
 }
 
 /// Import deltas, in commit order.
-pub fn encode_journal(deltas: &[ChatDelta]) -> Vec<u8> {
+pub fn encode_journal(deltas: &[ImportDelta]) -> Vec<u8> {
     let mut w = Writer(JOURNAL_MAGIC.to_vec());
     w.0.push(JOURNAL_VERSION);
     w.u(deltas.len() as u64);
     for d in deltas {
-        w.chat_head(&d.key, d.title.as_deref(), d.source, &d.authors);
-        match &d.span {
-            Some(span) => {
-                w.u(1);
-                w.span(span);
+        w.s(&d.format);
+        w.u(d.chats.len() as u64);
+        for c in &d.chats {
+            w.chat_head(&c.key, c.title.as_deref(), c.source, &c.authors);
+            w.shape(&c.shape);
+            w.pairs(&c.participants);
+            match &c.span {
+                Some(span) => {
+                    w.u(1);
+                    w.span(span);
+                }
+                None => w.u(0),
             }
-            None => w.u(0),
-        }
-        match d.last_message {
-            Some((at, author)) => {
-                w.u(1);
-                w.i(at);
-                w.u(u64::from(author));
+            w.id_spans(&c.id_span.into_iter().collect::<Vec<_>>());
+            w.ids(&c.ids);
+            match c.last_message {
+                Some((at, author)) => {
+                    w.u(1);
+                    w.i(at);
+                    w.u(u64::from(author));
+                }
+                None => w.u(0),
             }
-            None => w.u(0),
+            w.gaps(&c.day_gaps);
+            for n in [c.messages, c.calls, c.system, c.duplicates, c.excluded] {
+                w.u(u64::from(n));
+            }
+            w.u(c.live_minutes.len() as u64);
+            for (minute, author) in &c.live_minutes {
+                w.i(*minute);
+                w.u(u64::from(*author));
+            }
         }
-        w.gaps(&d.day_gaps);
-        for n in [d.messages, d.calls, d.system, d.duplicates, d.excluded] {
-            w.u(u64::from(n));
+        w.u(d.owners.len() as u64);
+        for (name, key, code) in &d.owners {
+            w.s(name);
+            w.s(key);
+            w.s(code);
+        }
+        w.u(d.people.len() as u64);
+        for p in &d.people {
+            w.s(&p.key);
+            w.s(&p.name);
+            w.u(source_code(p.source));
+            w.strings(&p.phones);
+            w.strings(&p.emails);
+            w.opt_i(p.connected_at);
+        }
+        w.u(d.skipped.len() as u64);
+        for (what, count) in &d.skipped {
+            w.s(what);
+            w.u(u64::from(*count));
         }
         w.s(&d.date_order);
         w.s(&d.date_order_source);
         w.strings(&d.warnings);
-        w.u(d.live_ids.len() as u64);
-        for id in &d.live_ids {
-            w.u(*id);
-        }
-        w.u(d.live_minutes.len() as u64);
-        for (minute, author) in &d.live_minutes {
-            w.i(*minute);
-            w.u(u64::from(*author));
-        }
     }
     w.0
 }
 
 /// Reads [`encode_journal`]'s bytes.
-pub fn decode_journal(bytes: &[u8]) -> Result<Vec<ChatDelta>, StoreError> {
+pub fn decode_journal(bytes: &[u8]) -> Result<Vec<ImportDelta>, StoreError> {
     let mut r = Reader { b: bytes, at: 0 };
-    r.header(JOURNAL_MAGIC, JOURNAL_VERSION)?;
+    let version = r.header(JOURNAL_MAGIC, JOURNAL_VERSION)?;
+    if version != JOURNAL_VERSION {
+        return Err(StoreError::UnsupportedVersion { found: version });
+    }
     let mut deltas = Vec::new();
     for _ in 0..r.len()? {
-        let (key, title, source, authors) = r.chat_head()?;
-        let span = if r.flag()? { Some(r.span()?) } else { None };
-        let last_message = if r.flag()? { Some((r.i()?, r.u32()?)) } else { None };
-        let day_gaps = r.gaps()?;
-        let (messages, calls, system, duplicates, excluded) = (r.u32()?, r.u32()?, r.u32()?, r.u32()?, r.u32()?);
+        let format = r.s()?;
+        let mut chats = Vec::new();
+        for _ in 0..r.len()? {
+            let (key, title, source, authors) = r.chat_head(SNAPSHOT_VERSION)?;
+            let shape = r.shape()?;
+            let participants = r.pairs()?;
+            let span = if r.flag()? { Some(r.span()?) } else { None };
+            let id_span = r.id_spans()?.first().copied();
+            let ids = r.ids()?;
+            let last_message = if r.flag()? { Some((r.i()?, r.u32()?)) } else { None };
+            let day_gaps = r.gaps()?;
+            let (messages, calls, system, duplicates, excluded) = (r.u32()?, r.u32()?, r.u32()?, r.u32()?, r.u32()?);
+            let live_minutes =
+                (0..r.len()?).map(|_| Ok((r.i()?, r.u32()?))).collect::<Result<Vec<_>, StoreError>>()?;
+            if last_message.is_some_and(|(_, a)| a as usize >= authors.len())
+                || live_minutes.iter().any(|&(_, a)| a as usize >= authors.len())
+            {
+                return Err(corrupt("an author index is out of range"));
+            }
+            chats.push(ChatDelta {
+                key,
+                title,
+                source,
+                shape,
+                participants,
+                authors,
+                span,
+                id_span,
+                ids,
+                last_message,
+                day_gaps,
+                messages,
+                calls,
+                system,
+                duplicates,
+                excluded,
+                live_minutes,
+            });
+        }
+        let owners = (0..r.len()?).map(|_| Ok((r.s()?, r.s()?, r.s()?))).collect::<Result<Vec<_>, StoreError>>()?;
+        let mut people = Vec::new();
+        for _ in 0..r.len()? {
+            let key = r.s()?;
+            let name = r.s()?;
+            let source = r.source()?;
+            let phones = r.strings()?;
+            let emails = r.strings()?;
+            let connected_at = r.opt_i()?;
+            people.push(PersonDelta { key, name, source, phones, emails, connected_at });
+        }
+        let mut skipped = BTreeMap::new();
+        for _ in 0..r.len()? {
+            let what = r.s()?;
+            skipped.insert(what, r.u32()?);
+        }
         let date_order = r.s()?;
         let date_order_source = r.s()?;
         let warnings = r.strings()?;
-        let live_ids = (0..r.len()?).map(|_| r.u()).collect::<Result<Vec<_>, _>>()?;
-        let live_minutes = (0..r.len()?).map(|_| Ok((r.i()?, r.u32()?))).collect::<Result<Vec<_>, StoreError>>()?;
-        if last_message.is_some_and(|(_, a)| a as usize >= authors.len())
-            || live_minutes.iter().any(|&(_, a)| a as usize >= authors.len())
-        {
-            return Err(corrupt("an author index is out of range"));
-        }
-        deltas.push(ChatDelta {
-            key,
-            title,
-            source,
-            authors,
-            span,
-            last_message,
-            day_gaps,
-            messages,
-            calls,
-            system,
-            duplicates,
-            excluded,
-            date_order,
-            date_order_source,
-            warnings,
-            live_ids,
-            live_minutes,
-        });
+        deltas.push(ImportDelta { format, chats, owners, people, skipped, date_order, date_order_source, warnings });
     }
     r.end()?;
     Ok(deltas)

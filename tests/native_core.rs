@@ -122,7 +122,8 @@ fn owner_is_the_author_common_to_all_chats_when_no_file_name_helps() {
     let mut engine = Engine::new(&[]);
     let first = import(&mut engine, "_chat.txt", a.as_bytes()).expect("a");
     assert_eq!(first.owner_source, None);
-    assert!(first.warnings.iter().any(|w| w.contains("which author is you")));
+    assert!(first.warnings.iter().any(|w| w.contains("which writer is you")));
+    assert_eq!(first.writers, vec!["Ann".to_string(), "Sam".to_string()], "the report lists whom to ask about");
     assert!(engine.contacts(now()).is_empty(), "an unresolved chat lists nobody rather than the user");
     let second = import(&mut engine, "_chat.txt", b.as_bytes()).expect("b");
     assert_eq!(second.owner_source.as_deref(), Some("commonAuthor"));
@@ -206,13 +207,9 @@ fn invalid_utf8_inside_a_real_export_is_a_warning_not_a_failure() {
 
 #[test]
 fn chunk_boundaries_do_not_change_results() {
-    use kith::import::{ChatImporter, CoverageLookup};
-    struct Nothing;
-    impl CoverageLookup for Nothing {
-        fn coverage(&self, _: &str) -> kith::coverage::Covered {
-            kith::coverage::Covered::default()
-        }
-    }
+    use kith::import::collect::Collector;
+    use kith::import::event::{Format, FormatContext};
+    use kith::import::whatsapp::export::WhatsAppFormat;
     let bytes = common::bytes_of("ios-notices-multilingual-calls.txt");
     let whole = {
         let mut e = Engine::new(&[]);
@@ -220,12 +217,24 @@ fn chunk_boundaries_do_not_change_results() {
         e.contacts(now())
     };
     for size in [1, 2, 3, 5, 7, 64] {
-        let mut session = ChatImporter::new(Some("Anna".into()), Box::new(FixedZone(0)), options(), &Nothing);
+        let empty = Engine::new(&[]);
+        let mut sink = Collector::new(&empty, "whatsapp", kith::Source::WhatsApp, Vec::new(), Box::new(FixedZone(0)));
+        let ctx = FormatContext {
+            file_name: "WhatsApp Chat - Anna.txt".into(),
+            zone: Box::new(FixedZone(0)),
+            today: options().today,
+            owner: Vec::new(),
+        };
+        let mut format = WhatsAppFormat::new(ctx, kith::DateOrder::DayMonth);
+        format.begin_file("WhatsApp Chat - Anna.txt", &mut sink).expect("begin");
         for piece in bytes.chunks(size) {
-            session.push(piece).expect("push");
+            format.push(piece, &mut sink).expect("push");
         }
+        format.end_file(&mut sink).expect("end");
+        format.finish(&mut sink).expect("finish");
+        let delta = sink.finish();
         let mut e = Engine::new(&[]);
-        e.commit(session.finish(&Nothing).expect("finish"));
+        e.commit(delta);
         assert_eq!(e.contacts(now()), whole, "chunk size {size}");
     }
 }

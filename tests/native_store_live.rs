@@ -37,26 +37,84 @@ fn snapshot_round_trips_and_holds_no_canary() {
     println!("snapshot: {} bytes for {} contacts", bytes.len(), engine.contacts(0).len());
 }
 
+/// The state a version 2 kith (before handles) saved in `v2-all-whatsapp-fixtures.snap`: every
+/// fixture, two live events, an exclusion and an acknowledged sync. Rebuilt here with today's code.
+fn the_v2_sample_rebuilt() -> Engine {
+    let mut engine = all_fixtures();
+    engine.ingest(
+        &[
+            event("Ann Lee", "false_1@c.us_AA", "in", "[10:05, 13/03/2024] Ann Lee: "),
+            event("Ann Lee", "true_1@c.us_BB", "out", "[10:07, 13/03/2024] Sam: "),
+        ],
+        Box::new(FixedZone(0)),
+        DateOrder::DayMonth,
+    );
+    engine.set_exclusions(&["Nobody".to_string()]);
+    engine
+}
+
+const V2_SAMPLE: &[u8] = include_bytes!("fixtures/snapshots/v2-all-whatsapp-fixtures.snap");
+
+#[test]
+fn a_version_2_snapshot_migrates_to_the_same_contacts_and_state() {
+    assert_eq!(V2_SAMPLE[4], 2, "the sample is a version 2 snapshot");
+    let migrated = Engine::restore(V2_SAMPLE).expect("v2 restores");
+    let rebuilt = the_v2_sample_rebuilt();
+    assert!(!migrated.contacts(0).is_empty());
+    assert_eq!(migrated.contacts(0), rebuilt.contacts(0), "same contacts, same ids");
+    assert_eq!(migrated.exclusions(), rebuilt.exclusions());
+    // The acknowledged fingerprints survive: unchanged contacts are not sent again.
+    assert!(migrated.sync_changes(0).0.len() < migrated.contacts(0).len());
+    // Deduplication state migrates too: importing a fixture again adds nothing, and the live
+    // rows are still known by id.
+    let mut again = Engine::restore(V2_SAMPLE).expect("v2 restores");
+    let report = again
+        .import_bytes(
+            "WhatsApp Chat with android-24h-dmy.txt",
+            common::bytes_of("android-24h-dmy.txt"),
+            Box::new(FixedZone(0)),
+            options(),
+        )
+        .expect("re-import");
+    assert_eq!(report.duplicates, report.messages + report.calls, "everything was counted before");
+    let live = again.ingest(
+        &[event("Ann Lee", "false_1@c.us_AA", "in", "[10:05, 13/03/2024] Ann Lee: ")],
+        Box::new(FixedZone(0)),
+        DateOrder::DayMonth,
+    );
+    assert_eq!(live.duplicates, 1);
+    assert_eq!(again.contacts(0), migrated.contacts(0));
+    // Saved again, it is a version 3 snapshot that restores to the same state.
+    let v3 = migrated.snapshot();
+    assert_eq!(v3[4], kith::store::SNAPSHOT_VERSION);
+    assert_eq!(Engine::restore(&v3).expect("v3").contacts(0), rebuilt.contacts(0));
+}
+
 #[test]
 fn a_version_1_snapshot_restores_with_an_empty_sync_state() {
-    let mut engine = all_fixtures();
-    let (upserts, _) = engine.sync_changes(0);
-    let batch = kith::sync::SyncBatch { batch_key: "batch-0001".into(), upserts, deletions: vec![] };
-    engine.acknowledge_sync(&batch);
-    assert!(engine.sync_changes(0).0.is_empty(), "acknowledged contacts are not sent again");
-    let v2 = engine.snapshot();
-    assert!(Engine::restore(&v2).expect("v2").sync_changes(0).0.is_empty(), "v2 keeps the sync state");
     // A version 1 snapshot is the version 2 layout without the trailing sync state.
-    let empty_sync = Engine::restore(&v2).map(|mut e| {
-        e.reset_sync();
-        e.snapshot()
-    });
-    let mut v1 = empty_sync.expect("reset");
-    assert_eq!(v1.pop(), Some(0), "an empty sync state is one zero byte");
-    v1[4] = 1;
-    let migrated = Engine::restore(&v1).expect("v1 restores");
-    assert_eq!(migrated.contacts(0), engine.contacts(0));
-    assert_eq!(migrated.sync_changes(0).0.len(), engine.contacts(0).len(), "after migration everything syncs again");
+    let v2 = Engine::restore(V2_SAMPLE).expect("v2");
+    let mut bytes = V2_SAMPLE.to_vec();
+    let tail = sync_state_len(&bytes);
+    assert!(tail > 1, "the sample has an acknowledged sync to drop");
+    bytes.truncate(bytes.len() - tail);
+    bytes[4] = 1;
+    let migrated = Engine::restore(&bytes).expect("v1 restores");
+    assert_eq!(migrated.contacts(0), v2.contacts(0));
+    assert_eq!(migrated.sync_changes(0).0.len(), migrated.contacts(0).len(), "after migration everything syncs again");
+}
+
+/// Bytes of the trailing sync state of a version 2 snapshot: its count, then (id, fingerprint)
+/// pairs, all at the end. Found by trying each cut: the one where the tail parses exactly.
+fn sync_state_len(bytes: &[u8]) -> usize {
+    for start in (5..bytes.len()).rev() {
+        let mut v1 = bytes[..start].to_vec();
+        v1[4] = 1;
+        if Engine::restore(&v1).is_ok() {
+            return bytes.len() - start;
+        }
+    }
+    panic!("no sync state found");
 }
 
 #[test]
@@ -92,7 +150,7 @@ fn a_journal_applied_elsewhere_gives_the_same_contacts_as_importing_there() {
     assert_eq!(reports[0].duplicates, 5, "the page deduplicated against the worker's state");
     assert_eq!(worker.contacts(0), page.contacts(0));
     assert!(page.take_journal().len() < 10, "taking empties the journal");
-    assert_eq!(worker.apply_journal(b"KITJ\x01\x05").expect_err("short").name(), "CorruptSnapshot");
+    assert_eq!(worker.apply_journal(b"KITJ\x02\x05").expect_err("short").name(), "CorruptSnapshot");
 }
 
 #[test]

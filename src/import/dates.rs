@@ -138,6 +138,7 @@ fn full_year(year: i32) -> i32 {
 /// Old exports write `Mar 5` with no year. Years are counted back from the last message, which
 /// is taken to lie within the twelve months before `today`; each time the month goes down in
 /// file order a year has turned.
+#[cfg(test)]
 pub(crate) fn yearless_years(months_in_order: &[u8], today: NaiveDate) -> Vec<i32> {
     let rollovers = months_in_order.windows(2).filter(|w| w[1] < w[0]).count() as i32;
     let last_month = months_in_order.last().copied().unwrap_or(1);

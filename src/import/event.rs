@@ -212,6 +212,9 @@ pub trait Sink {
     fn skipped(&mut self, what: Skip, count: u32);
     /// Something the user may want to know. Never message text; may name people and files.
     fn warn(&mut self, message: String);
+    /// How the format read its dates, for the report (WhatsApp infers day/month order per
+    /// file: `dmy` because `dayAbove12`…). Sources with exact instants need not call it.
+    fn read_dates(&mut self, _order: &str, _reason: &str) {}
 }
 
 /// What a parser is told when it starts.
@@ -339,8 +342,9 @@ pub fn run_format(
     files: &[(&str, &[u8])],
     chunk: usize,
 ) -> Result<RecordingSink, ImportError> {
-    let mut sink = RecordingSink::default();
     loop {
+        // A parser that asks for another pass starts over: what it reported so far is dropped.
+        let mut sink = RecordingSink::default();
         for (path, bytes) in files {
             format.begin_file(path, &mut sink)?;
             for piece in bytes.chunks(chunk.max(1)) {

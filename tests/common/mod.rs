@@ -85,5 +85,6 @@ pub fn options() -> kith::ImportOptions {
         date_order_fallback: kith::DateOrder::DayMonth,
         today: chrono::NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
         exclude: Vec::new(),
+        owner: Vec::new(),
     }
 }

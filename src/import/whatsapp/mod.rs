@@ -2,6 +2,8 @@
 //! metadata-only [`RawMessage`]s come out. Message bodies are looked at only to tell notices
 //! and calls from messages, and never leave this module.
 
+pub mod export;
+pub mod live;
 pub(crate) mod header;
 pub(crate) mod notices;
 

@@ -1,0 +1,624 @@
+//! The engine's [`Sink`]: folds the events of one import into per-conversation, per-author
+//! aggregates ([`ChatDelta`]s), ready to merge into the engine as one [`ImportDelta`].
+//!
+//! Whatever the format, this is where counting happens: deduplication against what the engine
+//! already counted (by message id where the source has one, by covered minutes otherwise), reply
+//! times, active days, exclusions. What leaves is counts, times and handles, never text.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDateTime};
+
+use super::event::{ChatId, ChatInfo, ChatShape, Event, HandleId, HandleKind, MessageId, OwnerEvidence};
+use super::event::{PersonDetails, Sink, Skip};
+use crate::coverage::{Covered, Dedup, Span, SpanTracker};
+use crate::identity::{clean_name, contact_key, handle_key};
+use crate::model::{Kind, Source};
+use crate::stats::{AuthorStats, DayGaps, MAX_REPLY_GAP_SECONDS};
+use crate::time::LocalZone;
+
+/// What the engine already counted, per chat key.
+pub trait CoverageLookup {
+    /// The coverage of the chat with this key (empty for a new chat).
+    fn coverage(&self, chat_key: &str) -> Covered;
+}
+
+/// Who takes part in a chat, by identity key (the engine's form of [`ChatShape`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shape {
+    /// The user and one other person: `peer` when the source named them.
+    Direct {
+        /// The other person's key.
+        peer: Option<String>,
+    },
+    /// Several people.
+    Group,
+    /// Decided from the title and the writers (WhatsApp).
+    Unknown,
+}
+
+/// What one conversation contributed to an import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatDelta {
+    pub(crate) key: String,
+    pub(crate) title: Option<String>,
+    pub(crate) source: Source,
+    pub(crate) shape: Shape,
+    /// `(key, name)` of each listed member.
+    pub(crate) participants: Vec<(String, String)>,
+    /// Per author, by the chat's local author index.
+    pub(crate) authors: Vec<AuthorStats>,
+    pub(crate) span: Option<Span>,
+    /// The smallest and largest ordered message id this import saw.
+    pub(crate) id_span: Option<(i64, i64)>,
+    /// Hashes of the unordered ids counted (mail `Message-ID`s, WhatsApp Web row ids), sorted.
+    pub(crate) ids: Vec<u64>,
+    /// The latest message, and its author index.
+    pub(crate) last_message: Option<(i64, u32)>,
+    pub(crate) day_gaps: DayGaps,
+    pub(crate) messages: u32,
+    pub(crate) calls: u32,
+    pub(crate) system: u32,
+    pub(crate) duplicates: u32,
+    pub(crate) excluded: u32,
+    /// Live capture: (minute, author index) of each message counted.
+    pub(crate) live_minutes: Vec<(i64, u32)>,
+}
+
+/// A person a source described beyond their messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonDelta {
+    pub(crate) key: String,
+    pub(crate) name: String,
+    pub(crate) source: Source,
+    pub(crate) phones: Vec<String>,
+    pub(crate) emails: Vec<String>,
+    pub(crate) connected_at: Option<i64>,
+}
+
+/// Everything one import contributed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportDelta {
+    pub(crate) format: String,
+    pub(crate) chats: Vec<ChatDelta>,
+    /// `(name, key, evidence code)` of handles the parser knows are the user.
+    pub(crate) owners: Vec<(String, String, String)>,
+    pub(crate) people: Vec<PersonDelta>,
+    pub(crate) skipped: BTreeMap<String, u32>,
+    pub(crate) date_order: String,
+    pub(crate) date_order_source: String,
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Folds one chat's events into aggregates, skipping what the chat already counted.
+pub(crate) struct Accumulator {
+    dedup: Dedup,
+    authors: Vec<AuthorStats>,
+    span: SpanTracker,
+    known_id_spans: Vec<(i64, i64)>,
+    id_span: Option<(i64, i64)>,
+    known_ids: Vec<u64>,
+    new_ids: HashSet<u64>,
+    /// Latest message so far in arrival order, duplicates included, and whether it was new:
+    /// a reply's predecessor may be a message counted by an earlier import.
+    previous_message: Option<(i64, u32, bool)>,
+    /// Active local days, and whether a message new to the engine fell on each.
+    days: BTreeMap<i64, bool>,
+    last_message: Option<(i64, u32)>,
+    pub(crate) messages: u32,
+    pub(crate) calls: u32,
+    pub(crate) system: u32,
+    duplicates: u32,
+    excluded: u32,
+    /// Identity keys not to count, and per author index whether the author is one of them.
+    exclude: Vec<String>,
+    author_excluded: Vec<Option<bool>>,
+    /// (minute, author) of every message counted: kept for live capture only.
+    counted_minutes: Option<Vec<(i64, u32)>>,
+}
+
+impl Accumulator {
+    pub(crate) fn new(covered: Covered, exclude: Vec<String>) -> Self {
+        let mut known_ids = covered.ids.clone();
+        known_ids.sort_unstable();
+        Accumulator {
+            known_id_spans: covered.id_spans.clone(),
+            known_ids,
+            dedup: Dedup::new(covered),
+            authors: Vec::new(),
+            span: SpanTracker::default(),
+            id_span: None,
+            new_ids: HashSet::new(),
+            previous_message: None,
+            days: BTreeMap::new(),
+            last_message: None,
+            messages: 0,
+            calls: 0,
+            system: 0,
+            duplicates: 0,
+            excluded: 0,
+            exclude,
+            author_excluded: Vec::new(),
+            counted_minutes: None,
+        }
+    }
+
+    /// Messages and calls found already counted so far.
+    pub(crate) fn duplicates(&self) -> u32 {
+        self.duplicates
+    }
+
+    /// Records (minute, author) of every counted message, as live capture needs.
+    pub(crate) fn record_minutes(&mut self) {
+        self.counted_minutes = Some(Vec::new());
+    }
+
+    fn is_excluded(&mut self, author: u32, key: &str, name: &str) -> bool {
+        if self.exclude.is_empty() {
+            return false;
+        }
+        let i = author as usize;
+        if self.author_excluded.len() <= i {
+            self.author_excluded.resize(i + 1, None);
+        }
+        *self.author_excluded[i].get_or_insert_with(|| {
+            self.exclude.iter().any(|e| e == key) || self.exclude.contains(&contact_key(name))
+        })
+    }
+
+    /// Whether the message was counted before, by its id where it has one.
+    fn is_duplicate(&mut self, minute: i64, author: u32, key: &str, id: Option<MessageId>) -> bool {
+        match id {
+            Some(MessageId::Ordered(n)) => {
+                self.id_span = Some(self.id_span.map_or((n, n), |(lo, hi)| (lo.min(n), hi.max(n))));
+                self.known_id_spans.iter().any(|&(lo, hi)| (lo..=hi).contains(&n))
+            }
+            Some(MessageId::Unordered(h)) => self.known_ids.binary_search(&h).is_ok() || !self.new_ids.insert(h),
+            None => {
+                let duplicate = self.dedup.is_duplicate(minute, author, key);
+                self.span.add(minute, author);
+                duplicate
+            }
+        }
+    }
+
+    /// Counts one event. `author` is the chat's local index of the author; `key` and `name`
+    /// are theirs; `day` is the event's local day number.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn add(
+        &mut self,
+        at: i64,
+        day: i64,
+        author: Option<u32>,
+        kind: Kind,
+        key: &str,
+        name: &str,
+        id: Option<MessageId>,
+    ) {
+        let author = match (kind, author) {
+            (Kind::System, _) | (_, None) => {
+                self.system += 1;
+                return;
+            }
+            (_, Some(a)) => a,
+        };
+        if self.is_excluded(author, key, name) {
+            self.excluded += 1;
+            return;
+        }
+        let is_call = kind == Kind::Call;
+        if is_call {
+            self.calls += 1;
+        } else {
+            self.messages += 1;
+        }
+        let minute = at.div_euclid(60);
+        let duplicate = self.is_duplicate(minute, author, key, id);
+        if self.authors.len() <= author as usize {
+            self.authors.resize_with(author as usize + 1, AuthorStats::default);
+        }
+        if !is_call {
+            // A reply answers the message before it by somebody else. Files run oldest first
+            // (WhatsApp, Telegram) or newest first (Messenger): in the second case the earlier
+            // message arrives later, and the reply is the one that came before it.
+            if let Some((previous_at, previous_author, previous_new)) = self.previous_message {
+                let gap = at - previous_at;
+                if previous_author != author {
+                    if gap >= 0 && !duplicate && gap <= MAX_REPLY_GAP_SECONDS {
+                        self.authors[author as usize].replies.add(gap);
+                    } else if gap < 0 && previous_new && -gap <= MAX_REPLY_GAP_SECONDS {
+                        self.authors[previous_author as usize].replies.add(-gap);
+                    }
+                }
+            }
+            self.previous_message = Some((at, author, !duplicate));
+        }
+        let new_day = self.days.entry(day).or_insert(false);
+        *new_day |= !duplicate;
+        if duplicate {
+            self.duplicates += 1;
+            return;
+        }
+        if let Some(MessageId::Unordered(h)) = id {
+            self.new_ids.insert(h);
+        }
+        self.authors[author as usize].record(at, is_call);
+        if let Some(minutes) = self.counted_minutes.as_mut() {
+            minutes.push((minute, author));
+        }
+        if !is_call && self.last_message.is_none_or(|(last, _)| at >= last) {
+            self.last_message = Some((at, author));
+        }
+    }
+
+    /// Day gaps between consecutive active days, counted where the later day has something new.
+    fn day_gaps(&self) -> DayGaps {
+        let mut gaps = DayGaps::default();
+        let mut previous: Option<i64> = None;
+        for (&day, &new) in &self.days {
+            if let Some(p) = previous {
+                if new {
+                    gaps.add(u32::try_from(day - p).unwrap_or(u32::MAX));
+                }
+            }
+            previous = Some(day);
+        }
+        gaps
+    }
+
+    /// The finished aggregates, with authors given their keys and names.
+    pub(crate) fn into_delta(
+        self,
+        key: String,
+        title: Option<String>,
+        source: Source,
+        shape: Shape,
+        participants: Vec<(String, String)>,
+        names: &[(String, String)],
+    ) -> ChatDelta {
+        let day_gaps = self.day_gaps();
+        let mut authors = self.authors;
+        authors.resize_with(names.len(), AuthorStats::default);
+        for (stats, (k, n)) in authors.iter_mut().zip(names) {
+            stats.key.clone_from(k);
+            stats.name.clone_from(n);
+        }
+        let live = self.counted_minutes.is_some();
+        let mut ids: Vec<u64> = self.new_ids.into_iter().collect();
+        ids.sort_unstable();
+        ChatDelta {
+            key,
+            title,
+            source,
+            shape,
+            participants,
+            span: if live { None } else { self.span.into_span(names) },
+            id_span: self.id_span,
+            ids,
+            authors,
+            last_message: self.last_message,
+            day_gaps,
+            messages: self.messages,
+            calls: self.calls,
+            system: self.system,
+            duplicates: self.duplicates,
+            excluded: self.excluded,
+            live_minutes: self.counted_minutes.unwrap_or_default(),
+        }
+    }
+}
+
+/// One handle declared in this import.
+struct HandleSlot {
+    kind: HandleKind,
+    key: String,
+    name: String,
+}
+
+/// One conversation being collected.
+struct ChatSlot {
+    id: String,
+    title: Option<String>,
+    source: Source,
+    shape: ChatShape,
+    participants: Vec<HandleId>,
+    /// On the exclusion list: events are dropped unread.
+    excluded: bool,
+    acc: Accumulator,
+    /// Handle id -> local author index, and the reverse.
+    local: HashMap<HandleId, u32>,
+    authors: Vec<HandleId>,
+    /// The last lookup: most chats alternate between two people.
+    recent: [(HandleId, u32); 2],
+}
+
+/// The engine's [`Sink`] for one import.
+pub struct Collector<K: CoverageLookup> {
+    known: K,
+    format: &'static str,
+    default_source: Source,
+    exclude: Vec<String>,
+    zone: Box<dyn LocalZone>,
+    /// (UTC day, offset seconds) of the last local-day lookup.
+    zone_memo: Option<(i64, i64)>,
+    handles: Vec<HandleSlot>,
+    handle_ids: HashMap<(HandleKind, String), HandleId>,
+    chats: Vec<ChatSlot>,
+    chat_ids: HashMap<String, ChatId>,
+    owners: Vec<(HandleId, OwnerEvidence)>,
+    people: Vec<(HandleId, PersonDetails)>,
+    skipped: BTreeMap<String, u32>,
+    warnings: Vec<String>,
+    excluded_chats: u32,
+    date_order: (String, String),
+}
+
+impl<K: CoverageLookup> Collector<K> {
+    /// A collector for an import of `format` (`whatsapp`, `telegram`…), whose chats belong to
+    /// `default_source` unless their members' handles say otherwise. `exclude` lists identity
+    /// keys of chats and people not to count.
+    pub fn new(
+        known: K,
+        format: &'static str,
+        default_source: Source,
+        exclude: Vec<String>,
+        zone: Box<dyn LocalZone>,
+    ) -> Self {
+        Collector {
+            known,
+            format,
+            default_source,
+            exclude,
+            zone,
+            zone_memo: None,
+            handles: Vec::new(),
+            handle_ids: HashMap::new(),
+            chats: Vec::new(),
+            chat_ids: HashMap::new(),
+            owners: Vec::new(),
+            people: Vec::new(),
+            skipped: BTreeMap::new(),
+            warnings: Vec::new(),
+            excluded_chats: 0,
+            date_order: ("exact".into(), "unambiguous".into()),
+        }
+    }
+
+    /// Names the format read and the source its chats belong to by default.
+    pub(crate) fn set_format(&mut self, format: &'static str, source: Source) {
+        self.format = format;
+        self.default_source = source;
+    }
+
+    /// Drops everything collected: a format that asks for another pass starts over.
+    pub(crate) fn reset(&mut self) {
+        self.handles.clear();
+        self.handle_ids.clear();
+        self.chats.clear();
+        self.chat_ids.clear();
+        self.owners.clear();
+        self.people.clear();
+        self.skipped.clear();
+        self.warnings.clear();
+        self.excluded_chats = 0;
+    }
+
+    /// The local day number of an instant, in the import's zone.
+    fn local_day(&mut self, at: i64) -> i64 {
+        let utc_day = at.div_euclid(86_400);
+        let offset = match self.zone_memo {
+            Some((d, offset)) if d == utc_day => offset,
+            _ => {
+                let noon = DateTime::from_timestamp(utc_day * 86_400 + 43_200, 0)
+                    .map(|t| t.naive_utc())
+                    .unwrap_or(NaiveDateTime::MIN);
+                let offset = i64::from(self.zone.offset_seconds(noon));
+                self.zone_memo = Some((utc_day, offset));
+                offset
+            }
+        };
+        (at + offset).div_euclid(86_400)
+    }
+
+    fn handle_key_name(&self, h: HandleId) -> (&str, &str) {
+        self.handles.get(h as usize).map_or(("", ""), |s| (s.key.as_str(), s.name.as_str()))
+    }
+
+    fn source_of(&self, info: &ChatInfo) -> Source {
+        let first = match info.shape {
+            ChatShape::Direct { peer: Some(p) } => Some(p),
+            _ => info.participants.first().copied(),
+        };
+        first.and_then(|h| self.handles.get(h as usize)).map_or(self.default_source, |s| Source::of_handle(s.kind))
+    }
+
+    /// Everything the import found, as one delta for [`crate::Engine::commit`].
+    pub fn finish(self) -> ImportDelta {
+        let handles = &self.handles;
+        let key_name = |h: HandleId| -> (String, String) {
+            handles.get(h as usize).map(|s| (s.key.clone(), s.name.clone())).unwrap_or_default()
+        };
+        let mut warnings = self.warnings;
+        let mut chats = Vec::new();
+        let mut duplicates = 0;
+        let mut excluded = 0;
+        for slot in self.chats {
+            if slot.excluded {
+                continue;
+            }
+            let names: Vec<(String, String)> = slot.authors.iter().map(|&h| key_name(h)).collect();
+            let shape = match slot.shape {
+                ChatShape::Direct { peer } => Shape::Direct { peer: peer.map(|p| key_name(p).0) },
+                ChatShape::Group => Shape::Group,
+                ChatShape::Unknown => Shape::Unknown,
+            };
+            let participants = slot.participants.iter().map(|&h| key_name(h)).collect();
+            let key = format!("{}:{}", slot.source.as_str(), slot.id);
+            duplicates += slot.acc.duplicates;
+            excluded += slot.acc.excluded;
+            chats.push(slot.acc.into_delta(key, slot.title, slot.source, shape, participants, &names));
+        }
+        if duplicates > 0 {
+            warnings.push(format!("{duplicates} message(s) were already imported and were counted once."));
+        }
+        if excluded > 0 {
+            warnings.push(format!("{excluded} message(s) by people on your exclusion list were not counted."));
+        }
+        if self.excluded_chats > 0 {
+            warnings.push(if self.excluded_chats == 1 && chats.is_empty() {
+                "This chat is on your exclusion list; it was not read.".to_string()
+            } else {
+                format!("{} chat(s) on your exclusion list were not read.", self.excluded_chats)
+            });
+        }
+        let owners = self
+            .owners
+            .iter()
+            .map(|&(h, evidence)| {
+                let (key, name) = key_name(h);
+                (name, key, evidence.code().to_string())
+            })
+            .collect();
+        let people = self
+            .people
+            .into_iter()
+            .map(|(h, d)| {
+                let (key, name) = key_name(h);
+                let source = handles.get(h as usize).map_or(Source::WhatsApp, |s| Source::of_handle(s.kind));
+                PersonDelta { key, name, source, phones: d.phones, emails: d.emails, connected_at: d.connected_at }
+            })
+            .collect();
+        let (date_order, date_order_source) = if chats.is_empty() && self.excluded_chats > 0 {
+            ("none".to_string(), "excluded".to_string())
+        } else {
+            self.date_order
+        };
+        ImportDelta {
+            format: self.format.to_string(),
+            chats,
+            owners,
+            people,
+            skipped: self.skipped,
+            date_order,
+            date_order_source,
+            warnings,
+        }
+    }
+}
+
+impl<K: CoverageLookup> Sink for Collector<K> {
+    fn chat(&mut self, info: ChatInfo) -> ChatId {
+        let source = self.source_of(&info);
+        let title = info.title.as_deref().map(clean_name).filter(|t| !t.is_empty());
+        if let Some(&id) = self.chat_ids.get(&info.id) {
+            let slot = &mut self.chats[id as usize];
+            slot.title = title.or(slot.title.take());
+            slot.shape = info.shape;
+            for p in info.participants {
+                if !slot.participants.contains(&p) {
+                    slot.participants.push(p);
+                }
+            }
+            return id;
+        }
+        let key = format!("{}:{}", source.as_str(), info.id);
+        let excluded = title.as_deref().is_some_and(|t| self.exclude.contains(&contact_key(t)));
+        if excluded {
+            self.excluded_chats += 1;
+        }
+        let covered = if excluded { Covered::default() } else { self.known.coverage(&key) };
+        let id = self.chats.len() as ChatId;
+        self.chats.push(ChatSlot {
+            id: info.id.clone(),
+            title,
+            source,
+            shape: info.shape,
+            participants: info.participants,
+            excluded,
+            acc: Accumulator::new(covered, self.exclude.clone()),
+            local: HashMap::new(),
+            authors: Vec::new(),
+            recent: [(HandleId::MAX, 0); 2],
+        });
+        self.chat_ids.insert(info.id, id);
+        id
+    }
+
+    fn handle(&mut self, kind: HandleKind, id: &str, name: &str) -> HandleId {
+        if let Some(&h) = self.handle_ids.get(&(kind, id.to_string())) {
+            let clean = clean_name(name);
+            if !clean.is_empty() && self.handles[h as usize].name != clean {
+                self.handles[h as usize].name = clean;
+            }
+            return h;
+        }
+        let clean = clean_name(name);
+        let h = self.handles.len() as HandleId;
+        self.handles.push(HandleSlot {
+            kind,
+            key: handle_key(kind, id),
+            name: if clean.is_empty() { clean_name(id) } else { clean },
+        });
+        self.handle_ids.insert((kind, id.to_string()), h);
+        h
+    }
+
+    fn event(&mut self, event: Event) {
+        let day = self.local_day(event.at);
+        let Some(slot) = self.chats.get_mut(event.chat as usize) else {
+            return;
+        };
+        if slot.excluded {
+            return;
+        }
+        let local = event.author.map(|h| {
+            if slot.recent[0].0 == h {
+                return slot.recent[0].1;
+            }
+            if slot.recent[1].0 == h {
+                slot.recent.swap(0, 1);
+                return slot.recent[0].1;
+            }
+            let next = slot.authors.len() as u32;
+            let local = *slot.local.entry(h).or_insert(next);
+            if local == next {
+                slot.authors.push(h);
+            }
+            slot.recent[1] = slot.recent[0];
+            slot.recent[0] = (h, local);
+            local
+        });
+        let (key, name) = match event.author {
+            Some(h) => self.handles.get(h as usize).map_or(("", ""), |s| (s.key.as_str(), s.name.as_str())),
+            None => ("", ""),
+        };
+        slot.acc.add(event.at, day, local, event.kind, key, name, event.id);
+    }
+
+    fn owner(&mut self, handle: HandleId, evidence: OwnerEvidence) {
+        if !self.owners.iter().any(|(h, _)| *h == handle) {
+            self.owners.push((handle, evidence));
+        }
+    }
+
+    fn person(&mut self, handle: HandleId, details: PersonDetails) {
+        let (key, _) = self.handle_key_name(handle);
+        if !key.is_empty() && !self.exclude.iter().any(|e| e == key) {
+            self.people.push((handle, details));
+        }
+    }
+
+    fn skipped(&mut self, what: Skip, count: u32) {
+        *self.skipped.entry(what.code().to_string()).or_insert(0) += count;
+    }
+
+    fn warn(&mut self, message: String) {
+        if !self.warnings.contains(&message) {
+            self.warnings.push(message);
+        }
+    }
+
+    fn read_dates(&mut self, order: &str, reason: &str) {
+        self.date_order = (order.to_string(), reason.to_string());
+    }
+}

@@ -1,0 +1,442 @@
+//! A WhatsApp "Export chat" file as a [`Format`]: the line parser's messages, with their dates
+//! resolved, become events of one conversation.
+//!
+//! Two things may be unknown until the end of the file: the day/month order (while every date
+//! could be read either way) and, for a bare `_chat.txt`, which chat this is (its identity is
+//! its writers). Until they are known, messages wait as 16-byte records; past
+//! [`PENDING_LIMIT`] of them the format stops keeping them and asks for a second pass over
+//! the file instead (a `Blob` can be read twice), so memory stays flat whatever the size.
+
+use chrono::{Datelike, NaiveDate};
+
+use super::{Parser, RawDate, RawMessage};
+use crate::error::ImportError;
+use crate::import::dates::{self, DateOrder, OrderInference, OrderReason};
+use crate::import::event::{ChatId, ChatInfo, ChatShape, Event, Finished, Format, FormatContext, HandleId};
+use crate::import::event::{HandleKind, Sink};
+use crate::model::Kind;
+use crate::time::ZoneCache;
+
+/// Messages kept while the date order or the chat is undecided: 16 bytes each, so 4 MiB.
+pub const PENDING_LIMIT: usize = 256 * 1024;
+
+/// The chat a WhatsApp export's file name names: `WhatsApp Chat with Ann.txt`,
+/// `WhatsApp Chat - Ann.zip` and their translations give `Ann`.
+pub fn chat_title(file_name: &str) -> Option<String> {
+    const PREFIXES: [&str; 10] = [
+        "WhatsApp Chat with ",
+        "WhatsApp Chat - ",
+        "Chat de WhatsApp con ",
+        "WhatsApp Chat mit ",
+        "Чат WhatsApp с ",
+        "Discussion WhatsApp avec ",
+        "Conversa do WhatsApp com ",
+        "Chat WhatsApp con ",
+        "WhatsApp-chat met ",
+        "WhatsApp-Chat mit ",
+    ];
+    let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+    let plain: String = base.chars().map(|c| if crate::identity::is_odd_space(c) { ' ' } else { c }).collect();
+    let lower = plain.to_lowercase();
+    let stem =
+        if lower.ends_with(".txt") || lower.ends_with(".zip") { &plain[..plain.len() - 4] } else { plain.as_str() };
+    let title = PREFIXES.iter().find_map(|p| stem.strip_prefix(p))?;
+    // Browsers and file managers append " (1)" to repeated downloads.
+    let title = match title.rfind(" (") {
+        Some(i) if title.ends_with(')') && title[i + 2..title.len() - 1].bytes().all(|b| b.is_ascii_digit()) => {
+            &title[..i]
+        }
+        _ => title,
+    };
+    let title = crate::identity::clean_name(title);
+    (!title.is_empty()).then_some(title)
+}
+
+/// The conversation id of a WhatsApp chat: its title, or its writers when the file name does
+/// not name it. (The engine prefixes the source: `whatsapp:title:ann`.)
+pub(crate) fn chat_id(title: Option<&str>, writers: &[&str]) -> String {
+    match title {
+        Some(t) => format!("title:{}", t.to_lowercase()),
+        None => {
+            let mut keys: Vec<String> = writers.iter().map(|a| crate::identity::contact_key(a)).collect();
+            keys.sort();
+            keys.dedup();
+            format!("authors:{}", keys.join("|"))
+        }
+    }
+}
+
+/// Years for dates written without one: counted back from the last message, taken to lie in
+/// the twelve months before today; each time the month goes down in file order a year turned.
+#[derive(Debug, Clone, Copy, Default)]
+struct YearlessMonths {
+    rollovers: i32,
+    previous: u8,
+    last: u8,
+}
+
+impl YearlessMonths {
+    fn observe(&mut self, month: u8) {
+        if month < self.previous {
+            self.rollovers += 1;
+        }
+        self.previous = month;
+        self.last = month;
+    }
+
+    /// The year of the first message, once every month was observed.
+    fn first_year(&self, today: NaiveDate) -> i32 {
+        let last = if self.last == 0 { 1 } else { self.last };
+        let last_year = if u32::from(last) > today.month() { today.year() - 1 } else { today.year() };
+        last_year - self.rollovers
+    }
+}
+
+/// Hands out years in file order during the counting pass.
+#[derive(Debug, Clone, Copy)]
+struct YearCounter {
+    year: i32,
+    previous: u8,
+}
+
+impl YearCounter {
+    fn next(&mut self, month: u8) -> i32 {
+        if month < self.previous {
+            self.year += 1;
+        }
+        self.previous = month;
+        self.year
+    }
+}
+
+fn month_of(date: RawDate) -> u8 {
+    match date {
+        RawDate::Known { month, .. } => month,
+        RawDate::Ambiguous { .. } => 0,
+    }
+}
+
+/// What the first pass learnt, for the second.
+#[derive(Debug, Clone)]
+struct Settled {
+    order: Option<DateOrder>,
+    chat_id: String,
+}
+
+/// A WhatsApp export being read.
+pub struct WhatsAppFormat {
+    file_title: Option<String>,
+    title: Option<String>,
+    today: NaiveDate,
+    fallback: DateOrder,
+    zone: ZoneCache,
+    parser: Parser,
+    batch: Vec<RawMessage>,
+    order: OrderInference,
+    saw_ambiguous: bool,
+    saw_yearless: bool,
+    months: YearlessMonths,
+    /// Per parser author index: whether they wrote a message or call.
+    active: Vec<bool>,
+    pending: Vec<RawMessage>,
+    overflowed: bool,
+    chat: Option<ChatId>,
+    handles: Vec<Option<HandleId>>,
+    invalid_dates: u32,
+    /// The last date resolved: consecutive messages mostly share one.
+    last_date: Option<(RawDate, Option<i32>, NaiveDate)>,
+    /// Set for the second pass.
+    settled: Option<Settled>,
+    years: Option<YearCounter>,
+}
+
+impl WhatsAppFormat {
+    /// A reader for one WhatsApp export; `ctx.file_name` may name the chat.
+    pub fn new(ctx: FormatContext, fallback: DateOrder) -> Self {
+        WhatsAppFormat {
+            file_title: chat_title(&ctx.file_name),
+            title: None,
+            today: ctx.today,
+            fallback,
+            zone: ZoneCache::new(ctx.zone),
+            parser: Parser::default(),
+            batch: Vec::new(),
+            order: OrderInference::default(),
+            saw_ambiguous: false,
+            saw_yearless: false,
+            months: YearlessMonths::default(),
+            active: Vec::new(),
+            pending: Vec::new(),
+            overflowed: false,
+            chat: None,
+            handles: Vec::new(),
+            invalid_dates: 0,
+            last_date: None,
+            settled: None,
+            years: None,
+        }
+    }
+
+    fn ready(&self) -> bool {
+        self.settled.is_some()
+            || (self.chat.is_some() && !self.saw_yearless && (!self.saw_ambiguous || self.order.decided().is_some()))
+    }
+
+    fn drain(&mut self, sink: &mut dyn Sink) {
+        let mut batch = std::mem::take(&mut self.batch);
+        for message in batch.drain(..) {
+            if self.settled.is_none() {
+                match message.date {
+                    RawDate::Ambiguous { first, second, year } => {
+                        self.saw_ambiguous = true;
+                        self.order.observe(first, second, year);
+                    }
+                    RawDate::Known { year: None, .. } => self.saw_yearless = true,
+                    RawDate::Known { .. } => {}
+                }
+                self.months.observe(month_of(message.date));
+                if let (Some(a), false) = (message.author, message.kind == Kind::System) {
+                    let i = a as usize;
+                    if self.active.len() <= i {
+                        self.active.resize(i + 1, false);
+                    }
+                    self.active[i] = true;
+                }
+            }
+            if self.ready() {
+                if !self.pending.is_empty() {
+                    let pending = std::mem::take(&mut self.pending);
+                    for p in &pending {
+                        self.process(p, sink);
+                    }
+                }
+                self.process(&message, sink);
+            } else if !self.overflowed {
+                self.pending.push(message);
+                if self.pending.len() > PENDING_LIMIT {
+                    self.overflowed = true;
+                    self.pending = Vec::new();
+                }
+            }
+        }
+        self.batch = batch;
+    }
+
+    fn handle(&mut self, author: u32, sink: &mut dyn Sink) -> HandleId {
+        let i = author as usize;
+        if let Some(Some(h)) = self.handles.get(i) {
+            return *h;
+        }
+        let name = self.parser.authors.get(i).map_or("", String::as_str);
+        let h = sink.handle(HandleKind::WhatsApp, name, name);
+        if self.handles.len() <= i {
+            self.handles.resize(i + 1, None);
+        }
+        self.handles[i] = Some(h);
+        h
+    }
+
+    fn process(&mut self, m: &RawMessage, sink: &mut dyn Sink) {
+        let year = match (m.date, self.years.as_mut()) {
+            (RawDate::Known { year: None, month, .. }, Some(counter)) => Some(counter.next(month)),
+            (date, Some(counter)) => {
+                counter.next(month_of(date));
+                None
+            }
+            _ => None,
+        };
+        let order = self.settled.as_ref().and_then(|s| s.order).or(self.order.decided().map(|(o, _)| o));
+        let date = match self.last_date {
+            Some((raw, y, date)) if raw == m.date && y == year => date,
+            _ => {
+                let date = match (m.date, year) {
+                    (RawDate::Known { year: None, month, day }, Some(y)) => {
+                        NaiveDate::from_ymd_opt(y, u32::from(month), u32::from(day))
+                    }
+                    (raw, _) => dates::resolve(raw, order),
+                };
+                let Some(date) = date else {
+                    self.invalid_dates += 1;
+                    return;
+                };
+                self.last_date = Some((m.date, year, date));
+                date
+            }
+        };
+        let at = self.zone.utc_seconds(date, m.seconds_of_day);
+        let author = m.author.map(|a| self.handle(a, sink));
+        if let Some(chat) = self.chat {
+            sink.event(Event { chat, author, at, kind: m.kind, id: None });
+        }
+    }
+
+    fn declare(&mut self, id: String, sink: &mut dyn Sink) {
+        let info = ChatInfo { id, title: self.title.clone(), shape: ChatShape::Unknown, participants: Vec::new() };
+        self.chat = Some(sink.chat(info));
+    }
+
+    /// The order dates were read in, and why, for the report.
+    fn order_codes(&mut self, sink: &mut dyn Sink) -> Option<DateOrder> {
+        if self.saw_ambiguous {
+            let (order, reason) = self.order.finish(self.fallback);
+            if reason == OrderReason::Fallback {
+                sink.warn(format!(
+                    "Every date in this file could be read day-first or month-first; kith read them as {}. If times look wrong, set the date order and import again.",
+                    if order == DateOrder::DayMonth { "day/month" } else { "month/day" }
+                ));
+            }
+            sink.read_dates(order.code(), reason.code());
+            Some(order)
+        } else {
+            sink.read_dates(if self.parser.dates_are_named() { "monthName" } else { "ymd" }, "unambiguous");
+            None
+        }
+    }
+
+    fn warn_counts(&self, sink: &mut dyn Sink) {
+        let counts = &self.parser.counts;
+        if counts.lines_before_first_header > 0 {
+            sink.warn(format!("{} line(s) before the first message were skipped.", counts.lines_before_first_header));
+        }
+        if counts.lines_with_bad_utf8 > 0 {
+            sink.warn(format!(
+                "{} message header(s) contained bytes that are not UTF-8; names there may be cut short. Export the chat again if names look wrong.",
+                counts.lines_with_bad_utf8
+            ));
+        }
+        if self.invalid_dates > 0 {
+            sink.warn(format!("{} message(s) had impossible dates and were skipped.", self.invalid_dates));
+        }
+        if self.saw_yearless {
+            sink.warn(
+                "The dates in this file have no year; kith assumed the last message is from the past twelve months."
+                    .into(),
+            );
+        }
+    }
+}
+
+impl Format for WhatsAppFormat {
+    fn begin_file(&mut self, path: &str, sink: &mut dyn Sink) -> Result<(), ImportError> {
+        self.title = self.file_title.clone().or_else(|| chat_title(path));
+        if let Some(settled) = &self.settled {
+            let id = settled.chat_id.clone();
+            self.declare(id, sink);
+        } else if let Some(title) = self.title.clone() {
+            self.declare(chat_id(Some(&title), &[]), sink);
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, chunk: &[u8], sink: &mut dyn Sink) -> Result<(), ImportError> {
+        let batch = &mut self.batch;
+        self.parser.push(chunk, &mut |m| batch.push(m))?;
+        self.drain(sink);
+        Ok(())
+    }
+
+    fn end_file(&mut self, sink: &mut dyn Sink) -> Result<(), ImportError> {
+        let batch = &mut self.batch;
+        self.parser.finish(&mut |m| batch.push(m))?;
+        self.drain(sink);
+        Ok(())
+    }
+
+    fn finish(&mut self, sink: &mut dyn Sink) -> Result<Finished, ImportError> {
+        if self.settled.is_some() {
+            // The second pass counted everything as it went.
+            self.order_codes(sink);
+            self.warn_counts(sink);
+            return Ok(Finished::Done);
+        }
+        let order = self.order_codes(sink);
+        let first_year = self.saw_yearless.then(|| self.months.first_year(self.today));
+        let id = match &self.title {
+            Some(t) => chat_id(Some(t), &[]),
+            None => {
+                let writers: Vec<&str> = self
+                    .active
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &a)| a)
+                    .filter_map(|(i, _)| self.parser.authors.get(i).map(String::as_str))
+                    .collect();
+                if writers.is_empty() && self.parser.authors.is_empty() && self.pending.is_empty() {
+                    return Err(ImportError::Empty);
+                }
+                chat_id(None, &writers)
+            }
+        };
+        if self.overflowed {
+            // Start over with everything settled; the reader feeds the file again.
+            self.settled = Some(Settled { order, chat_id: id });
+            self.parser = Parser::default();
+            self.chat = None;
+            self.handles.clear();
+            self.pending = Vec::new();
+            self.invalid_dates = 0;
+            self.last_date = None;
+            self.years = first_year.map(|year| YearCounter { year, previous: 0 });
+            return Ok(Finished::AnotherPass);
+        }
+        if self.chat.is_none() {
+            self.declare(id, sink);
+        }
+        self.years = first_year.map(|year| YearCounter { year, previous: 0 });
+        self.settled = Some(Settled { order, chat_id: String::new() });
+        let pending = std::mem::take(&mut self.pending);
+        for m in &pending {
+            self.process(m, sink);
+        }
+        self.warn_counts(sink);
+        Ok(Finished::Done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::event::run_format;
+    use crate::time::FixedZone;
+
+    fn format(name: &str) -> WhatsAppFormat {
+        let ctx = FormatContext {
+            file_name: name.into(),
+            zone: Box::new(FixedZone(0)),
+            today: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap_or_default(),
+            owner: Vec::new(),
+        };
+        WhatsAppFormat::new(ctx, DateOrder::DayMonth)
+    }
+
+    #[test]
+    fn titles_from_file_names() {
+        assert_eq!(chat_title("WhatsApp Chat with Ann Lee.txt").as_deref(), Some("Ann Lee"));
+        assert_eq!(chat_title("WhatsApp Chat - Ann.zip").as_deref(), Some("Ann"));
+        assert_eq!(chat_title("Downloads/WhatsApp Chat mit Jörg (1).txt").as_deref(), Some("Jörg"));
+        assert_eq!(chat_title("WhatsApp\u{00A0}Chat with Bo.txt").as_deref(), Some("Bo"));
+        assert_eq!(chat_title("_chat.txt"), None);
+        assert_eq!(chat_title("notes.txt"), None);
+    }
+
+    /// A bare `_chat.txt` whose dates never decide the order, longer than the pending limit:
+    /// read in two passes, with the same events as a file small enough for one.
+    #[test]
+    fn a_long_undecided_untitled_file_takes_a_second_pass_and_keeps_every_message() {
+        let mut text = String::new();
+        let lines = PENDING_LIMIT + 10;
+        for i in 0..lines {
+            let who = if i % 2 == 0 { "Ann" } else { "Sam" };
+            text.push_str(&format!("01/02/2020, 10:{:02} - {who}: CANARY-{i}\n", i % 60));
+        }
+        let sink = run_format(&mut format("_chat.txt"), &[("_chat.txt", text.as_bytes())], 1 << 20).expect("reads");
+        assert_eq!(sink.events.len(), lines);
+        assert_eq!(sink.chats.len(), 1);
+        assert_eq!(sink.chats[0].id, "authors:name:ann|name:sam");
+        let small = "01/02/2020, 10:00 - Ann: CANARY-a\n01/02/2020, 10:01 - Sam: CANARY-b\n";
+        let one = run_format(&mut format("_chat.txt"), &[("_chat.txt", small.as_bytes())], 7).expect("reads");
+        assert_eq!(one.events.len(), 2);
+        assert_eq!(one.chats[0].id, sink.chats[0].id);
+        assert_eq!(sink.events[0].at, one.events[0].at);
+    }
+}

@@ -146,7 +146,10 @@ impl SpanTracker {
     /// author's `(key, name)`).
     pub(crate) fn into_span(self, names: &[(String, String)]) -> Option<Span> {
         let named = |counts: Vec<(u32, u32)>| -> Vec<(String, u32)> {
-            counts.into_iter().map(|(a, c)| (names.get(a as usize).map(|n| n.0.clone()).unwrap_or_default(), c)).collect()
+            counts
+                .into_iter()
+                .map(|(a, c)| (names.get(a as usize).map(|n| n.0.clone()).unwrap_or_default(), c))
+                .collect()
         };
         let (start, start_counts) = self.first?;
         let (end, end_counts) = self.last?;
@@ -195,7 +198,11 @@ mod tests {
 
     #[test]
     fn live_messages_are_not_counted_again_by_an_export() {
-        let mut d = Dedup::new(Covered { spans: vec![span(1, 5, 1, 1)], live: vec![(30, "Ann".into(), 1)], ..Covered::default() });
+        let mut d = Dedup::new(Covered {
+            spans: vec![span(1, 5, 1, 1)],
+            live: vec![(30, "Ann".into(), 1)],
+            ..Covered::default()
+        });
         assert!(d.is_duplicate(30, 0, "Ann"));
         assert!(!d.is_duplicate(30, 0, "Ann"), "a second message in that minute is new");
         assert!(!d.is_duplicate(31, 0, "Ann"));

@@ -604,9 +604,9 @@ fn role_of<'a>(chat: &'a Chat, owner: &OwnerKeys) -> ChatRole<'a> {
         Shape::Group => ChatRole::Group,
         Shape::Direct { peer: Some(peer) } => {
             let author = author_of(peer);
-            let name = author.map(|a| a.name.as_str()).or_else(|| {
-                chat.participants.iter().find(|(k, _)| k == peer).map(|(_, n)| n.as_str())
-            });
+            let name = author
+                .map(|a| a.name.as_str())
+                .or_else(|| chat.participants.iter().find(|(k, _)| k == peer).map(|(_, n)| n.as_str()));
             let name = name.or(chat.title.as_deref()).unwrap_or(peer.as_str());
             // The source says this is a chat of two: whoever is not the peer is the user.
             let own = chat.authors.iter().filter(|a| a.key != *peer && a.is_active()).collect();
@@ -637,16 +637,21 @@ fn role_of<'a>(chat: &'a Chat, owner: &OwnerKeys) -> ChatRole<'a> {
                     let title_key = contact_key(title);
                     if others.iter().all(|a| a.key == title_key) {
                         match others.first().copied() {
-                            Some(a) => ChatRole::Direct { key: a.key.clone(), name: &a.name, author: Some(a), own: own() },
+                            Some(a) => {
+                                ChatRole::Direct { key: a.key.clone(), name: &a.name, author: Some(a), own: own() }
+                            }
                             None => ChatRole::Direct { key: title_key, name: title.as_str(), author: None, own: own() },
                         }
                     } else {
                         ChatRole::Group
                     }
                 }
-                None if others.len() == 1 && owner.known() => {
-                    ChatRole::Direct { key: others[0].key.clone(), name: &others[0].name, author: Some(others[0]), own: own() }
-                }
+                None if others.len() == 1 && owner.known() => ChatRole::Direct {
+                    key: others[0].key.clone(),
+                    name: &others[0].name,
+                    author: Some(others[0]),
+                    own: own(),
+                },
                 None if !owner.known() && others.len() <= 2 => ChatRole::Unresolved,
                 None => ChatRole::Group,
             }
@@ -800,7 +805,8 @@ impl Engine {
         engine.exclusions = state.exclusions;
         engine.live_order = state.live_order;
         for c in state.chats {
-            let mut chat = Chat::new(c.key, c.title, c.source.unwrap_or(Source::WhatsApp), c.shape.unwrap_or(Shape::Unknown));
+            let mut chat =
+                Chat::new(c.key, c.title, c.source.unwrap_or(Source::WhatsApp), c.shape.unwrap_or(Shape::Unknown));
             chat.participants = c.participants;
             chat.authors = c.authors;
             chat.reindex();

@@ -35,9 +35,9 @@ pub mod time;
 pub mod wasm;
 
 pub use engine::Engine;
-pub use import::whatsapp::live::{IngestReport, LiveEvent};
 pub use error::ImportError;
 pub use import::dates::DateOrder;
+pub use import::whatsapp::live::{IngestReport, LiveEvent};
 pub use import::ImportOptions;
 pub use model::{Contact, ImportReport, Kind, Source, WaitingOn};
 pub use time::{FixedZone, LocalZone};

@@ -643,8 +643,7 @@ pub fn decode_journal(bytes: &[u8]) -> Result<Vec<ImportDelta>, StoreError> {
             let last_message = if r.flag()? { Some((r.i()?, r.u32()?)) } else { None };
             let day_gaps = r.gaps()?;
             let (messages, calls, system, duplicates, excluded) = (r.u32()?, r.u32()?, r.u32()?, r.u32()?, r.u32()?);
-            let live_minutes =
-                (0..r.len()?).map(|_| Ok((r.i()?, r.u32()?))).collect::<Result<Vec<_>, StoreError>>()?;
+            let live_minutes = (0..r.len()?).map(|_| Ok((r.i()?, r.u32()?))).collect::<Result<Vec<_>, StoreError>>()?;
             if last_message.is_some_and(|(_, a)| a as usize >= authors.len())
                 || live_minutes.iter().any(|&(_, a)| a as usize >= authors.len())
             {

@@ -161,9 +161,8 @@ impl Accumulator {
         if self.author_excluded.len() <= i {
             self.author_excluded.resize(i + 1, None);
         }
-        *self.author_excluded[i].get_or_insert_with(|| {
-            self.exclude.iter().any(|e| e == key) || self.exclude.contains(&contact_key(name))
-        })
+        *self.author_excluded[i]
+            .get_or_insert_with(|| self.exclude.iter().any(|e| e == key) || self.exclude.contains(&contact_key(name)))
     }
 
     /// Whether the message was counted before, by its id where it has one.

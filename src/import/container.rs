@@ -46,11 +46,19 @@ enum State {
     Head,
     Tail,
     Zip64End(u64),
-    Directory { offset: u64, size: u64 },
+    Directory {
+        offset: u64,
+        size: u64,
+    },
     /// About to start part `index`.
     Begin(usize),
     LocalHeader(usize),
-    Data { index: usize, position: u64, end: u64, decoder: Option<Box<EntryDecoder>> },
+    Data {
+        index: usize,
+        position: u64,
+        end: u64,
+        decoder: Option<Box<EntryDecoder>>,
+    },
     Finish,
     Done,
 }
@@ -87,7 +95,8 @@ impl<K: CoverageLookup> Session<K> {
         if size == 0 {
             return Err(ImportError::Empty);
         }
-        let collector = Collector::new(known, "whatsapp", crate::Source::WhatsApp, options.exclude.clone(), make_zone());
+        let collector =
+            Collector::new(known, "whatsapp", crate::Source::WhatsApp, options.exclude.clone(), make_zone());
         Ok(Session {
             file_name: file_name.to_string(),
             size,
@@ -108,7 +117,7 @@ impl<K: CoverageLookup> Session<K> {
     }
 
     /// What to read next.
-    pub fn next(&mut self) -> Result<Step, ImportError> {
+    pub fn next_step(&mut self) -> Result<Step, ImportError> {
         loop {
             let step = match &self.state {
                 State::Head => Step::Read { start: 0, end: self.size.min(HEAD_BYTES) },
@@ -193,7 +202,8 @@ impl<K: CoverageLookup> Session<K> {
                 Ok(())
             }
             State::Data { index, position, end, mut decoder } => {
-                let expected = (end - position).min(if decoder.is_some() { COMPRESSED_SLICE_BYTES } else { SLICE_BYTES });
+                let expected =
+                    (end - position).min(if decoder.is_some() { COMPRESSED_SLICE_BYTES } else { SLICE_BYTES });
                 if (bytes.len() as u64) < expected {
                     return Err(if decoder.is_some() {
                         truncated()
@@ -307,7 +317,7 @@ impl<K: CoverageLookup> Session<K> {
         Ok(())
     }
 
-    /// What the import found, once [`Session::next`] said [`Step::Done`].
+    /// What the import found, once [`Session::next_step`] said [`Step::Done`].
     pub fn finish(self) -> ImportDelta {
         self.collector.finish()
     }
@@ -323,7 +333,7 @@ pub fn read_bytes<K: CoverageLookup>(
 ) -> Result<ImportDelta, ImportError> {
     let mut session = Session::new(file_name, bytes.len() as u64, known, options, make_zone)?;
     loop {
-        match session.next()? {
+        match session.next_step()? {
             Step::Read { start, end } => {
                 let start = usize::try_from(start).unwrap_or(usize::MAX).min(bytes.len());
                 let end = usize::try_from(end).unwrap_or(usize::MAX).clamp(start, bytes.len());

@@ -1,7 +1,9 @@
 //! Deciding whether `03/04/22` is the 3rd of April or March 4th, once per file, by the rules of
 //! FORMATS.md §1 — and turning raw dates into calendar dates.
 
-use chrono::{Datelike, NaiveDate};
+#[cfg(test)]
+use chrono::Datelike;
+use chrono::NaiveDate;
 
 use super::whatsapp::RawDate;
 

@@ -96,9 +96,11 @@ pub(crate) fn new_format(
         owner: options.owner.clone(),
     };
     match detected {
-        Detected::WhatsApp => {
-            (Box::new(whatsapp::export::WhatsAppFormat::new(ctx, options.date_order_fallback)), "whatsapp", Source::WhatsApp)
-        }
+        Detected::WhatsApp => (
+            Box::new(whatsapp::export::WhatsAppFormat::new(ctx, options.date_order_fallback)),
+            "whatsapp",
+            Source::WhatsApp,
+        ),
     }
 }
 
@@ -112,4 +114,3 @@ pub fn import_bytes<K: CoverageLookup>(
 ) -> Result<ImportDelta, ImportError> {
     container::read_bytes(file_name, bytes, known, options, make_zone)
 }
-

@@ -11,7 +11,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use crate::error::ImportError;
-use crate::import::{self, chat_title, zip, ChatImporter, ImportOptions};
+use crate::import::container::{Session, Step};
+use crate::import::{CoverageLookup, ImportOptions};
 use crate::time::{FixedZone, LocalZone};
 use crate::{DateOrder, Engine};
 
@@ -72,12 +73,6 @@ export interface Contact {
 }
 "#;
 
-/// Bytes read from a `Blob` per slice: large enough that the browser's per-read cost (a trip
-/// to the process holding the file) mostly vanishes, small enough that wasm memory stays flat
-/// whatever the file's size. Measured in Chromium 156: 2 MiB slices read at 140 MB/s, 8 MiB
-/// at 590 MB/s.
-const BLOB_SLICE: u64 = 4 * 1024 * 1024;
-
 /// The browser's time zone, asked through `Date` (works in pages, workers and Node).
 struct HostZone;
 
@@ -124,6 +119,7 @@ impl Settings {
             date_order_fallback: self.date_order.unwrap_or_else(locale_date_order),
             today,
             exclude: Vec::new(),
+            owner: Vec::new(),
         }
     }
 }
@@ -143,11 +139,22 @@ fn locale_date_order() -> DateOrder {
     }
 }
 
-/// A core error as a JS `Error` whose `name` is the variant's stable name.
-fn js_error(err: &ImportError) -> JsValue {
-    let error = js_sys::Error::new(&err.to_string());
-    error.set_name(err.name());
-    error.into()
+/// A core error as a JS `Error` whose `name` is the variant's stable name: the one place
+/// import errors cross the boundary.
+impl From<ImportError> for JsValue {
+    fn from(err: ImportError) -> JsValue {
+        named_error(err.name(), &err.to_string())
+    }
+}
+
+impl From<crate::store::StoreError> for JsValue {
+    fn from(err: crate::store::StoreError) -> JsValue {
+        named_error(err.name(), &err.to_string())
+    }
+}
+
+fn js_error(err: ImportError) -> JsValue {
+    err.into()
 }
 
 fn named_error(name: &str, message: &str) -> JsValue {
@@ -247,14 +254,10 @@ impl Kith {
     #[wasm_bindgen(js_name = importFile, unchecked_return_type = "ImportReport")]
     pub fn import_file(&mut self, file_name: &str, bytes: &[u8]) -> Result<JsValue, JsValue> {
         if self.busy.get() {
-            return Err(js_error(&ImportError::Busy));
+            return Err(js_error(ImportError::Busy));
         }
         let options = self.engine.borrow().import_options(self.settings.import_options());
-        let report = self
-            .engine
-            .borrow_mut()
-            .import_bytes(file_name, bytes, self.settings.zone(), options)
-            .map_err(|e| js_error(&e))?;
+        let report = self.engine.borrow_mut().import_bytes(file_name, bytes, self.settings.zone(), options)?;
         to_js(&report)
     }
 
@@ -275,19 +278,15 @@ impl Kith {
         #[wasm_bindgen(unchecked_param_type = "ImportBlobOptions | undefined")] options: JsValue,
     ) -> Promise {
         if self.busy.get() {
-            return Promise::reject(&js_error(&ImportError::Busy));
+            return Promise::reject(&js_error(ImportError::Busy));
         }
-        self.busy.set(true);
+        let busy = BusyGuard::hold(Rc::clone(&self.busy));
         let engine = Rc::clone(&self.engine);
-        let busy = Rc::clone(&self.busy);
         let settings = self.settings.clone();
         future_to_promise(async move {
             let result = import_blob(&engine, &settings, &file, &options).await;
-            busy.set(false);
-            match result {
-                Ok(report) => to_js(&report),
-                Err(e) => Err(js_error(&e)),
-            }
+            drop(busy);
+            to_js(&result?)
         })
     }
 
@@ -322,7 +321,7 @@ impl Kith {
         #[wasm_bindgen(unchecked_param_type = "KithOptions | undefined")] options: JsValue,
     ) -> Result<Kith, JsValue> {
         let kith = Kith::new(options)?;
-        let restored = Engine::restore(bytes).map_err(|e| named_error(e.name(), &e.to_string()))?;
+        let restored = Engine::restore(bytes)?;
         *kith.engine.borrow_mut() = restored;
         Ok(kith)
     }
@@ -386,10 +385,9 @@ impl Kith {
     #[wasm_bindgen(js_name = applyJournal, unchecked_return_type = "ImportReport[]")]
     pub fn apply_journal(&mut self, bytes: &[u8]) -> Result<JsValue, JsValue> {
         if self.busy.get() {
-            return Err(js_error(&ImportError::Busy));
+            return Err(js_error(ImportError::Busy));
         }
-        let reports =
-            self.engine.borrow_mut().apply_journal(bytes).map_err(|e| named_error(e.name(), &e.to_string()))?;
+        let reports = self.engine.borrow_mut().apply_journal(bytes)?;
         to_js(&reports)
     }
 
@@ -454,49 +452,30 @@ fn owner_list(value: &JsValue) -> Result<Vec<String>, JsValue> {
         .collect()
 }
 
-/// Reads `[start, end)` of a Blob into wasm memory.
-async fn read(blob: &web_sys::Blob, start: u64, end: u64) -> Result<Vec<u8>, ImportError> {
-    let slice = blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(read_failed)?;
-    let buffer = JsFuture::from(slice.array_buffer()).await.map_err(read_failed)?;
-    Ok(Uint8Array::new(&buffer).to_vec())
+/// Holds the engine's busy flag for one import and lets it go however the import ends:
+/// finished, failed, or dropped half-way (a page that goes away mid-import).
+struct BusyGuard(Rc<Cell<bool>>);
+
+impl BusyGuard {
+    fn hold(flag: Rc<Cell<bool>>) -> Self {
+        flag.set(true);
+        BusyGuard(flag)
+    }
 }
 
-/// Reads `[start, end)` of a Blob slice by slice, always one read ahead: the browser fetches
-/// the next slice while the engine parses this one.
-struct SliceReader<'b> {
-    blob: &'b web_sys::Blob,
-    next_start: u64,
-    end: u64,
-    pending: Option<JsFuture>,
+impl Drop for BusyGuard {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
 }
 
-impl<'b> SliceReader<'b> {
-    fn new(blob: &'b web_sys::Blob, start: u64, end: u64) -> Self {
-        SliceReader { blob, next_start: start, end, pending: None }
-    }
+/// The engine as the import session sees it: borrowed only inside a step, never across an
+/// `await`, so the page may read contacts (or change the owner) while a file is read.
+struct SharedEngine(Rc<RefCell<Engine>>);
 
-    fn request_next(&mut self) -> Result<Option<JsFuture>, ImportError> {
-        if self.next_start >= self.end {
-            return Ok(None);
-        }
-        let stop = (self.next_start + BLOB_SLICE).min(self.end);
-        let slice = self.blob.slice_with_f64_and_f64(self.next_start as f64, stop as f64).map_err(read_failed)?;
-        self.next_start = stop;
-        Ok(Some(JsFuture::from(slice.array_buffer())))
-    }
-
-    /// The next slice, or `None` at the end.
-    async fn next(&mut self) -> Result<Option<Vec<u8>>, ImportError> {
-        let current = match self.pending.take() {
-            Some(read) => Some(read),
-            None => self.request_next()?,
-        };
-        let Some(current) = current else {
-            return Ok(None);
-        };
-        self.pending = self.request_next()?;
-        let buffer = current.await.map_err(read_failed)?;
-        Ok(Some(Uint8Array::new(&buffer).to_vec()))
+impl CoverageLookup for SharedEngine {
+    fn coverage(&self, chat_key: &str) -> crate::coverage::Covered {
+        (&*self.0.borrow()).coverage(chat_key)
     }
 }
 
@@ -506,15 +485,10 @@ fn read_failed(e: JsValue) -> ImportError {
     }
 }
 
-/// Reads exactly `len` bytes at `start`, or says the archive is cut short.
-async fn read_exact(blob: &web_sys::Blob, start: u64, len: u64) -> Result<Vec<u8>, ImportError> {
-    let bytes = read(blob, start, start.saturating_add(len)).await?;
-    if (bytes.len() as u64) < len {
-        return Err(ImportError::CorruptArchive {
-            detail: "it ends before its data does; the file looks truncated".into(),
-        });
-    }
-    Ok(bytes)
+/// Starts reading `[start, end)` of a Blob.
+fn request(blob: &web_sys::Blob, start: u64, end: u64) -> Result<JsFuture, ImportError> {
+    let slice = blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(read_failed)?;
+    Ok(JsFuture::from(slice.array_buffer()))
 }
 
 /// Progress and cancellation, from the options object.
@@ -524,7 +498,7 @@ struct Control {
 }
 
 impl Control {
-    fn check(&self, read: u64, total: u64) -> Result<(), ImportError> {
+    fn check(&self, (read, total): (u64, u64)) -> Result<(), ImportError> {
         if get(&self.signal, "aborted").as_bool() == Some(true) {
             return Err(ImportError::Aborted);
         }
@@ -536,6 +510,9 @@ impl Control {
     }
 }
 
+/// Reads a Blob through the same step-by-step session as `importFile`, one read ahead: while
+/// the engine parses a slice, the browser fetches the next one. Each read is a trip through
+/// the event loop, so a Cancel click is seen between any two slices.
 async fn import_blob(
     engine: &Rc<RefCell<Engine>>,
     settings: &Settings,
@@ -546,63 +523,31 @@ async fn import_blob(
     let control =
         Control { on_progress: get(options, "onProgress").dyn_into::<Function>().ok(), signal: get(options, "signal") };
     let size = file.size() as u64;
-    if size == 0 {
-        return Err(ImportError::Empty);
-    }
-    control.check(0, size)?;
-    let head = read(file, 0, size.min(8)).await?;
-    if let Some(what) = import::sniff_other(&head) {
-        return Err(ImportError::UnknownFormat { detail: what.into() });
-    }
-    let delta = if zip::looks_like_zip(&head) {
-        let tail_len = size.min(zip::MAX_TAIL);
-        let tail = read(file, size - tail_len, size).await?;
-        let (offset, dir_size) = match zip::locate_directory(&tail, size)? {
-            zip::Directory::At { offset, size } => (offset, size),
-            zip::Directory::Zip64EndAt(at) => match zip::parse_zip64_end(&read_exact(file, at, 56).await?)? {
-                zip::Directory::At { offset, size } => (offset, size),
-                zip::Directory::Zip64EndAt(_) => {
-                    return Err(ImportError::CorruptArchive { detail: "its zip64 record loops".into() })
-                }
-            },
+    let import_options = engine.borrow().import_options(settings.import_options());
+    let zone_settings = settings.clone();
+    let make_zone = Box::new(move || zone_settings.zone());
+    let mut session = Session::new(&file_name, size, SharedEngine(Rc::clone(engine)), import_options, make_zone)?;
+    let mut ahead: Option<(u64, u64, JsFuture)> = None;
+    loop {
+        control.check(session.progress())?;
+        let (start, end) = match session.next_step()? {
+            Step::Read { start, end } => (start, end.min(size)),
+            Step::Done => break,
         };
-        let entries = zip::parse_directory(&read_exact(file, offset, dir_size).await?)?;
-        let entry = zip::chat_entry(&entries)?.clone();
-        let local = read_exact(file, entry.header_offset, zip::LOCAL_HEADER_LEN).await?;
-        let start = zip::data_offset(&entry, &local)?;
-        let title = chat_title(&file_name).or_else(|| chat_title(&entry.name));
-        let options = engine.borrow().import_options(settings.import_options());
-        let mut session = ChatImporter::new(title, settings.zone(), options, &*engine.borrow());
-        let mut decoder = zip::EntryDecoder::new(&entry);
-        let mut reader = SliceReader::new(file, start, start.saturating_add(entry.compressed_size));
-        let mut done = 0;
-        while let Some(chunk) = reader.next().await? {
-            decoder.push(&chunk, &mut |out| session.push(out))?;
-            done += chunk.len() as u64;
-            control.check(done, entry.compressed_size)?;
+        let current = match ahead.take() {
+            Some((s, e, read)) if s == start && e == end => read,
+            _ => request(file, start, end)?,
+        };
+        // Data is read in runs of equal slices: guess the next one and start reading it now.
+        let len = end - start;
+        if len >= 64 * 1024 && end < size {
+            let next_end = (end + len).min(size);
+            ahead = Some((end, next_end, request(file, end, next_end)?));
         }
-        if done < entry.compressed_size {
-            return Err(ImportError::CorruptArchive {
-                detail: "it ends before its data does; the file looks truncated".into(),
-            });
-        }
-        decoder.finish()?;
-        session.finish(&*engine.borrow())?
-    } else {
-        let mut session = ChatImporter::new(
-            chat_title(&file_name),
-            settings.zone(),
-            engine.borrow().import_options(settings.import_options()),
-            &*engine.borrow(),
-        );
-        let mut reader = SliceReader::new(file, 0, size);
-        let mut done = 0;
-        while let Some(chunk) = reader.next().await? {
-            session.push(&chunk)?;
-            done += chunk.len() as u64;
-            control.check(done, size)?;
-        }
-        session.finish(&*engine.borrow())?
-    };
+        let buffer = current.await.map_err(read_failed)?;
+        session.feed(&Uint8Array::new(&buffer).to_vec())?;
+    }
+    control.check(session.progress())?;
+    let delta = session.finish();
     Ok(engine.borrow_mut().commit(delta))
 }

@@ -3,8 +3,8 @@
 //! and calls from messages, and never leave this module.
 
 pub mod export;
-pub mod live;
 pub(crate) mod header;
+pub mod live;
 pub(crate) mod notices;
 
 use std::collections::HashMap;

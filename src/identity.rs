@@ -16,8 +16,9 @@ pub(crate) fn is_odd_space(c: char) -> bool {
     matches!(c, '\u{00A0}' | '\u{202F}' | '\u{2009}')
 }
 
-/// A display name as the export shows it, cleaned: direction marks removed, odd spaces made
-/// plain, the `~ ` that WhatsApp puts before unsaved group members dropped, and trimmed.
+/// A display name as the export shows it, cleaned: direction marks and control characters (C0
+/// and C1, tab and line breaks included) removed, odd spaces made plain, the `~ ` that WhatsApp
+/// puts before unsaved group members dropped, and trimmed.
 ///
 /// ```
 /// assert_eq!(kith::identity::clean_name("~\u{202F}Ann Lee "), "Ann Lee");
@@ -26,7 +27,7 @@ pub(crate) fn is_odd_space(c: char) -> bool {
 pub fn clean_name(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     for c in raw.chars() {
-        if is_invisible_mark(c) {
+        if is_invisible_mark(c) || c.is_control() {
             continue;
         }
         out.push(if is_odd_space(c) { ' ' } else { c });
@@ -148,8 +149,20 @@ mod tests {
 
     #[test]
     fn ids_are_stable() {
-        assert_eq!(contact_id("name:ann"), contact_id("name:ann"));
+        // Pinned: ids are stored and synced, so the same key must give this id in every build.
+        // Computed independently (FNV-1a 64 of the key's UTF-8 bytes, in Python).
+        assert_eq!(contact_id("name:ann"), "c4e938bef8288aac7");
+        assert_eq!(contact_id("tel:+15550100"), "cad0b24cddaf0dbc6");
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c, "the published FNV-1a 64 test vector");
         assert_ne!(contact_id("name:ann"), contact_id("name:bob"));
-        assert_eq!(contact_id("name:ann").len(), 17);
+    }
+
+    #[test]
+    fn control_characters_are_dropped_from_names() {
+        assert_eq!(clean_name("Ann\r\nLee"), "AnnLee");
+        assert_eq!(clean_name("\tAnn\u{0}\u{7}\u{1b}\u{7f}"), "Ann");
+        assert_eq!(clean_name("Ann\u{85}\u{9b}Lee"), "AnnLee", "C1 controls too");
+        assert_eq!(clean_name("Ann Lee"), "Ann Lee", "the ordinary space stays");
     }
 }

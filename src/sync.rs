@@ -13,6 +13,12 @@ use crate::time::iso;
 pub const MAX_NAME_CHARS: usize = 200;
 /// Most phones, emails or sources per contact.
 pub const MAX_LIST_ITEMS: usize = 20;
+/// Longest phone number, in characters.
+pub const MAX_PHONE_CHARS: usize = 32;
+/// Longest email address, in characters.
+pub const MAX_EMAIL_CHARS: usize = 254;
+/// Longest source name, in characters.
+pub const MAX_SOURCE_CHARS: usize = 32;
 /// Longest id, in bytes.
 pub const MAX_ID_BYTES: usize = 64;
 /// Most upserts plus deletions in one batch.
@@ -67,22 +73,72 @@ pub const SYNC_FIELDS: [&str; 12] = [
 ];
 
 impl SyncContact {
-    /// The payload form of a contact: the one place a synced record is built.
-    pub fn from_contact(c: &Contact) -> Self {
-        SyncContact {
+    /// The payload form of a contact: the one place a synced record is built. The record always
+    /// passes [`SyncContact::validate`], so the server never refuses it: the name is trimmed
+    /// and cut on a character boundary to [`MAX_NAME_CHARS`] (or, when blank, replaced by the
+    /// first phone, email or the id); list items that are empty or too long are dropped and
+    /// lists cut to [`MAX_LIST_ITEMS`]; times the wire format cannot carry (outside the years
+    /// 0000 to 9999) and cadences that are not finite and non-negative are sent as null. Each
+    /// such change adds a [`SyncWarning`]. `None` (with a warning) when the id is not valid.
+    pub fn from_contact(c: &Contact, warnings: &mut Vec<SyncWarning>) -> Option<Self> {
+        let mut warn = |field: &'static str, change: SyncChange| {
+            warnings.push(SyncWarning { id: c.id.clone(), field, change });
+        };
+        let phones = fit_list(&c.phones, MAX_PHONE_CHARS, |change| warn("phones", change));
+        let emails = fit_list(&c.emails, MAX_EMAIL_CHARS, |change| warn("emails", change));
+        let sources = fit_list(&c.sources, MAX_SOURCE_CHARS, |change| warn("sources", change));
+        // Trimmed first, so a cut name starts with a visible character and is never blank.
+        let name = match c.name.trim() {
+            "" => {
+                warn("name", SyncChange::EmptyNameReplaced);
+                phones.first().or(emails.first()).unwrap_or(&c.id).as_str()
+            }
+            name => name,
+        };
+        let name = if name.chars().count() > MAX_NAME_CHARS {
+            warn("name", SyncChange::NameCut);
+            name.chars().take(MAX_NAME_CHARS).collect()
+        } else {
+            name.to_string()
+        };
+        let mut time = |field: &'static str, at: Option<i64>| {
+            let text = at.map(iso);
+            if text.as_deref().is_some_and(|t| !is_wire_time(t)) {
+                warn(field, SyncChange::TimeOutOfRange);
+                return None;
+            }
+            text
+        };
+        let last_sent_at = time("lastSentAt", c.last_sent_at);
+        let last_received_at = time("lastReceivedAt", c.last_received_at);
+        let last_interaction_at = time("lastInteractionAt", c.last_interaction_at);
+        let cadence_days = c.cadence_days.filter(|d| {
+            let ok = is_wire_cadence(*d);
+            if !ok {
+                warn("cadenceDays", SyncChange::NumberInvalid);
+            }
+            ok
+        });
+        let record = SyncContact {
             id: c.id.clone(),
-            name: c.name.clone(),
-            phones: c.phones.clone(),
-            emails: c.emails.clone(),
-            sources: c.sources.clone(),
-            last_sent_at: c.last_sent_at.map(iso),
-            last_received_at: c.last_received_at.map(iso),
-            last_interaction_at: c.last_interaction_at.map(iso),
+            name,
+            phones,
+            emails,
+            sources,
+            last_sent_at,
+            last_received_at,
+            last_interaction_at,
             sent_count: c.sent_count,
             received_count: c.received_count,
             group_message_count: c.group_message_count,
-            cadence_days: c.cadence_days,
+            cadence_days,
+        };
+        // Only an invalid id is left to fail; the core makes ids that never do.
+        if record.validate().is_err() {
+            warn("id", SyncChange::NotSent);
+            return None;
         }
+        Some(record)
     }
 
     /// Checks lengths, counts and formats; the error names the field.
@@ -96,9 +152,11 @@ impl SyncContact {
         if self.name.chars().count() > MAX_NAME_CHARS || self.name.trim().is_empty() {
             return Err(format!("name: 1 to {MAX_NAME_CHARS} characters"));
         }
-        for (field, items, max_len) in
-            [("phones", &self.phones, 32), ("emails", &self.emails, 254), ("sources", &self.sources, 32)]
-        {
+        for (field, items, max_len) in [
+            ("phones", &self.phones, MAX_PHONE_CHARS),
+            ("emails", &self.emails, MAX_EMAIL_CHARS),
+            ("sources", &self.sources, MAX_SOURCE_CHARS),
+        ] {
             if items.len() > MAX_LIST_ITEMS || items.iter().any(|i| i.is_empty() || i.chars().count() > max_len) {
                 return Err(format!("{field}: at most {MAX_LIST_ITEMS} items of 1 to {max_len} characters"));
             }
@@ -109,12 +167,12 @@ impl SyncContact {
             ("lastInteractionAt", &self.last_interaction_at),
         ] {
             if let Some(t) = value {
-                if chrono::DateTime::parse_from_rfc3339(t).is_err() {
+                if !is_wire_time(t) {
                     return Err(format!("{field}: an ISO 8601 time such as 2024-03-05T14:07:00Z"));
                 }
             }
         }
-        if self.cadence_days.is_some_and(|d| !d.is_finite() || d < 0.0) {
+        if self.cadence_days.is_some_and(|d| !is_wire_cadence(d)) {
             return Err("cadenceDays: a non-negative number or null".into());
         }
         Ok(())
@@ -125,6 +183,78 @@ impl SyncContact {
     pub fn fingerprint(&self) -> u64 {
         let json = serde_json_like(self);
         crate::identity::fnv1a(json.as_bytes())
+    }
+}
+
+/// Whether a time string is one the wire format (and so the server) accepts: RFC 3339, which
+/// has four-digit years only. The builder and [`SyncContact::validate`] share this test.
+fn is_wire_time(t: &str) -> bool {
+    chrono::DateTime::parse_from_rfc3339(t).is_ok()
+}
+
+/// Whether a cadence is one the wire format accepts: finite and not negative.
+fn is_wire_cadence(days: f64) -> bool {
+    days.is_finite() && days >= 0.0
+}
+
+/// The items of a list the wire format accepts: empty items and items over `max_chars` are
+/// dropped (a cut phone or email would be someone else's), then the list is cut to
+/// [`MAX_LIST_ITEMS`].
+fn fit_list(items: &[String], max_chars: usize, mut warn: impl FnMut(SyncChange)) -> Vec<String> {
+    let fitting: Vec<String> =
+        items.iter().filter(|i| !i.is_empty() && i.chars().count() <= max_chars).cloned().collect();
+    if fitting.len() < items.len() {
+        warn(SyncChange::ItemsDropped);
+    }
+    if fitting.len() > MAX_LIST_ITEMS {
+        warn(SyncChange::ListCut);
+    }
+    fitting.into_iter().take(MAX_LIST_ITEMS).collect()
+}
+
+/// What the payload builder changed so a record fits the schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncChange {
+    /// The name was over [`MAX_NAME_CHARS`] and was cut to that many characters.
+    NameCut,
+    /// The name was empty and was replaced by the first phone, email or the id.
+    EmptyNameReplaced,
+    /// Empty items, or items over the length limit, were left out.
+    ItemsDropped,
+    /// The list had more than [`MAX_LIST_ITEMS`] items; the first ones were kept.
+    ListCut,
+    /// The time is outside the years 0000 to 9999 that the wire format can carry; sent as null.
+    TimeOutOfRange,
+    /// The number was not finite and non-negative; sent as null.
+    NumberInvalid,
+    /// The contact was not sent at all.
+    NotSent,
+}
+
+/// A change the payload builder made to one contact's record, for the UI to show. Names the
+/// contact by id and the field by its wire name; never carries the field's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncWarning {
+    /// The contact's id.
+    pub id: String,
+    /// The field's wire name (`name`, `lastSentAt`, …).
+    pub field: &'static str,
+    /// What was done.
+    pub change: SyncChange,
+}
+
+impl std::fmt::Display for SyncWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.change {
+            SyncChange::NameCut => format!("is over {MAX_NAME_CHARS} characters; the first {MAX_NAME_CHARS} are sent"),
+            SyncChange::EmptyNameReplaced => "is empty; the first phone, email or the id is sent instead".into(),
+            SyncChange::ItemsDropped => "has empty or over-long items; they are not sent".into(),
+            SyncChange::ListCut => format!("has more than {MAX_LIST_ITEMS} items; the first {MAX_LIST_ITEMS} are sent"),
+            SyncChange::TimeOutOfRange => "is outside the years 0000 to 9999; it is sent as empty".into(),
+            SyncChange::NumberInvalid => "is not a number of zero or more; it is sent as empty".into(),
+            SyncChange::NotSent => "is not a valid id; the contact is not sent".into(),
+        };
+        write!(f, "contact {}: {} {what}", self.id, self.field)
     }
 }
 
@@ -192,11 +322,19 @@ impl SyncState {
     /// Upserts for contacts that are new or changed, and deletions for acknowledged contacts
     /// that no longer exist (deleted, or excluded since).
     pub fn changes(&self, contacts: &[Contact]) -> (Vec<SyncContact>, Vec<String>) {
+        let (upserts, deletions, _) = self.changes_and_warnings(contacts);
+        (upserts, deletions)
+    }
+
+    /// [`SyncState::changes`], with what the builder changed to make each record fit the schema
+    /// (for every contact, sent now or not, so the UI can always show it).
+    pub fn changes_and_warnings(&self, contacts: &[Contact]) -> (Vec<SyncContact>, Vec<String>, Vec<SyncWarning>) {
         let mut upserts = Vec::new();
+        let mut warnings = Vec::new();
         let mut present = std::collections::HashSet::new();
         for c in contacts {
-            let record = SyncContact::from_contact(c);
-            present.insert(record.id.clone());
+            present.insert(c.id.clone());
+            let Some(record) = SyncContact::from_contact(c, &mut warnings) else { continue };
             if self.acknowledged.get(&record.id) != Some(&record.fingerprint()) {
                 upserts.push(record);
             }
@@ -204,7 +342,7 @@ impl SyncState {
         let mut deletions: Vec<String> =
             self.acknowledged.keys().filter(|id| !present.contains(*id)).cloned().collect();
         deletions.sort();
-        (upserts, deletions)
+        (upserts, deletions, warnings)
     }
 
     /// Records a batch the server acknowledged.
@@ -250,16 +388,154 @@ mod tests {
         assert!(long.validate().expect_err("long").starts_with("name"));
     }
 
+    fn contact(name: &str) -> Contact {
+        Contact {
+            id: crate::identity::contact_id(&format!("name:{name}")),
+            name: name.into(),
+            phones: vec!["+447700900123".into()],
+            emails: vec!["ann@example.com".into()],
+            sources: vec!["whatsapp".into()],
+            last_sent_at: Some(1_709_647_620),
+            last_received_at: None,
+            last_interaction_at: Some(1_709_647_620),
+            first_interaction_at: Some(1_709_647_620),
+            sent_count: 1,
+            received_count: 0,
+            call_count: 0,
+            group_message_count: 0,
+            last_group_message_at: None,
+            my_reply_minutes: None,
+            their_reply_minutes: None,
+            waiting_on: None,
+            cadence_days: Some(7.0),
+            overdue_ratio: None,
+        }
+    }
+
+    /// 9999-12-31T23:00 in UTC-05:00 is 10000-01-01T04:00Z, which formats as `+10000-…`.
+    const YEAR_10000: i64 = 253_402_318_800;
+
+    /// Contacts at and past every limit `validate` checks.
+    fn extreme_contacts() -> Vec<Contact> {
+        let mut out = Vec::new();
+        for name in [
+            "x".repeat(MAX_NAME_CHARS),
+            "x".repeat(MAX_NAME_CHARS + 1),
+            "é".repeat(MAX_NAME_CHARS + 50),
+            format!("{}😀", "x".repeat(MAX_NAME_CHARS - 1)),
+            "👨‍👩‍👧".repeat(100),
+            String::new(),
+            "   ".into(),
+            format!("{}Ann", " ".repeat(MAX_NAME_CHARS)),
+        ] {
+            out.push(contact(&name));
+        }
+        for at in [YEAR_10000, i64::MAX, i64::MIN, -62_167_219_201, -62_167_219_200, 253_402_300_799, 253_402_300_800] {
+            let mut c = contact("Ann");
+            c.last_sent_at = Some(at);
+            c.last_received_at = Some(at);
+            c.last_interaction_at = Some(at);
+            out.push(c);
+        }
+        let mut lists = contact("Ann");
+        lists.phones = (0..30).map(|i| format!("+4477009{i:05}")).collect();
+        lists.phones.insert(0, String::new());
+        lists.phones.insert(1, format!("+{}", "1".repeat(40)));
+        lists.emails = vec![format!("{}@example.com", "a".repeat(260)), String::new(), "ann@example.com".into()];
+        lists.sources = (0..25).map(|i| format!("source{i}")).chain([String::new(), "s".repeat(33)]).collect();
+        out.push(lists);
+        let mut nameless = contact("");
+        nameless.phones = vec![];
+        nameless.emails = vec![];
+        out.push(nameless);
+        for cadence in [f64::NAN, f64::INFINITY, -1.0] {
+            let mut c = contact("Ann");
+            c.cadence_days = Some(cadence);
+            out.push(c);
+        }
+        out
+    }
+
+    #[test]
+    fn records_built_from_extreme_contacts_always_validate() {
+        let contacts = extreme_contacts();
+        let (upserts, _, warnings) = SyncState::default().changes_and_warnings(&contacts);
+        let not_sent: Vec<String> =
+            warnings.iter().filter(|w| w.change == SyncChange::NotSent).map(ToString::to_string).collect();
+        assert_eq!(not_sent, Vec::<String>::new());
+        assert_eq!(upserts.len(), contacts.len(), "every contact with a valid id is sent");
+        let refused: Vec<String> = upserts
+            .iter()
+            .zip(&contacts)
+            .filter_map(|(record, contact)| {
+                assert_eq!(record.id, contact.id, "records keep the order of the contacts");
+                record.validate().err().map(|e| format!("{}: {e}", record.id))
+            })
+            .collect();
+        assert!(refused.is_empty(), "{} of {} records fail validation: {refused:#?}", refused.len(), upserts.len());
+        let batch = SyncBatch { batch_key: "batch-0001".into(), upserts, deletions: vec![] };
+        assert_eq!(batch.validate(), Ok(()));
+    }
+
     #[test]
     fn field_list_matches_the_struct() {
-        let mut value = format!("{:?}", record());
-        for field in SYNC_FIELDS {
-            let snake: String = field
-                .chars()
-                .flat_map(|c| if c.is_uppercase() { vec!['_', c.to_ascii_lowercase()] } else { vec![c] })
-                .collect();
-            assert!(value.contains(&format!("{snake}:")), "{field}");
-            value = value.replacen(&format!("{snake}:"), "", 1);
+        // Both directions: every listed field is on the wire, and nothing else is. The map is
+        // compared sorted because serde_json's map orders its keys.
+        let value = serde_json::to_value(record()).expect("a record serializes");
+        let mut on_the_wire: Vec<&str> = value.as_object().expect("an object").keys().map(String::as_str).collect();
+        on_the_wire.sort_unstable();
+        let mut listed = SYNC_FIELDS.to_vec();
+        listed.sort_unstable();
+        assert_eq!(on_the_wire, listed);
+    }
+
+    #[test]
+    fn the_builder_says_what_it_changed_and_never_the_value() {
+        let mut long = contact(&format!("{}Ann", "é".repeat(MAX_NAME_CHARS)));
+        long.last_received_at = Some(YEAR_10000);
+        long.phones = vec![String::new(), "+15550100".into()];
+        long.cadence_days = Some(f64::NAN);
+        let mut warnings = Vec::new();
+        let record = SyncContact::from_contact(&long, &mut warnings).expect("built");
+        assert_eq!(record.name, "é".repeat(MAX_NAME_CHARS));
+        assert_eq!(record.last_received_at, None);
+        assert_eq!(record.last_sent_at.as_deref(), Some("2024-03-05T14:07:00Z"), "fitting fields are kept");
+        assert_eq!(record.phones, vec!["+15550100"]);
+        assert_eq!(record.cadence_days, None);
+        let fields: Vec<(&str, SyncChange)> = warnings.iter().map(|w| (w.field, w.change)).collect();
+        assert_eq!(
+            fields,
+            vec![
+                ("phones", SyncChange::ItemsDropped),
+                ("name", SyncChange::NameCut),
+                ("lastReceivedAt", SyncChange::TimeOutOfRange),
+                ("cadenceDays", SyncChange::NumberInvalid),
+            ]
+        );
+        for w in &warnings {
+            assert_eq!(w.id, long.id);
+            assert!(!w.to_string().contains("éé"), "{w}");
         }
+
+        // The wire format's own limits are kept, not dropped: years 0000 and 9999.
+        let mut edges = contact("Ann");
+        edges.last_sent_at = Some(-62_167_219_200);
+        edges.last_received_at = Some(253_402_300_799);
+        let mut warnings = Vec::new();
+        let record = SyncContact::from_contact(&edges, &mut warnings).expect("built");
+        assert_eq!(record.last_sent_at.as_deref(), Some("0000-01-01T00:00:00Z"));
+        assert_eq!(record.last_received_at.as_deref(), Some("9999-12-31T23:59:59Z"));
+        assert_eq!(warnings, vec![]);
+
+        let mut blank = contact("  ");
+        blank.phones = vec![];
+        let record = SyncContact::from_contact(&blank, &mut warnings).expect("built");
+        assert_eq!(record.name, "ann@example.com");
+
+        let mut bad_id = contact("Ann");
+        bad_id.id = "not an id".into();
+        let mut warnings = Vec::new();
+        assert_eq!(SyncContact::from_contact(&bad_id, &mut warnings), None);
+        assert_eq!(warnings.last().map(|w| w.change), Some(SyncChange::NotSent));
     }
 }

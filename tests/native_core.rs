@@ -150,7 +150,10 @@ fn reply_times_waiting_and_cadence() {
     let ann = &engine.contacts(now())[0];
     let mine = ann.my_reply_minutes.expect("my replies");
     assert!((9.0..=11.5).contains(&mine), "{mine}");
-    assert_eq!(ann.their_reply_minutes, None.or(ann.their_reply_minutes));
+    // Ann answers after 7 days less 10 minutes (10070) and 7 days less 90 minutes (9990): the
+    // median is 10030, and the histogram reads it within about 5%.
+    let theirs = ann.their_reply_minutes.expect("their replies");
+    assert!((theirs - 10_030.0).abs() <= 0.05 * 10_030.0, "{theirs}");
     assert_eq!(ann.waiting_on, Some(kith::WaitingOn::Me));
     assert_eq!(ann.cadence_days, Some(7.0));
     let overdue = ann.overdue_ratio.expect("overdue");
@@ -237,4 +240,33 @@ fn chunk_boundaries_do_not_change_results() {
         e.commit(delta);
         assert_eq!(e.contacts(now()), whole, "chunk size {size}");
     }
+}
+
+/// A 250-character chat title and a year-9999 message in a zone west of UTC (which lands in
+/// UTC year 10000 and formats as `+10000-…`) once built sync records the server refused, and
+/// sync stopped for good. Every record the engine builds must pass the server's validation.
+#[test]
+fn sync_records_from_hostile_chats_pass_the_servers_validation() {
+    let long = "L".repeat(250);
+    let chat = format!("31/12/9999, 23:00 - {long}: a\n31/12/9999, 23:10 - Sam: b\n");
+    let mut engine = Engine::new(&["Sam".to_string()]);
+    engine
+        .import_bytes(
+            &format!("WhatsApp Chat with {long}.txt"),
+            chat.as_bytes(),
+            Box::new(FixedZone(-5 * 3600)),
+            options(),
+        )
+        .expect("import");
+    let contacts = engine.contacts(now());
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0].name.chars().count(), 250, "the core keeps the whole name");
+    let (upserts, _) = engine.sync_changes(now());
+    assert_eq!(upserts.len(), 1, "the contact is still synced");
+    let record = &upserts[0];
+    assert_eq!(record.validate(), Ok(()), "{record:?}");
+    assert_eq!(record.name, "L".repeat(kith::sync::MAX_NAME_CHARS));
+    assert_eq!(record.last_interaction_at, None, "year 10000 cannot be sent; it is sent as null");
+    let batch = kith::sync::SyncBatch { batch_key: "batch-0001".into(), upserts, deletions: vec![] };
+    assert_eq!(batch.validate(), Ok(()));
 }

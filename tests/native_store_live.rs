@@ -15,7 +15,9 @@ fn import(engine: &mut Engine, name: &str, bytes: &[u8]) -> kith::ImportReport {
 fn all_fixtures() -> Engine {
     let mut engine = Engine::new(&["Sam".to_string()]);
     for (file, bytes) in common::FILES {
-        let _ = engine.import_bytes(&format!("WhatsApp Chat with {file}"), bytes, Box::new(FixedZone(0)), options());
+        engine
+            .import_bytes(&format!("WhatsApp Chat with {file}"), bytes, Box::new(FixedZone(0)), options())
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
     }
     engine
 }

@@ -8,6 +8,15 @@
 // has a client-generated key, so sending it again after an unknown outcome changes nothing on
 // the server. Failures are retried with exponential backoff and jitter through chrome.alarms.
 // Turning sync off drops the queue, aborts the request in flight, and stops.
+//
+// What an answer does to the queue:
+// - 2xx: the batch is acknowledged and leaves the queue.
+// - 408, 429, 5xx, no answer: the queue waits and is retried (Retry-After is a floor).
+// - 401: the queue waits for a new token; nothing is retried on its own.
+// - any other 4xx: the server will never take this batch as it is, so waiting would block every
+//   batch behind it for good. It leaves the queue, the ledger records it as refused with the
+//   server's code and reason (never a contact's values), and the rest is sent. Its contacts are
+//   not acknowledged, so the next sync builds them again.
 
 export const BATCH_SIZE = 500;
 export const RETRY_ALARM = "kith-sync-retry";
@@ -17,9 +26,39 @@ const LEDGER_LIMIT = 200;
 /** @typedef {import("../pkg/kith.js").SyncBatch} SyncBatch */
 /** @typedef {{ serverUrl: string, token: string, enabled: boolean, periodicMinutes: number }} SyncSettings */
 /** @typedef {{ batch: SyncBatch, attempts: number }} QueueItem */
+/** @typedef {{ state: "idle" | "syncing" | "done" | "waiting" | "error" | "off", sent: number, total: number, refused: number, message: string }} SyncStatus */
 
 /** @param {string} name @param {string} message */
 const failure = (name, message) => Object.assign(new Error(message), { name });
+
+/** Whether an answer means "try again later" rather than "never like this". @param {number} status */
+const isTransient = (status) => status === 408 || status === 429 || status >= 500;
+
+/**
+ * Why the server turned a batch away, fit for the ledger: the error code it sent, and its
+ * message with every double-quoted part and every value the batch carries blanked (a server may echo
+ * what it refused; the ledger must not keep a contact's values), cut to 300 characters.
+ * @param {unknown} reply the parsed body, `{ error: { code, message } }` from kith-server
+ * @param {SyncBatch} batch
+ * @returns {{ code: string | null, reason: string }}
+ */
+export function refusalOf(reply, batch) {
+  const error = /** @type {{ error?: { code?: unknown, message?: unknown } } | null} */ (reply)?.error;
+  const code = typeof error?.code === "string" && /^[A-Za-z0-9_.-]{1,64}$/.test(error.code) ? error.code : null;
+  let reason = typeof error?.message === "string" ? error.message : "";
+  // A double-quoted part is how serde (and most servers) quote a value they echo.
+  reason = reason.replace(/"(?:[^"\\]|\\.)*"/g, '"…"');
+  /** @type {string[]} */
+  const values = [...batch.deletions];
+  for (const contact of batch.upserts) {
+    for (const v of Object.values(contact)) values.push(...(Array.isArray(v) ? v : [v]).filter((x) => typeof x === "string"));
+  }
+  // Longest first, so a value is not left half-blanked by a shorter one inside it.
+  for (const value of values.filter((v) => v.trim().length >= 3).sort((a, b) => b.length - a.length)) {
+    reason = reason.replaceAll(value, "…");
+  }
+  return { code, reason: reason.slice(0, 300) };
+}
 
 /**
  * @param {{
@@ -35,12 +74,14 @@ const failure = (name, message) => Object.assign(new Error(message), { name });
  */
 export function createSync(deps) {
   const random = deps.random ?? Math.random;
-  /** @type {{ state: "idle" | "syncing" | "done" | "waiting" | "error" | "off", sent: number, total: number, message: string }} */
-  let status = { state: "idle", sent: 0, total: 0, message: "" };
-  /** @type {Promise<unknown> | null} */
+  /** @type {SyncStatus} */
+  let status = { state: "idle", sent: 0, total: 0, refused: 0, message: "" };
+  /** @type {Promise<SyncStatus> | null} */
   let running = null;
   /** @type {AbortController | null} */
   let inflight = null;
+  /** Counts calls of stop(): a drain that sees it change leaves the (dropped) queue alone. */
+  let generation = 0;
 
   /** @returns {Promise<SyncSettings>} */
   async function settings() {
@@ -67,6 +108,7 @@ export function createSync(deps) {
 
   /** Stops everything: no queue, no alarms, the request in flight aborted. */
   async function stop() {
+    generation++;
     inflight?.abort();
     await deps.db.put("sync-queue", []);
     await deps.alarms.clear(RETRY_ALARM);
@@ -90,14 +132,20 @@ export function createSync(deps) {
     await stop();
     await deps.db.put("sync-settings", saved);
     if (saved.enabled && saved.periodicMinutes) deps.alarms.create(PERIODIC_ALARM, { periodInMinutes: saved.periodicMinutes });
-    status = saved.enabled ? { state: "idle", sent: 0, total: 0, message: "" } : { state: "off", sent: 0, total: 0, message: "Sync is off." };
+    status = saved.enabled
+      ? { state: "idle", sent: 0, total: 0, refused: 0, message: "" }
+      : { state: "off", sent: 0, total: 0, refused: 0, message: "Sync is off." };
     return { ...saved, token: saved.token ? "(saved)" : "" };
   }
 
   /** The exact batches a sync would send now (keys are drawn when they are queued). */
   async function preview() {
     const changes = deps.engine().syncChanges();
-    return { batches: split(changes).map((b) => ({ ...b, batchKey: "(drawn when sent)" })), queued: (await queue()).length };
+    return {
+      batches: split(changes).map((b) => ({ ...b, batchKey: "(drawn when sent)" })),
+      queued: (await queue()).length,
+      warnings: changes.warnings ?? [],
+    };
   }
 
   /** @param {Record<string, unknown>} entry */
@@ -108,7 +156,7 @@ export function createSync(deps) {
     await deps.db.put("sync-ledger", ledger.slice(0, LEDGER_LIMIT));
   }
 
-  /** @param {QueueItem[]} items @param {string} message @param {number} [retryAfterSeconds] */
+  /** @param {QueueItem[]} items @param {string} message @param {number} [retryAfterSeconds] @returns {Promise<SyncStatus>} */
   async function retryLater(items, message, retryAfterSeconds) {
     const attempts = (items[0]?.attempts ?? 0) + 1;
     items[0] = { ...items[0], attempts };
@@ -126,21 +174,23 @@ export function createSync(deps) {
   async function drain(build) {
     const s = await settings();
     if (!s.enabled || !s.serverUrl || !s.token) {
-      status = { state: "off", sent: 0, total: 0, message: "Sync is off. Turn it on in Options." };
+      status = { state: "off", sent: 0, total: 0, refused: 0, message: "Sync is off. Turn it on in Options." };
       throw failure("SyncOff", status.message);
     }
+    const started = generation;
     let items = await queue();
     if (items.length === 0 && build) {
       items = split(deps.engine().syncChanges()).map((batch) => ({ batch, attempts: 0 }));
       await deps.db.put("sync-queue", items);
     }
     const total = items.reduce((n, i) => n + i.batch.upserts.length + i.batch.deletions.length, 0);
-    status = { state: "syncing", sent: 0, total, message: "" };
+    status = { state: "syncing", sent: 0, total, refused: 0, message: "" };
     let sent = 0;
+    let refused = 0;
     while (items.length) {
       const current = await settings();
-      if (!current.enabled || current.serverUrl !== s.serverUrl) {
-        status = { state: "off", sent, total, message: "Sync was turned off." };
+      if (started !== generation || !current.enabled || current.serverUrl !== s.serverUrl) {
+        status = { state: "off", sent, total, refused, message: "Sync was turned off." };
         return status;
       }
       const { batch } = items[0];
@@ -157,41 +207,66 @@ export function createSync(deps) {
           redirect: "error",
         });
       } catch (e) {
-        if (/** @type {Error} */ (e).name === "AbortError") return status;
+        if (/** @type {Error} */ (e).name === "AbortError" || started !== generation) return status;
         return retryLater(items, "The server could not be reached.");
       } finally {
         inflight = null;
       }
-      if (response.status === 429 || response.status >= 500) {
+      // Turned off (or another server set) while the request was out: the queue was dropped
+      // and must stay so; nothing more is written or sent.
+      if (started !== generation) return status;
+      if (isTransient(response.status)) {
         return retryLater(items, `The server answered ${response.status}.`, Number(response.headers.get("retry-after")) || 0);
       }
       const reply = await response.json().catch(() => ({}));
-      if (!response.ok) {
-        const reason = reply?.error?.message ?? `status ${response.status}`;
-        status = { state: "error", sent, total, message: response.status === 401 ? "The server refused the token. Check it in Options." : `The server refused the batch: ${reason}` };
-        await record({ at: new Date().toISOString(), server: s.serverUrl, batchKey: batch.batchKey, ok: false, status: response.status, error: reason });
+      if (started !== generation) return status;
+      const counts = { upserts: batch.upserts.length, deletions: batch.deletions.length };
+      if (response.status === 401) {
+        const { code, reason } = refusalOf(reply, batch);
+        status = { state: "error", sent, total, refused, message: "The server refused the token. Check it in Options." };
+        await record({ at: new Date().toISOString(), server: s.serverUrl, batchKey: batch.batchKey, ok: false, status: 401, code, reason, ...counts });
         throw failure("SyncRejected", status.message);
+      }
+      if (!response.ok) {
+        const { code, reason } = refusalOf(reply, batch);
+        items = items.slice(1);
+        await deps.db.put("sync-queue", items);
+        refused += 1;
+        status = { state: "syncing", sent, total, refused, message: "" };
+        await record({
+          at: new Date().toISOString(),
+          server: s.serverUrl,
+          batchKey: batch.batchKey,
+          ok: false,
+          refused: true,
+          status: response.status,
+          code,
+          reason,
+          ...counts,
+        });
+        continue;
       }
       deps.engine().acknowledgeSync(batch);
       await deps.persist();
       items = items.slice(1);
       await deps.db.put("sync-queue", items);
-      sent += batch.upserts.length + batch.deletions.length;
-      status = { state: "syncing", sent, total, message: "" };
+      sent += counts.upserts + counts.deletions;
+      status = { state: "syncing", sent, total, refused, message: "" };
       await record({
         at: new Date().toISOString(),
         server: s.serverUrl,
         batchKey: batch.batchKey,
         ok: true,
         replayed: Boolean(reply.replayed),
-        upserts: batch.upserts.length,
-        deletions: batch.deletions.length,
+        ...counts,
         fields: batch.upserts.length ? Object.keys(batch.upserts[0]) : [],
         payload: batch,
       });
     }
     await deps.alarms.clear(RETRY_ALARM);
-    status = { state: "done", sent, total, message: sent ? `Synced ${sent} change(s).` : "Everything was already up to date." };
+    const summary = sent ? `Synced ${sent} change(s).` : refused ? "Nothing was synced." : "Everything was already up to date.";
+    const refusals = refused ? ` The server refused ${refused} batch(es); the sync ledger in Options says why, and their contacts are sent again next time.` : "";
+    status = { state: "done", sent, total, refused, message: summary + refusals };
     return status;
   }
 
@@ -210,6 +285,7 @@ export function createSync(deps) {
     preview,
     syncNow: () => run(true),
     status: async () => ({ ...status, queued: (await queue()).length }),
+    /** @returns {Promise<Array<Record<string, any>>>} */
     ledger: async () => (await deps.db.get("sync-ledger")) ?? [],
     stop,
     /** @param {string} name */

@@ -38,8 +38,17 @@ export const ORDERS = {
   name: (a, b) => a.name.localeCompare(b.name),
 };
 
-/** @param {string} v */
-const csvCell = (v) => (/[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+/**
+ * One CSV cell. A spreadsheet runs a cell that starts with = + - @ tab or CR as a formula
+ * (CSV injection), so such a cell gets a leading `'` that keeps it text (OWASP's advice; phone
+ * numbers starting with + are exported as '+…). Cells with a quote, comma or line break are
+ * quoted, quotes doubled (RFC 4180).
+ * @param {string} v
+ */
+export const csvCell = (v) => {
+  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+};
 
 /** All contacts as CSV, one row each. @param {Contact[]} contacts */
 export function toCsv(contacts) {
@@ -54,16 +63,22 @@ export function toCsv(contacts) {
   return [columns.join(","), ...rows].join("\r\n") + "\r\n";
 }
 
-/** @param {string} v */
-const vcardText = (v) => v.replace(/[\\,;]/g, (m) => `\\${m}`).replace(/\n/g, "\\n");
+/**
+ * A vCard 3.0 text value (RFC 2426 §5): backslash, comma and semicolon escaped, every line break
+ * (CRLF, CR or LF) written as `\n`, other control characters but tab dropped, so no value can
+ * end its line and start a property of its own.
+ * @param {string} v
+ */
+export const vcardText = (v) =>
+  v.replace(/[\\,;]/g, (m) => `\\${m}`).replace(/\r\n|\r|\n/g, "\\n").replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "");
 
 /** All contacts as vCard 3.0. @param {Contact[]} contacts */
 export function toVcard(contacts) {
   return contacts.map((c) => [
     "BEGIN:VCARD", "VERSION:3.0", `FN:${vcardText(c.name)}`, `N:;${vcardText(c.name)};;;`,
-    ...c.phones.map((p) => `TEL;TYPE=CELL:${p}`),
-    ...c.emails.map((e) => `EMAIL;TYPE=INTERNET:${e}`),
+    ...c.phones.map((p) => `TEL;TYPE=CELL:${vcardText(p)}`),
+    ...c.emails.map((e) => `EMAIL;TYPE=INTERNET:${vcardText(e)}`),
     `NOTE:${vcardText(`kith: last sent ${c.lastSentAt ?? "never"}, last received ${c.lastReceivedAt ?? "never"}`)}`,
-    `UID:kith-${c.id}`, "END:VCARD",
+    `UID:kith-${vcardText(c.id)}`, "END:VCARD",
   ].join("\r\n")).join("\r\n") + "\r\n";
 }

@@ -215,7 +215,14 @@ async function renderLedger() {
     const li = document.createElement("li");
     const when = new Date(e.at).toLocaleString();
     if (!e.ok) {
-      li.append(el("span", `${when} · ${e.server} · refused (${e.status}): ${e.error}`, "bad"));
+      // A refused batch left the queue; its contacts were not acknowledged and go again next
+      // time. The entry holds the server's code and reason only, never the contacts' values.
+      const why = [e.code, e.reason ?? e.error].filter(Boolean).join(": ") || "no reason given";
+      const what = e.refused
+        ? `batch of ${e.upserts ?? 0} contact(s), ${e.deletions ?? 0} deletion(s) refused (${e.status}) and dropped from the queue`
+        : `refused (${e.status})`;
+      li.append(el("span", `${when} · ${e.server} · ${what}: ${why}`, "bad"));
+      if (e.refused) li.append(el("div", "Its contacts are sent again at the next sync.", "muted"));
       return li;
     }
     li.append(el("span", `${when} · ${e.server} · ${e.upserts} contact(s), ${e.deletions} deletion(s)${e.replayed ? " · replayed" : ""} · fields: ${e.fields.join(", ") || "—"}`));
@@ -258,12 +265,15 @@ $("sync-form").addEventListener("submit", async (e) => {
 });
 
 $("sync-preview").addEventListener("click", async () => {
-  const { batches, queued } = await ask({ type: MSG.SYNC_PREVIEW });
+  const { batches, queued, warnings = [] } = await ask({ type: MSG.SYNC_PREVIEW });
   const pre = $("preview");
   pre.hidden = false;
-  pre.textContent = batches.length
+  // What the core changed so each record fits the server's limits (a cut name, a date it
+  // cannot carry): said here, before it is sent.
+  const adjusted = warnings.length ? `Adjusted to fit the server's limits:\n${warnings.join("\n")}\n\n` : "";
+  pre.textContent = adjusted + (batches.length
     ? `${batches.length} batch(es) would be sent${queued ? ` after ${queued} queued one(s)` : ""}, exactly as follows:\n\n${JSON.stringify(batches, null, 1)}`
-    : "Nothing to send: the server has every contact as it is now.";
+    : "Nothing to send: the server has every contact as it is now.");
 });
 
 await loadSync();

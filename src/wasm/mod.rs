@@ -60,7 +60,11 @@ export interface SyncContact {
   lastSentAt: string | null; lastReceivedAt: string | null; lastInteractionAt: string | null;
   sentCount: number; receivedCount: number; groupMessageCount: number; cadenceDays: number | null;
 }
-export interface SyncChanges { upserts: SyncContact[]; deletions: string[]; }
+export interface SyncChanges {
+  upserts: SyncContact[]; deletions: string[];
+  /** What the builder changed so every record fits the server's limits (a contact's id and a field, never a value). */
+  warnings: string[];
+}
 export interface SyncBatch { batchKey: string; upserts: SyncContact[]; deletions: string[]; }
 export interface Contact {
   id: string; name: string; phones: string[]; emails: string[]; sources: string[];
@@ -392,10 +396,11 @@ impl Kith {
     }
 
     /// What the server has not acknowledged yet: new or changed contacts as sync records
-    /// (built by the one payload builder, from the `SyncContact` allowlist), and ids to delete.
+    /// (built by the one payload builder, from the `SyncContact` allowlist), ids to delete, and
+    /// warnings for what the builder changed so every record fits the server's limits.
     ///
     /// ```js
-    /// const { upserts, deletions } = kith.syncChanges();
+    /// const { upserts, deletions, warnings } = kith.syncChanges();
     /// ```
     #[wasm_bindgen(js_name = syncChanges, unchecked_return_type = "SyncChanges")]
     pub fn sync_changes(&self) -> Result<JsValue, JsValue> {
@@ -403,9 +408,12 @@ impl Kith {
         struct Changes {
             upserts: Vec<crate::sync::SyncContact>,
             deletions: Vec<String>,
+            warnings: Vec<String>,
         }
-        let (upserts, deletions) = self.engine.borrow().sync_changes(self.settings.now_seconds());
-        to_js(&Changes { upserts, deletions })
+        let engine = self.engine.borrow();
+        let (upserts, deletions, warnings) =
+            engine.sync.changes_and_warnings(&engine.contacts(self.settings.now_seconds()));
+        to_js(&Changes { upserts, deletions, warnings: warnings.iter().map(ToString::to_string).collect() })
     }
 
     /// Records a batch the server acknowledged, so its contacts are not sent again until they

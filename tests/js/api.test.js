@@ -94,3 +94,15 @@ test("no canary from any fixture reaches any output", () => {
   assert.ok(seen.includes("Ann Lee"));
   assert.ok(!seen.includes("CANARY"));
 });
+
+test("syncChanges fits a 250-character name and a year-10000 time to the server's limits, and says so", () => {
+  const kith = new Kith({ owner: ["Sam"], utcOffsetMinutes: -300, now: expected.now, dateOrder: "dmy" });
+  const long = "L".repeat(250);
+  kith.importFile(`WhatsApp Chat with ${long}.txt`, new TextEncoder().encode(`31/12/9999, 23:00 - ${long}: a\n31/12/9999, 23:10 - Sam: b\n`));
+  const { upserts, warnings } = kith.syncChanges();
+  assert.equal(upserts.length, 1);
+  assert.equal(upserts[0].name, "L".repeat(200));
+  assert.equal(upserts[0].lastInteractionAt, null);
+  assert.equal(warnings.length, 3, warnings.join("\n"));
+  assert.ok(warnings.every((w) => w.startsWith(`contact ${upserts[0].id}: `) && !w.includes("LLL")), warnings.join("\n"));
+});

@@ -4,8 +4,10 @@
 //! Message text lives only inside [`whatsapp::Parser`] while a line is looked at; what leaves
 //! this module is counts, times and author names.
 
+pub mod csv_stream;
 pub mod dates;
 pub mod event;
+pub mod linkedin;
 pub(crate) mod whatsapp;
 pub mod zip;
 

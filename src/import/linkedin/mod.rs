@@ -47,8 +47,9 @@ use crate::model::Kind;
 /// The format's name in errors.
 const FORMAT_NAME: &str = "LinkedIn export";
 
-/// Rows allowed before the header: `Connections.csv` has two note rows (`Notes:` and a
-/// quoted paragraph) and a blank line; a little more for variants.
+/// Records allowed before the header (blank lines are not records): `Connections.csv` has
+/// two note records (`Notes:` and a quoted paragraph); a little more for variants. A file
+/// without a LinkedIn header is refused after these, not read to its end.
 const MAX_PREAMBLE_ROWS: u32 = 4;
 
 /// Byte caps of the fields kept: ids, names and URLs are short; a group's recipient URLs

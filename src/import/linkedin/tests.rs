@@ -453,3 +453,142 @@ fn archive_entries_wanted() {
         assert!(!wants_entry(no), "{no}");
     }
 }
+
+/// The bytes of a fixture named in `cases.json`.
+fn fixture(file: &str) -> &'static [u8] {
+    match file {
+        "messages-bom-crlf-multiline.csv" => BOM_CRLF,
+        "messages-drafts.csv" => DRAFTS,
+        "messages-mojibake-names.csv" => MOJIBAKE,
+        "messages-group-non-contiguous.csv" => GROUP,
+        "messages-old-10-columns.csv" => OLD,
+        "connections-notes-preamble.csv" => CONNECTIONS,
+        "profile.csv" => PROFILE,
+        "bad-foreign-header-google-contacts.csv" => FOREIGN,
+        "bad-unclosed-quote.csv" => UNCLOSED,
+        "linkedin-export.zip" => ZIP,
+        other => panic!("unknown fixture {other}"),
+    }
+}
+
+/// A small stand-in for the engine's stats (ARCHITECTURE §6), to check the hand-computed
+/// expectations in `cases.json` against what the parser reports.
+fn contacts_of(sink: &RecordingSink) -> Vec<serde_json::Value> {
+    #[derive(Default)]
+    struct Stats {
+        sent: u32,
+        received: u32,
+        group: u32,
+        last_sent: Option<i64>,
+        last_received: Option<i64>,
+        first: Option<i64>,
+        last: Option<i64>,
+        last_group: Option<i64>,
+        emails: Vec<String>,
+        active: bool,
+    }
+    let owner = sink.owners.last().map(|&(h, _)| h);
+    let mut stats: BTreeMap<HandleId, Stats> = BTreeMap::new();
+    for (h, details) in &sink.people {
+        let s = stats.entry(*h).or_default();
+        s.emails.extend(details.emails.iter().cloned());
+        s.active = true;
+    }
+    for e in &sink.events {
+        let chat = &sink.chats[e.chat as usize];
+        let author = e.author.unwrap();
+        let (who, sent) = match chat.shape {
+            ChatShape::Direct { .. } if Some(author) == owner => {
+                (chat.participants.iter().copied().find(|&p| Some(p) != owner).unwrap(), true)
+            }
+            ChatShape::Direct { .. } => (author, false),
+            _ if Some(author) == owner => continue,
+            _ => {
+                let s = stats.entry(author).or_default();
+                s.group += 1;
+                s.last_group = s.last_group.max(Some(e.at));
+                s.active = true;
+                continue;
+            }
+        };
+        let s = stats.entry(who).or_default();
+        s.active = true;
+        if sent {
+            s.sent += 1;
+            s.last_sent = s.last_sent.max(Some(e.at));
+        } else {
+            s.received += 1;
+            s.last_received = s.last_received.max(Some(e.at));
+        }
+        s.last = s.last.max(Some(e.at));
+        s.first = Some(s.first.map_or(e.at, |f| f.min(e.at)));
+    }
+    let mut rows: Vec<(HandleId, Stats)> = stats.into_iter().filter(|(h, s)| Some(*h) != owner && s.active).collect();
+    rows.sort_by(|(a, x), (b, y)| {
+        y.last.cmp(&x.last).then(y.last_group.cmp(&x.last_group)).then(sink.handle_of(*a).2.cmp(&sink.handle_of(*b).2))
+    });
+    let t = |v: Option<i64>| v.map(iso);
+    rows.iter()
+        .map(|(h, s)| {
+            serde_json::json!({
+                "name": sink.handle_of(*h).2, "sources": ["linkedin"], "emails": s.emails,
+                "sentCount": s.sent, "receivedCount": s.received, "callCount": 0, "groupMessageCount": s.group,
+                "lastSentAt": t(s.last_sent), "lastReceivedAt": t(s.last_received),
+                "lastInteractionAt": t(s.last), "firstInteractionAt": t(s.first), "lastGroupMessageAt": t(s.last_group),
+            })
+        })
+        .collect()
+}
+
+/// Whether `got` has every field `want` lists, equal.
+fn matches(want: &serde_json::Value, got: &serde_json::Value) -> bool {
+    match want {
+        serde_json::Value::Object(fields) => {
+            fields.iter().all(|(k, v)| matches(v, got.get(k).unwrap_or(&serde_json::Value::Null)))
+        }
+        _ => want == got,
+    }
+}
+
+#[test]
+fn cases_json_agrees_with_the_parser() {
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("../../../tests/fixtures/linkedin/cases.json")).unwrap();
+    for case in doc["cases"].as_array().unwrap() {
+        let file = case["file"].as_str().unwrap();
+        let name = case["fileName"].as_str().unwrap();
+        let entries = zip_entries();
+        let files: Vec<(&str, &[u8])> = if file.ends_with(".zip") {
+            entries.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect()
+        } else {
+            vec![(name, fixture(file))]
+        };
+        let result = run(&files);
+        if let Some(error) = case.get("error") {
+            assert_eq!(result.unwrap_err().name(), error.as_str().unwrap(), "{file}");
+            continue;
+        }
+        let sink = result.unwrap();
+        let mut skipped = serde_json::Map::new();
+        for (what, n) in &sink.skips {
+            let entry = skipped.entry(what.code()).or_insert(serde_json::json!(0));
+            *entry = serde_json::json!(entry.as_u64().unwrap() + u64::from(*n));
+        }
+        let report = serde_json::json!({
+            "format": "linkedin",
+            "chats": sink.chats.len(),
+            "messages": sink.events.iter().filter(|e| e.kind == Kind::Message).count(),
+            "calls": 0,
+            "systemMessages": 0,
+            "skipped": if skipped.is_empty() { serde_json::Value::Null } else { skipped.into() },
+            "ownerSource": sink.owners.last().map(|(_, ev)| ev.code()),
+        });
+        assert!(matches(&case["report"], &report), "{file}: report {report}");
+        let contacts = contacts_of(&sink);
+        let want = case["contacts"].as_array().unwrap();
+        assert_eq!(want.len(), contacts.len(), "{file}: {contacts:?}");
+        for (w, g) in want.iter().zip(&contacts) {
+            assert!(matches(w, g), "{file}: want {w}, got {g}");
+        }
+    }
+}

@@ -7,8 +7,10 @@
 
 pub mod collect;
 pub mod container;
+pub mod csv_stream;
 pub mod dates;
 pub mod event;
+pub mod linkedin;
 pub mod whatsapp;
 pub mod zip;
 

@@ -430,10 +430,16 @@ impl Format for MetaFormat {
 
     fn end_file(&mut self, sink: &mut dyn Sink) -> Result<(), ImportError> {
         let bytes = std::mem::take(&mut self.buffer);
-        if first_significant(&bytes).is_none() {
-            return Err(ImportError::Empty);
-        }
-        let result = self.read_thread(&bytes, sink);
+        let result = if first_significant(&bytes).is_some() {
+            self.read_thread(&bytes, sink)
+        } else if self.path.contains(['/', '\\']) {
+            // One empty entry in a whole download: say so, and read the rest.
+            sink.skipped(Skip::Unreadable, 1);
+            sink.warn(format!("{} is empty.", self.path));
+            Ok(())
+        } else {
+            Err(ImportError::Empty)
+        };
         // Keep the allocation for the next file, but not the text in it.
         let mut bytes = bytes;
         bytes.clear();

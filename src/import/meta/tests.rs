@@ -427,6 +427,10 @@ fn html_is_refused_by_name_and_by_content() {
 fn empty_and_oversized_files() {
     assert_eq!(fail("message_1.json", &[("message_1.json", b"")]), ImportError::Empty);
     assert_eq!(fail("message_1.json", &[("message_1.json", b" \n\t")]), ImportError::Empty);
+    let sink =
+        run("x.zip", &[("messages/inbox/a_1/message_2.json", b""), ("messages/inbox/a_1/message_1.json", DIRECT)]);
+    assert_eq!(sink.skipped_for(Skip::Unreadable), 1);
+    assert_eq!(sink.events.len(), 8);
     let mut format = MetaFormat::new(context("message_1.json"));
     let mut sink = RecordingSink::default();
     format.begin_file("message_1.json", &mut sink).expect("begin");
@@ -448,4 +452,50 @@ fn thread_ids() {
     assert_eq!(thread_id(Some(""), "annlee_1/message_1.json", Some("Ann")), "annlee_1");
     assert_eq!(thread_id(None, "message_1.json", Some("Ann")), "title:Ann");
     assert_eq!(thread_id(None, "message_1.json", None), "message_1.json");
+}
+
+#[test]
+fn cases_json_report_counts_match_the_events() {
+    // The engine-level expectations in cases.json, checked here as far as the parser decides
+    // them: chats, and messages, calls and notices by kind.
+    let loose = |name: &'static str, bytes: &'static [u8]| vec![(name, bytes)];
+    type Files = Vec<(&'static str, &'static [u8])>;
+    let inputs: Vec<(&str, Files)> = vec![
+        ("direct-mojibake-calls-reactions.json", loose("message_1.json", DIRECT)),
+        ("group-subscribe-unsubscribe.json", loose("message_1.json", GROUP)),
+        ("archived-thread-2019.json", loose("message_1.json", ARCHIVED)),
+        ("direct-older-part-message_2.json", loose("message_2.json", OLDER)),
+        ("e2ee-camelcase.json", loose("e2ee-camelcase.json", E2EE)),
+        ("facebook-samrivera-20240701.zip", FB_ZIP_THREADS.to_vec()),
+        ("instagram-sam.rivera-20240701.zip", IG_ZIP_THREADS.to_vec()),
+    ];
+    let mut cases: Vec<serde_json::Value> = Vec::new();
+    for text in [
+        include_str!("../../../tests/fixtures/messenger/cases.json"),
+        include_str!("../../../tests/fixtures/instagram/cases.json"),
+    ] {
+        let json: serde_json::Value = serde_json::from_str(text).expect("cases.json");
+        cases.extend(json["cases"].as_array().expect("cases").iter().cloned());
+    }
+    let mut checked = 0;
+    for case in &cases {
+        let file = case["file"].as_str().expect("file");
+        let Some((_, files)) = inputs.iter().find(|(f, _)| *f == file) else {
+            assert!(case.get("error").is_some(), "{file} has no input here and expects no error");
+            continue;
+        };
+        let sink = run(case["fileName"].as_str().expect("fileName"), files);
+        let report = &case["report"];
+        let count = |kind: Kind| sink.events.iter().filter(|e| e.kind == kind).count() as u64;
+        assert_eq!(report["chats"].as_u64(), Some(sink.chats.len() as u64), "{file}");
+        assert_eq!(report["messages"].as_u64(), Some(count(Kind::Message)), "{file}");
+        assert_eq!(report["calls"].as_u64(), Some(count(Kind::Call)), "{file}");
+        assert_eq!(report["systemMessages"].as_u64(), Some(count(Kind::System)), "{file}");
+        if report["ownerSource"] == "inEveryChat" {
+            let owner = sink.owners.first().map(|(h, _)| sink.handle_of(*h).2.clone());
+            assert_eq!(report["owner"][0].as_str(), owner.as_deref(), "{file}");
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, inputs.len());
 }

@@ -11,6 +11,7 @@ pub mod csv_stream;
 pub mod dates;
 pub mod event;
 pub mod linkedin;
+pub mod meta;
 pub mod whatsapp;
 pub mod zip;
 

@@ -71,16 +71,67 @@ pub fn sniff_other(head: &[u8]) -> Option<&'static str> {
 pub enum Detected {
     /// A WhatsApp chat export.
     WhatsApp,
+    /// Messenger or Instagram threads ("Download your information", JSON).
+    Meta {
+        /// Whether the download is Instagram's (by its paths or name).
+        instagram: bool,
+    },
+    /// A LinkedIn data export.
+    LinkedIn,
 }
 
-/// Recognises a loose file by its first bytes (its name only breaks ties).
-pub fn detect_loose(_file_name: &str, head: &[u8]) -> Result<Detected, ImportError> {
-    let _ = head;
+/// Whether a file or archive name says Instagram ("instagram-sam-2024….zip").
+fn named_instagram(file_name: &str) -> bool {
+    let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+    base.to_lowercase().starts_with("instagram")
+}
+
+/// Recognises a loose file by its first bytes; the name only breaks ties. A file that is none
+/// of the structured formats is tried as WhatsApp text, whose parser says `UnknownFormat` when
+/// no line looks like a message.
+pub fn detect_loose(file_name: &str, head: &[u8]) -> Result<Detected, ImportError> {
+    if meta::looks_like_html(head) {
+        return Err(ImportError::HtmlExport);
+    }
+    if meta::looks_like(file_name, head) {
+        return Ok(Detected::Meta { instagram: named_instagram(file_name) });
+    }
+    if linkedin::looks_like(file_name, head) {
+        return Ok(Detected::LinkedIn);
+    }
+    let first = head.iter().copied().find(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
+    if matches!(first, Some(b'{' | b'[')) {
+        return Err(ImportError::UnknownFormat {
+            detail: "it is JSON, but not a Telegram, Messenger or Instagram export".into(),
+        });
+    }
     Ok(Detected::WhatsApp)
 }
 
-/// Recognises an archive by its entries, and picks the entries to read.
-pub fn detect_archive(_file_name: &str, entries: &[zip::Entry]) -> Result<(Detected, Vec<zip::Entry>), ImportError> {
+/// Recognises an archive by its entries, and picks the entries to read: a Facebook or
+/// Instagram download's thread files, a LinkedIn export's CSVs, or a WhatsApp chat.
+pub fn detect_archive(file_name: &str, entries: &[zip::Entry]) -> Result<(Detected, Vec<zip::Entry>), ImportError> {
+    let pick = |wants: fn(&str) -> bool| -> Vec<zip::Entry> {
+        let mut chosen: Vec<zip::Entry> = entries.iter().filter(|e| wants(&e.name)).cloned().collect();
+        chosen.sort_by(|a, b| a.name.cmp(&b.name));
+        chosen
+    };
+    let threads = pick(meta::wants_entry);
+    if !threads.is_empty() {
+        let instagram =
+            named_instagram(file_name) || threads.iter().any(|e| e.name.contains("your_instagram_activity/"));
+        return Ok((Detected::Meta { instagram }, threads));
+    }
+    if entries.iter().any(|e| meta::is_html_thread(&e.name)) {
+        return Err(ImportError::HtmlExport);
+    }
+    let linkedin_files = pick(linkedin::wants_entry);
+    if linkedin_files.iter().any(|e| {
+        let base = e.name.rsplit('/').next().unwrap_or("").to_lowercase();
+        base == "messages.csv" || base == "connections.csv"
+    }) {
+        return Ok((Detected::LinkedIn, linkedin_files));
+    }
     let entry = zip::chat_entry(entries)?;
     Ok((Detected::WhatsApp, vec![entry.clone()]))
 }
@@ -104,6 +155,9 @@ pub(crate) fn new_format(
             "whatsapp",
             Source::WhatsApp,
         ),
+        Detected::Meta { instagram: true } => (Box::new(meta::MetaFormat::new(ctx)), "instagram", Source::Instagram),
+        Detected::Meta { instagram: false } => (Box::new(meta::MetaFormat::new(ctx)), "messenger", Source::Messenger),
+        Detected::LinkedIn => (Box::new(linkedin::LinkedInFormat::new(ctx)), "linkedin", Source::LinkedIn),
     }
 }
 

@@ -409,6 +409,7 @@ mod tests {
             waiting_on: None,
             cadence_days: Some(7.0),
             overdue_ratio: None,
+            connected_at: None,
         }
     }
 

@@ -100,7 +100,7 @@ pub fn detect_loose(file_name: &str, head: &[u8]) -> Result<Detected, ImportErro
         return Ok(Detected::LinkedIn);
     }
     let first = head.iter().copied().find(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
-    if matches!(first, Some(b'{' | b'[')) {
+    if first == Some(b'{') {
         return Err(ImportError::UnknownFormat {
             detail: "it is JSON, but not a Telegram, Messenger or Instagram export".into(),
         });

@@ -6,6 +6,8 @@
 
 pub mod dates;
 pub mod event;
+pub mod json_stream;
+pub mod telegram;
 pub(crate) mod whatsapp;
 pub mod zip;
 

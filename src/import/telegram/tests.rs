@@ -368,3 +368,117 @@ fn archive_entries() {
     assert!(!wants_entry("ChatExport_2024-01-15/messages.html"));
     assert!(!wants_entry("ChatExport_2024-01-15/photos/result.json.jpg"));
 }
+
+/// Per-contact stats computed from the events as ARCHITECTURE §6 defines them: a check that
+/// the hand-computed expectations in `cases.json` agree with what this parser reports.
+fn contacts_from(sink: &RecordingSink) -> Vec<serde_json::Value> {
+    #[derive(Default)]
+    struct Stats {
+        sent: u32,
+        received: u32,
+        calls: u32,
+        group: u32,
+        last_sent: Option<i64>,
+        last_received: Option<i64>,
+        first: Option<i64>,
+        last: Option<i64>,
+        last_group: Option<i64>,
+    }
+    let owner = sink.owners.first().map(|o| o.0);
+    let mut stats: Vec<Stats> = (0..sink.handles.len()).map(|_| Stats::default()).collect();
+    for e in &sink.events {
+        let (Some(author), Kind::Message | Kind::Call) = (e.author, e.kind) else { continue };
+        match sink.chats[e.chat as usize].shape {
+            ChatShape::Direct { peer: Some(peer) } => {
+                let s = &mut stats[peer as usize];
+                match (e.kind, Some(author) == owner) {
+                    (Kind::Call, _) => s.calls += 1,
+                    (_, true) => {
+                        s.sent += 1;
+                        s.last_sent = s.last_sent.max(Some(e.at));
+                    }
+                    (_, false) => {
+                        s.received += 1;
+                        s.last_received = s.last_received.max(Some(e.at));
+                    }
+                }
+                s.last = s.last.max(Some(e.at));
+                s.first = Some(s.first.map_or(e.at, |f| f.min(e.at)));
+            }
+            _ if Some(author) != owner && e.kind == Kind::Message => {
+                let s = &mut stats[author as usize];
+                s.group += 1;
+                s.last_group = s.last_group.max(Some(e.at));
+            }
+            _ => {}
+        }
+    }
+    let mut rows: Vec<(usize, &Stats)> = stats
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| Some(*i as HandleId) != owner && (s.last.is_some() || s.group > 0))
+        .collect();
+    rows.sort_by(|a, b| {
+        b.1.last
+            .cmp(&a.1.last)
+            .then(b.1.last_group.cmp(&a.1.last_group))
+            .then(sink.handles[a.0].2.cmp(&sink.handles[b.0].2))
+    });
+    let t = |v: Option<i64>| v.map_or(serde_json::Value::Null, |v| serde_json::Value::String(iso(v)));
+    rows.iter()
+        .map(|(i, s)| {
+            serde_json::json!({
+                "name": sink.handles[*i].2, "sources": ["telegram"], "sentCount": s.sent, "receivedCount": s.received,
+                "callCount": s.calls, "groupMessageCount": s.group, "lastSentAt": t(s.last_sent),
+                "lastReceivedAt": t(s.last_received), "lastInteractionAt": t(s.last),
+                "firstInteractionAt": t(s.first), "lastGroupMessageAt": t(s.last_group),
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn cases_json_agrees_with_the_events() {
+    let cases: serde_json::Value =
+        serde_json::from_str(include_str!("../../../tests/fixtures/telegram/cases.json")).expect("cases.json");
+    let files = [
+        ("full-new-ids-unixtime.json", FULL_NEW),
+        ("full-old-numeric-ids-local-dates.json", FULL_OLD),
+        ("single-chat-personal.json", SINGLE),
+        ("bad-truncated.json", TRUNCATED),
+        ("bad-no-chats.json", NO_CHATS),
+    ];
+    let list = cases["cases"].as_array().expect("cases");
+    assert_eq!(list.len(), files.len());
+    for case in list {
+        let file = case["file"].as_str().expect("file");
+        let bytes = files.iter().find(|(f, _)| *f == file).expect("fixture listed").1;
+        let result = run(bytes, 4096, 0);
+        if let Some(error) = case.get("error") {
+            assert_eq!(result.as_ref().map_err(ImportError::name).err(), error.as_str(), "{file}");
+            continue;
+        }
+        let sink = result.expect("reads");
+        let count = |k: Kind| sink.events.iter().filter(|e| e.kind == k).count();
+        let mut skipped = serde_json::Map::new();
+        for (what, n) in &sink.skips {
+            let entry = skipped.entry(what.code()).or_insert(serde_json::json!(0));
+            *entry = serde_json::json!(entry.as_u64().unwrap_or(0) + u64::from(*n));
+        }
+        let report = &case["report"];
+        assert_eq!(report["chats"], sink.chats.len(), "{file}");
+        assert_eq!(report["messages"], count(Kind::Message), "{file}");
+        assert_eq!(report["calls"], count(Kind::Call), "{file}");
+        assert_eq!(report["systemMessages"], count(Kind::System), "{file}");
+        assert_eq!(report.get("skipped").cloned().unwrap_or(serde_json::json!({})), serde_json::Value::Object(skipped));
+        assert_eq!(report["ownerSource"], sink.owners[0].1.code(), "{file}");
+        let got = contacts_from(&sink);
+        let want = case["contacts"].as_array().expect("contacts");
+        assert_eq!(got.len(), want.len(), "{file}");
+        for (w, g) in want.iter().zip(&got) {
+            for (key, value) in w.as_object().expect("contact") {
+                assert_eq!(&g[key], value, "{file}: {key} of {w}");
+            }
+        }
+    }
+}

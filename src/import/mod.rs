@@ -10,8 +10,10 @@ pub mod container;
 pub mod csv_stream;
 pub mod dates;
 pub mod event;
+pub mod json_stream;
 pub mod linkedin;
 pub mod meta;
+pub mod telegram;
 pub mod whatsapp;
 pub mod zip;
 

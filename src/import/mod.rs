@@ -80,6 +80,8 @@ pub enum Detected {
     },
     /// A LinkedIn data export.
     LinkedIn,
+    /// A Telegram Desktop JSON export (`result.json`, full or one chat).
+    Telegram,
 }
 
 /// Whether a file or archive name says Instagram ("instagram-sam-2024….zip").
@@ -94,6 +96,9 @@ fn named_instagram(file_name: &str) -> bool {
 pub fn detect_loose(file_name: &str, head: &[u8]) -> Result<Detected, ImportError> {
     if meta::looks_like_html(head) {
         return Err(ImportError::HtmlExport);
+    }
+    if telegram::looks_like(file_name, head) {
+        return Ok(Detected::Telegram);
     }
     if meta::looks_like(file_name, head) {
         return Ok(Detected::Meta { instagram: named_instagram(file_name) });
@@ -134,6 +139,10 @@ pub fn detect_archive(file_name: &str, entries: &[zip::Entry]) -> Result<(Detect
     }) {
         return Ok((Detected::LinkedIn, linkedin_files));
     }
+    let telegram_files = pick(telegram::wants_entry);
+    if !telegram_files.is_empty() {
+        return Ok((Detected::Telegram, telegram_files));
+    }
     let entry = zip::chat_entry(entries)?;
     Ok((Detected::WhatsApp, vec![entry.clone()]))
 }
@@ -160,6 +169,7 @@ pub(crate) fn new_format(
         Detected::Meta { instagram: true } => (Box::new(meta::MetaFormat::new(ctx)), "instagram", Source::Instagram),
         Detected::Meta { instagram: false } => (Box::new(meta::MetaFormat::new(ctx)), "messenger", Source::Messenger),
         Detected::LinkedIn => (Box::new(linkedin::LinkedInFormat::new(ctx)), "linkedin", Source::LinkedIn),
+        Detected::Telegram => (Box::new(telegram::TelegramFormat::new(ctx)), "telegram", Source::Telegram),
     }
 }
 

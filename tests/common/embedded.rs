@@ -3,6 +3,13 @@
 pub type Fixture = (&'static str, &'static [u8]);
 /// Per source folder: its cases.json and its files.
 pub const SOURCES: &[(&str, &str, &[Fixture])] = &[
+    ("telegram", include_str!("../fixtures/telegram/cases.json"), &[
+        ("bad-no-chats.json", include_bytes!("../fixtures/telegram/bad-no-chats.json")),
+        ("bad-truncated.json", include_bytes!("../fixtures/telegram/bad-truncated.json")),
+        ("full-new-ids-unixtime.json", include_bytes!("../fixtures/telegram/full-new-ids-unixtime.json")),
+        ("full-old-numeric-ids-local-dates.json", include_bytes!("../fixtures/telegram/full-old-numeric-ids-local-dates.json")),
+        ("single-chat-personal.json", include_bytes!("../fixtures/telegram/single-chat-personal.json")),
+    ]),
     ("messenger", include_str!("../fixtures/messenger/cases.json"), &[
         ("archived-thread-2019.json", include_bytes!("../fixtures/messenger/archived-thread-2019.json")),
         ("direct-mojibake-calls-reactions.json", include_bytes!("../fixtures/messenger/direct-mojibake-calls-reactions.json")),

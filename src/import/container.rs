@@ -17,7 +17,7 @@ pub const SLICE_BYTES: u64 = 4 * 1024 * 1024;
 /// Bytes of compressed data asked for at a time: each is inflated in one go, so this bounds
 /// the work between two chances to cancel (a deflate stream expands at most ~1032 times, and
 /// [`zip::MAX_RATIO`] stops far earlier).
-pub const COMPRESSED_SLICE_BYTES: u64 = 256 * 1024;
+pub const COMPRESSED_SLICE_BYTES: u64 = 128 * 1024;
 
 /// What the host should do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -256,6 +256,7 @@ impl<K: CoverageLookup> Session<K> {
             if entry.method != 0 && entry.method != 8 {
                 return Err(ImportError::UnsupportedArchive { detail: format!("compression method {}", entry.method) });
             }
+            zip::check_ratio(entry)?;
         }
         self.start_format(detected);
         self.total_bytes = chosen.iter().map(|e| e.compressed_size).sum::<u64>().max(1);
@@ -341,5 +342,95 @@ pub fn read_bytes<K: CoverageLookup>(
             }
             Step::Done => return Ok(session.finish()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coverage::Covered;
+    use crate::time::FixedZone;
+
+    struct Nothing;
+    impl CoverageLookup for Nothing {
+        fn coverage(&self, _: &str) -> Covered {
+            Covered::default()
+        }
+    }
+
+    /// A zip of one deflated entry whose directory declares `declared` as its size.
+    fn zip_of(name: &str, data: &[u8], declared: u32) -> Vec<u8> {
+        let packed = miniz_oxide::deflate::compress_to_vec(data, 6);
+        let crc = crc32fast::hash(data);
+        let mut z = Vec::new();
+        let header = |z: &mut Vec<u8>, central: bool| {
+            z.extend_from_slice(if central { b"PK\x01\x02" } else { b"PK\x03\x04" });
+            if central {
+                z.extend_from_slice(&20u16.to_le_bytes());
+            }
+            z.extend_from_slice(&20u16.to_le_bytes());
+            z.extend_from_slice(&0u16.to_le_bytes());
+            z.extend_from_slice(&8u16.to_le_bytes());
+            z.extend_from_slice(&[0; 4]);
+            z.extend_from_slice(&crc.to_le_bytes());
+            z.extend_from_slice(&(packed.len() as u32).to_le_bytes());
+            z.extend_from_slice(&declared.to_le_bytes());
+            z.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            z.extend_from_slice(&0u16.to_le_bytes());
+            if central {
+                z.extend_from_slice(&[0; 10]);
+                z.extend_from_slice(&0u32.to_le_bytes());
+            }
+            z.extend_from_slice(name.as_bytes());
+        };
+        header(&mut z, false);
+        z.extend_from_slice(&packed);
+        let directory = z.len();
+        header(&mut z, true);
+        let size = z.len() - directory;
+        z.extend_from_slice(b"PK\x05\x06\0\0\0\0\x01\0\x01\0");
+        z.extend_from_slice(&(size as u32).to_le_bytes());
+        z.extend_from_slice(&(directory as u32).to_le_bytes());
+        z.extend_from_slice(&0u16.to_le_bytes());
+        z
+    }
+
+    fn read(name: &str, bytes: &[u8]) -> Result<ImportDelta, ImportError> {
+        read_bytes(name, bytes, Nothing, ImportOptions::default(), Box::new(|| Box::new(FixedZone(0))))
+    }
+
+    #[test]
+    fn an_entry_that_lies_about_its_size_stops_at_the_declared_size() {
+        let mut text = b"01/02/2020, 10:00 - Ann: hi\n".to_vec();
+        text.resize(40 * 1024 * 1024, b'a');
+        let bomb = zip_of("_chat.txt", &text, 1000);
+        assert!(bomb.len() < 200 * 1024, "a small file: {}", bomb.len());
+        let err = read("WhatsApp Chat - Ann.zip", &bomb).expect_err("refused");
+        assert_eq!(err.name(), "TooLarge", "{err}");
+    }
+
+    #[test]
+    fn an_entry_that_declares_a_bomb_ratio_is_refused_before_inflating() {
+        let zeros = vec![b'0'; 64 * 1024 * 1024];
+        let bomb = zip_of("_chat.txt", &zeros, zeros.len() as u32);
+        assert!(bomb.len() < 256 * 1024, "{}", bomb.len());
+        let err = read("WhatsApp Chat - Ann.zip", &bomb).expect_err("refused");
+        assert_eq!(err.name(), "TooLarge", "{err}");
+        assert!(err.to_string().contains("times its size"), "{err}");
+    }
+
+    #[test]
+    fn an_ordinary_zipped_chat_inflates() {
+        let mut text = String::new();
+        for i in 0..2000 {
+            text.push_str(&format!(
+                "13/02/2020, 10:{:02} - {}: CANARY-{i}\n",
+                i % 60,
+                if i % 2 == 0 { "Ann" } else { "Sam" }
+            ));
+        }
+        let zipped = zip_of("_chat.txt", text.as_bytes(), text.len() as u32);
+        let delta = read("WhatsApp Chat - Ann.zip", &zipped).expect("reads");
+        assert_eq!(delta.chats[0].messages, 2000);
     }
 }

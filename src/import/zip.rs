@@ -21,6 +21,25 @@ const EOCD_LEN: u64 = 22;
 pub const MAX_TAIL: u64 = EOCD_LEN + 65_535 + 20;
 /// A local header without its name and extra field.
 pub const LOCAL_HEADER_LEN: u64 = 30;
+/// How many times larger than its compressed data an entry may inflate. Chat exports are
+/// text and JSON, which deflate 5–30 times; a bomb's data inflates a thousand times. Entries
+/// smaller than [`RATIO_FLOOR`] are not held to it.
+pub const MAX_RATIO: u64 = 200;
+/// Below this inflated size an entry may have any ratio (a tiny, repetitive file).
+pub const RATIO_FLOOR: u64 = 16 * 1024 * 1024;
+
+/// Whether an entry's declared sizes are those of a real file rather than a zip bomb.
+pub fn check_ratio(entry: &Entry) -> Result<(), ImportError> {
+    if entry.method == 8 && entry.size > RATIO_FLOOR && entry.size / entry.compressed_size.max(1) > MAX_RATIO {
+        return Err(ImportError::TooLarge {
+            detail: format!(
+                "an entry of {} bytes claims to inflate to {} bytes, more than {MAX_RATIO} times its size",
+                entry.compressed_size, entry.size
+            ),
+        });
+    }
+    Ok(())
+}
 
 /// Whether bytes start like a zip archive.
 pub fn looks_like_zip(head: &[u8]) -> bool {
@@ -210,6 +229,18 @@ pub fn data_offset(entry: &Entry, local_header: &[u8]) -> Result<u64, ImportErro
     Ok(entry.header_offset + LOCAL_HEADER_LEN + name_len + extra_len)
 }
 
+/// Counts output against the limit: inflating stops at the declared size (or the ratio
+/// limit) the moment it is passed, not at the end of the entry.
+fn count(produced: &mut u64, limit: u64, written: usize) -> Result<(), ImportError> {
+    *produced += written as u64;
+    if *produced > limit {
+        return Err(ImportError::TooLarge {
+            detail: format!("an entry inflates past {limit} bytes, more than its directory declares"),
+        });
+    }
+    Ok(())
+}
+
 /// Inflates (or passes through) one entry's data as it arrives, checking size and CRC at the end.
 pub struct EntryDecoder {
     inflater: Option<Box<InflateState>>,
@@ -217,6 +248,8 @@ pub struct EntryDecoder {
     crc: crc32fast::Hasher,
     expected_crc: u32,
     expected_size: u64,
+    /// The most this entry may produce: its declared size, and within the ratio limit.
+    limit: u64,
     produced: u64,
     done: bool,
 }
@@ -233,6 +266,7 @@ impl EntryDecoder {
             crc: crc32fast::Hasher::new(),
             expected_crc: entry.crc32,
             expected_size: entry.size,
+            limit: entry.size.min(entry.compressed_size.saturating_mul(MAX_RATIO).max(RATIO_FLOOR)),
             produced: 0,
             done: false,
         }
@@ -246,15 +280,15 @@ impl EntryDecoder {
     ) -> Result<(), ImportError> {
         let Some(state) = self.inflater.as_mut() else {
             self.crc.update(input);
-            self.produced += input.len() as u64;
+            count(&mut self.produced, self.limit, input.len())?;
             return sink(input);
         };
         while !input.is_empty() && !self.done {
             let result = inflate(state, input, &mut self.out, MZFlush::None);
             input = &input[result.bytes_consumed..];
+            count(&mut self.produced, self.limit, result.bytes_written)?;
             let written = &self.out[..result.bytes_written];
             self.crc.update(written);
-            self.produced += written.len() as u64;
             sink(written)?;
             match result.status {
                 Ok(MZStatus::StreamEnd) => self.done = true,
@@ -271,9 +305,9 @@ impl EntryDecoder {
             if result.bytes_written == 0 {
                 break;
             }
+            count(&mut self.produced, self.limit, result.bytes_written)?;
             let written = &self.out[..result.bytes_written];
             self.crc.update(written);
-            self.produced += written.len() as u64;
             sink(written)?;
             if matches!(result.status, Ok(MZStatus::StreamEnd)) {
                 self.done = true;

@@ -3,39 +3,79 @@
 pub type Fixture = (&'static str, &'static [u8]);
 /// Per source folder: its cases.json and its files.
 pub const SOURCES: &[(&str, &str, &[Fixture])] = &[
-    ("telegram", include_str!("../fixtures/telegram/cases.json"), &[
-        ("bad-no-chats.json", include_bytes!("../fixtures/telegram/bad-no-chats.json")),
-        ("bad-truncated.json", include_bytes!("../fixtures/telegram/bad-truncated.json")),
-        ("full-new-ids-unixtime.json", include_bytes!("../fixtures/telegram/full-new-ids-unixtime.json")),
-        ("full-old-numeric-ids-local-dates.json", include_bytes!("../fixtures/telegram/full-old-numeric-ids-local-dates.json")),
-        ("single-chat-personal.json", include_bytes!("../fixtures/telegram/single-chat-personal.json")),
-    ]),
-    ("messenger", include_str!("../fixtures/messenger/cases.json"), &[
-        ("archived-thread-2019.json", include_bytes!("../fixtures/messenger/archived-thread-2019.json")),
-        ("direct-mojibake-calls-reactions.json", include_bytes!("../fixtures/messenger/direct-mojibake-calls-reactions.json")),
-        ("direct-older-part-message_2.json", include_bytes!("../fixtures/messenger/direct-older-part-message_2.json")),
-        ("e2ee-camelcase.json", include_bytes!("../fixtures/messenger/e2ee-camelcase.json")),
-        ("facebook-html-only.zip", include_bytes!("../fixtures/messenger/facebook-html-only.zip")),
-        ("facebook-samrivera-20240701.zip", include_bytes!("../fixtures/messenger/facebook-samrivera-20240701.zip")),
-        ("group-subscribe-unsubscribe.json", include_bytes!("../fixtures/messenger/group-subscribe-unsubscribe.json")),
-        ("html-thread-message_1.html", include_bytes!("../fixtures/messenger/html-thread-message_1.html")),
-        ("truncated-message_1.json", include_bytes!("../fixtures/messenger/truncated-message_1.json")),
-    ]),
-    ("instagram", include_str!("../fixtures/instagram/cases.json"), &[
-        ("direct-emoji-name-no-type.json", include_bytes!("../fixtures/instagram/direct-emoji-name-no-type.json")),
-        ("group-three.json", include_bytes!("../fixtures/instagram/group-three.json")),
-        ("instagram-sam.rivera-20240701.zip", include_bytes!("../fixtures/instagram/instagram-sam.rivera-20240701.zip")),
-    ]),
-    ("linkedin", include_str!("../fixtures/linkedin/cases.json"), &[
-        ("bad-foreign-header-google-contacts.csv", include_bytes!("../fixtures/linkedin/bad-foreign-header-google-contacts.csv")),
-        ("bad-unclosed-quote.csv", include_bytes!("../fixtures/linkedin/bad-unclosed-quote.csv")),
-        ("connections-notes-preamble.csv", include_bytes!("../fixtures/linkedin/connections-notes-preamble.csv")),
-        ("linkedin-export.zip", include_bytes!("../fixtures/linkedin/linkedin-export.zip")),
-        ("messages-bom-crlf-multiline.csv", include_bytes!("../fixtures/linkedin/messages-bom-crlf-multiline.csv")),
-        ("messages-drafts.csv", include_bytes!("../fixtures/linkedin/messages-drafts.csv")),
-        ("messages-group-non-contiguous.csv", include_bytes!("../fixtures/linkedin/messages-group-non-contiguous.csv")),
-        ("messages-mojibake-names.csv", include_bytes!("../fixtures/linkedin/messages-mojibake-names.csv")),
-        ("messages-old-10-columns.csv", include_bytes!("../fixtures/linkedin/messages-old-10-columns.csv")),
-        ("profile.csv", include_bytes!("../fixtures/linkedin/profile.csv")),
-    ]),
+    (
+        "telegram",
+        include_str!("../fixtures/telegram/cases.json"),
+        &[
+            ("bad-no-chats.json", include_bytes!("../fixtures/telegram/bad-no-chats.json")),
+            ("bad-truncated.json", include_bytes!("../fixtures/telegram/bad-truncated.json")),
+            ("full-new-ids-unixtime.json", include_bytes!("../fixtures/telegram/full-new-ids-unixtime.json")),
+            (
+                "full-old-numeric-ids-local-dates.json",
+                include_bytes!("../fixtures/telegram/full-old-numeric-ids-local-dates.json"),
+            ),
+            ("single-chat-personal.json", include_bytes!("../fixtures/telegram/single-chat-personal.json")),
+        ],
+    ),
+    (
+        "messenger",
+        include_str!("../fixtures/messenger/cases.json"),
+        &[
+            ("archived-thread-2019.json", include_bytes!("../fixtures/messenger/archived-thread-2019.json")),
+            (
+                "direct-mojibake-calls-reactions.json",
+                include_bytes!("../fixtures/messenger/direct-mojibake-calls-reactions.json"),
+            ),
+            (
+                "direct-older-part-message_2.json",
+                include_bytes!("../fixtures/messenger/direct-older-part-message_2.json"),
+            ),
+            ("e2ee-camelcase.json", include_bytes!("../fixtures/messenger/e2ee-camelcase.json")),
+            ("facebook-html-only.zip", include_bytes!("../fixtures/messenger/facebook-html-only.zip")),
+            (
+                "facebook-samrivera-20240701.zip",
+                include_bytes!("../fixtures/messenger/facebook-samrivera-20240701.zip"),
+            ),
+            (
+                "group-subscribe-unsubscribe.json",
+                include_bytes!("../fixtures/messenger/group-subscribe-unsubscribe.json"),
+            ),
+            ("html-thread-message_1.html", include_bytes!("../fixtures/messenger/html-thread-message_1.html")),
+            ("truncated-message_1.json", include_bytes!("../fixtures/messenger/truncated-message_1.json")),
+        ],
+    ),
+    (
+        "instagram",
+        include_str!("../fixtures/instagram/cases.json"),
+        &[
+            ("direct-emoji-name-no-type.json", include_bytes!("../fixtures/instagram/direct-emoji-name-no-type.json")),
+            ("group-three.json", include_bytes!("../fixtures/instagram/group-three.json")),
+            (
+                "instagram-sam.rivera-20240701.zip",
+                include_bytes!("../fixtures/instagram/instagram-sam.rivera-20240701.zip"),
+            ),
+        ],
+    ),
+    (
+        "linkedin",
+        include_str!("../fixtures/linkedin/cases.json"),
+        &[
+            (
+                "bad-foreign-header-google-contacts.csv",
+                include_bytes!("../fixtures/linkedin/bad-foreign-header-google-contacts.csv"),
+            ),
+            ("bad-unclosed-quote.csv", include_bytes!("../fixtures/linkedin/bad-unclosed-quote.csv")),
+            ("connections-notes-preamble.csv", include_bytes!("../fixtures/linkedin/connections-notes-preamble.csv")),
+            ("linkedin-export.zip", include_bytes!("../fixtures/linkedin/linkedin-export.zip")),
+            ("messages-bom-crlf-multiline.csv", include_bytes!("../fixtures/linkedin/messages-bom-crlf-multiline.csv")),
+            ("messages-drafts.csv", include_bytes!("../fixtures/linkedin/messages-drafts.csv")),
+            (
+                "messages-group-non-contiguous.csv",
+                include_bytes!("../fixtures/linkedin/messages-group-non-contiguous.csv"),
+            ),
+            ("messages-mojibake-names.csv", include_bytes!("../fixtures/linkedin/messages-mojibake-names.csv")),
+            ("messages-old-10-columns.csv", include_bytes!("../fixtures/linkedin/messages-old-10-columns.csv")),
+            ("profile.csv", include_bytes!("../fixtures/linkedin/profile.csv")),
+        ],
+    ),
 ];

@@ -395,7 +395,7 @@ fn until_closed(stream: &mut TcpStream, limit: Duration) -> (String, Duration, b
 #[test]
 fn half_sent_connections_are_cut_off_and_cannot_crowd_out_others() {
     let s = start(Config {
-        header_timeout: Duration::from_millis(400),
+        header_timeout: Duration::from_secs(1),
         max_connections_per_address: 8,
         ..Config::default()
     });
@@ -407,19 +407,19 @@ fn half_sent_connections_are_cut_off_and_cannot_crowd_out_others() {
             c
         })
         .collect();
-    // Another client is served at once, without waiting for any timeout.
+    // Another client is served at once, well before the header timeout frees anything.
     let started = Instant::now();
     let reply = call_on(connect_from("127.0.0.2", s.addr), s.addr, "GET", "/v1/sync/pull", Some(&s.alice), None, &[]);
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert!(started.elapsed() < Duration::from_millis(300), "served in {:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_millis(700), "served in {:?}", started.elapsed());
     // The connections over the per-address cap are closed at once (with a 503, when the client
     // reads it before the reset); the rest when the header timeout runs out.
     let mut at_once = 0;
     for c in &mut held {
-        let (_, waited, closed) = until_closed(c, Duration::from_secs(3));
+        let (_, waited, closed) = until_closed(c, Duration::from_secs(4));
         assert!(closed, "the server left a half-sent connection open for {waited:?}");
-        assert!(waited < Duration::from_secs(2), "closed after {waited:?}");
-        if waited < Duration::from_millis(200) {
+        assert!(waited < Duration::from_secs(3), "closed after {waited:?}");
+        if waited < Duration::from_millis(500) {
             at_once += 1;
         }
     }

@@ -394,11 +394,8 @@ fn until_closed(stream: &mut TcpStream, limit: Duration) -> (String, Duration, b
 
 #[test]
 fn half_sent_connections_are_cut_off_and_cannot_crowd_out_others() {
-    let s = start(Config {
-        header_timeout: Duration::from_secs(1),
-        max_connections_per_address: 8,
-        ..Config::default()
-    });
+    let s =
+        start(Config { header_timeout: Duration::from_secs(1), max_connections_per_address: 8, ..Config::default() });
     // 30 connections from one address that send half a request line and stop.
     let mut held: Vec<TcpStream> = (0..30)
         .map(|_| {

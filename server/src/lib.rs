@@ -3,19 +3,24 @@
 //! The protocol is in `docs/sync-protocol.md` and `docs/openapi.yaml`.
 //!
 //! Guarantees, each tested in `tests/http.rs`: unknown fields are refused with a 400 that
-//! names them; every query is scoped to the token's account; tokens are stored only as
+//! names them, and every field's contents are checked ([`wire`]); error messages never echo a
+//! submitted value; every query is scoped to the token's account; tokens are stored only as
 //! SHA-256 hashes; bodies over [`Config::body_limit`] get 413; requests over the per-address
-//! or per-token limits get 429; the audit log records who, when, how many and which fields,
-//! never values; deleted contacts become tombstones purged after [`Config::tombstone_days`].
+//! or per-token limits get 429, failed authentication has its own limit and `/v1/health` none;
+//! connections are capped and timed out ([`net`]); an account holds at most
+//! [`Config::max_contacts`]; the audit log records who, when, how many and which fields,
+//! never values; deleted contacts become tombstones purged after [`Config::tombstone_days`],
+//! and batch keys are forgotten after [`Config::batch_key_days`].
 
+pub mod net;
 pub mod store;
+pub mod wire;
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -26,6 +31,7 @@ use kith::sync::{SyncBatch, SYNC_FIELDS};
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use std::time::Duration;
 use store::{Account, Cursor, Store};
 
 /// Where time comes from: the system clock, or a test's hand.
@@ -60,20 +66,46 @@ impl Clock for ManualClock {
     }
 }
 
-/// Server limits and policies.
+/// Server limits and policies. Each has a `kith-server serve` flag (see `main.rs`); the
+/// defaults are documented in `docs/sync-protocol.md`.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Largest request body, in bytes.
     pub body_limit: usize,
-    /// Requests per minute from one address.
+    /// Authenticated requests per minute from one client address.
     pub per_address_per_minute: u32,
     /// Requests per minute with one token.
     pub per_token_per_minute: u32,
+    /// Requests per minute from one client address that fail authentication (missing or
+    /// unknown token). Counted apart from good traffic, so neither starves the other.
+    pub failed_auth_per_minute: u32,
     /// Days a deleted contact is kept as a tombstone (so other devices learn of the deletion)
     /// before it is purged.
     pub tombstone_days: i64,
+    /// Days a batch key is remembered: a replay within them changes nothing; after them the key
+    /// is purged and a replay is applied again.
+    pub batch_key_days: i64,
+    /// Most contacts one account may store, tombstones included.
+    pub max_contacts: usize,
     /// Largest pull page.
     pub max_page: usize,
+    /// Time for a request's line and headers to arrive (also the longest a kept-alive
+    /// connection waits for its next request).
+    pub header_timeout: Duration,
+    /// Time for a request's body to arrive once its headers have.
+    pub body_timeout: Duration,
+    /// Longest the server waits on a connection with no byte moving either way.
+    pub idle_timeout: Duration,
+    /// Most open connections in all.
+    pub max_connections: usize,
+    /// Most open connections from one address (trusted proxies excepted).
+    pub max_connections_per_address: usize,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed: for connections from
+    /// them, the client address is the last hop that header lists.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Chrome extension ids whose origin (`chrome-extension://<id>`) CORS allows. Empty: any
+    /// extension origin, Chrome's or Firefox's (the behaviour before this setting existed).
+    pub allow_extensions: Vec<String>,
 }
 
 impl Default for Config {
@@ -82,8 +114,18 @@ impl Default for Config {
             body_limit: 1 << 20,
             per_address_per_minute: 600,
             per_token_per_minute: 300,
+            failed_auth_per_minute: 30,
             tombstone_days: 30,
+            batch_key_days: 30,
+            max_contacts: 100_000,
             max_page: 1000,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(30),
+            max_connections: 1024,
+            max_connections_per_address: 32,
+            trusted_proxies: Vec::new(),
+            allow_extensions: Vec::new(),
         }
     }
 }
@@ -107,9 +149,33 @@ impl AppState {
         AppState { store, clock, config, audit, limiter: Arc::new(Mutex::new(HashMap::new())) }
     }
 
-    /// Purges tombstones older than the retention window; returns how many.
-    pub fn purge(&self) -> Result<usize, store::StoreError> {
-        self.store.purge_tombstones(self.clock.now() - self.config.tombstone_days * 86_400)
+    /// Purges tombstones and batch keys older than their windows; returns how many of each.
+    pub fn purge(&self) -> Result<(usize, usize), store::StoreError> {
+        let now = self.clock.now();
+        let tombstones = self.store.purge_tombstones(now - self.config.tombstone_days * 86_400)?;
+        let batches = self.store.purge_batches(now - self.config.batch_key_days * 86_400)?;
+        Ok((tombstones, batches))
+    }
+
+    /// The address rate limits count against: the peer's, or, when the peer is a trusted
+    /// proxy, the last hop of `X-Forwarded-For` (the one that proxy added; any earlier hops
+    /// came from the client and could be anything).
+    fn client_address(&self, peer: Option<IpAddr>, headers: &axum::http::HeaderMap) -> String {
+        let Some(peer) = peer.map(|p| p.to_canonical()) else {
+            return String::new();
+        };
+        if !self.config.trusted_proxies.contains(&peer) {
+            return peer.to_string();
+        }
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .next_back()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .and_then(|hop| hop.parse::<IpAddr>().ok().or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip())));
+        forwarded.map_or_else(|| peer.to_string(), |ip| ip.to_canonical().to_string())
     }
 
     /// Counts one request against `key`'s per-minute budget; `Err(seconds)` to wait when over.
@@ -154,8 +220,29 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
 }
 
 fn internal(e: store::StoreError) -> Response {
-    eprintln!("kith-server: {e}");
-    error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "The server could not complete the request; try again later.")
+    match e {
+        store::StoreError::AccountGone => error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "This token's account was deleted. Create a new token with 'kith-server token create <account>'.",
+        ),
+        store::StoreError::QuotaExceeded { limit } => error(
+            StatusCode::FORBIDDEN,
+            "quota_exceeded",
+            &format!(
+                "This account may store at most {limit} contacts (deleted ones count until they are purged); \
+                 delete some, or ask the server's operator to raise --max-contacts."
+            ),
+        ),
+        store::StoreError::Database(_) => {
+            eprintln!("kith-server: {e}");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "The server could not complete the request; try again later.",
+            )
+        }
+    }
 }
 
 /// The router with every route and middleware.
@@ -167,17 +254,44 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/sync/pull", get(pull))
         .route("/v1/account/export", get(export))
         .route("/v1/account", delete(delete_account))
+        .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(state.clone(), guard))
-        .layer(middleware::from_fn(cors))
+        .layer(middleware::from_fn(error_shape))
+        .layer(middleware::from_fn_with_state(state.clone(), cors))
         .with_state(state)
 }
 
-/// CORS for the extension: an extension origin may call, with the token in a header; no other
-/// origin is named, so pages on the web cannot read responses.
-async fn cors(request: Request, next: Next) -> Response {
+/// 404 and 405 answers from the router come with an empty body: give them the error shape,
+/// keeping their headers (405's `Allow`).
+async fn error_shape(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let (code, message) = match response.status() {
+        StatusCode::NOT_FOUND => ("not_found", "No such endpoint; the API is described in docs/openapi.yaml."),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("method_not_allowed", "This endpoint does not answer that method; see the Allow header.")
+        }
+        _ => return response,
+    };
+    let is_json = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes() == b"application/json");
+    if is_json {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let shaped = error(parts.status, code, message);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    for (name, value) in shaped.headers() {
+        parts.headers.insert(name, value.clone());
+    }
+    Response::from_parts(parts, shaped.into_body())
+}
+
+/// CORS for the extension: with `--allow-extension <id>` flags, exactly those Chrome extension
+/// origins may call; without any, any extension origin may (`chrome-extension://…` or
+/// `moz-extension://…`). A web origin is never named, so pages on the web cannot read responses.
+async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let origin = request.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok()).map(str::to_owned);
-    let allowed = origin.filter(|o| o.starts_with("chrome-extension://") || o.starts_with("moz-extension://"));
+    let allowed = origin.filter(|o| origin_allowed(&state.config.allow_extensions, o));
     let mut response = if request.method() == Method::OPTIONS {
         StatusCode::NO_CONTENT.into_response()
     } else {
@@ -194,16 +308,27 @@ async fn cors(request: Request, next: Next) -> Response {
     response
 }
 
-/// Rate limits by address, then (for authenticated routes) by token; resolves the account.
-async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let address =
-        request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default();
-    if let Err(wait) = state.spend(format!("ip:{address}"), state.config.per_address_per_minute) {
-        return too_many(wait);
+fn origin_allowed(ids: &[String], origin: &str) -> bool {
+    if ids.is_empty() {
+        return origin.starts_with("chrome-extension://") || origin.starts_with("moz-extension://");
     }
+    origin.strip_prefix("chrome-extension://").is_some_and(|id| ids.iter().any(|allowed| allowed == id))
+}
+
+/// A Chrome extension id: 32 letters `a` to `p` (for `--allow-extension`).
+pub fn is_extension_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| (b'a'..=b'p').contains(&b))
+}
+
+/// Resolves the token to an account, and rate-limits: `/v1/health` never; failed
+/// authentication per client address, in its own budget; good traffic per client address and
+/// per token.
+async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     if request.uri().path() == "/v1/health" {
         return next.run(request).await;
     }
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let client = state.client_address(peer, request.headers());
     let token = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -212,25 +337,29 @@ async fn guard(State(state): State<AppState>, mut request: Request, next: Next) 
         .map(str::trim)
         .unwrap_or_default()
         .to_owned();
-    if token.is_empty() {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Send your kith token as 'Authorization: Bearer <token>'.",
-        );
-    }
     let hash = token_hash(&token);
-    let account = match state.store.account_for(&hash) {
-        Ok(Some(account)) => account,
-        Ok(None) => {
-            return error(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "This token is not valid. Create one with 'kith-server token create <account>'.",
-            )
+    let account = if token.is_empty() {
+        None
+    } else {
+        match state.store.account_for(&hash) {
+            Ok(account) => account,
+            Err(e) => return internal(e),
         }
-        Err(e) => return internal(e),
     };
+    let Some(account) = account else {
+        if let Err(wait) = state.spend(format!("authfail:{client}"), state.config.failed_auth_per_minute) {
+            return too_many(wait);
+        }
+        let message = if token.is_empty() {
+            "Send your kith token as 'Authorization: Bearer <token>'."
+        } else {
+            "This token is not valid. Create one with 'kith-server token create <account>'."
+        };
+        return error(StatusCode::UNAUTHORIZED, "unauthorized", message);
+    };
+    if let Err(wait) = state.spend(format!("ip:{client}"), state.config.per_address_per_minute) {
+        return too_many(wait);
+    }
     if let Err(wait) = state.spend(format!("token:{hash}"), state.config.per_token_per_minute) {
         return too_many(wait);
     }
@@ -264,12 +393,7 @@ async fn push(State(state): State<AppState>, request: Request) -> Response {
     let Some(account) = account_of(request.extensions()) else {
         return error(StatusCode::UNAUTHORIZED, "unauthorized", "Missing account.");
     };
-    let is_json = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !is_json {
+    if !is_json(request.headers()) {
         return error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
@@ -277,28 +401,42 @@ async fn push(State(state): State<AppState>, request: Request) -> Response {
         );
     }
     let limit = state.config.body_limit;
-    let body = match axum::body::to_bytes(request.into_body(), limit).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
+    let body = match tokio::time::timeout(state.config.body_timeout, axum::body::to_bytes(request.into_body(), limit))
+        .await
+    {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(e)) => {
+            let too_large = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if !too_large {
+                // The connection failed mid-body (the idle timeout, say): nobody may be listening.
+                return error(StatusCode::BAD_REQUEST, "invalid", "The body could not be read to its end.");
+            }
             return error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too_large",
                 &format!("The body is over {limit} bytes; send smaller batches."),
+            );
+        }
+        Err(_) => {
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout",
+                &format!(
+                    "The body did not arrive within {} seconds; try again.",
+                    state.config.body_timeout.as_secs_f64()
+                ),
             )
         }
     };
-    let batch: SyncBatch = match parse(&body) {
+    let batch: SyncBatch = match wire::parse_batch(&body) {
         Ok(b) => b,
-        Err(response) => return *response,
+        Err(message) => return error(StatusCode::BAD_REQUEST, "invalid", &message),
     };
-    if let Err(problem) = batch.validate() {
-        return error(StatusCode::BAD_REQUEST, "invalid", &problem);
-    }
     let now = state.clock.now();
     if let Err(e) = state.purge() {
         return internal(e);
     }
-    let result = match state.store.push(&account, &batch, now) {
+    let result = match state.store.push(&account, &batch, now, state.config.max_contacts) {
         Ok(r) => r,
         Err(e) => return internal(e),
     };
@@ -315,21 +453,21 @@ async fn push(State(state): State<AppState>, request: Request) -> Response {
     Json(result).into_response()
 }
 
-/// Parses JSON strictly; an unknown field (say `messages`) is a 400 that names it.
-fn parse(body: &Bytes) -> Result<SyncBatch, Box<Response>> {
-    serde_json::from_slice(body).map_err(|e| {
-        // serde's message names the field and the expected ones, never a value's content.
-        let message = e.to_string();
-        let message = message.split(" at line ").next().unwrap_or(&message).to_string();
-        Box::new(error(StatusCode::BAD_REQUEST, "invalid", &message))
-    })
+/// `application/json`, exactly, with any parameters (`; charset=utf-8`): a type that only starts
+/// with it (`application/jsonx`) is another type.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PullQuery {
     since: Option<String>,
-    limit: Option<usize>,
+    limit: Option<u32>,
 }
 
 async fn pull(
@@ -344,14 +482,19 @@ async fn pull(
         return error(
             StatusCode::BAD_REQUEST,
             "invalid",
-            "Query parameters: since (a cursor) and limit (1 to 1000) only.",
+            "Query parameters: since (a cursor) and limit (a whole number from 1 to 1000) only.",
         );
     };
     let since: Cursor = match query.since.as_deref().unwrap_or("0").parse() {
         Ok(c) => c,
         Err(message) => return error(StatusCode::BAD_REQUEST, "invalid", &message),
     };
-    let limit = query.limit.unwrap_or(500).clamp(1, state.config.max_page);
+    let limit: usize = match query.limit {
+        None => 500,
+        Some(n) if (1..=1000).contains(&n) => n as usize,
+        Some(_) => return error(StatusCode::BAD_REQUEST, "invalid", "limit: a whole number from 1 to 1000."),
+    }
+    .min(state.config.max_page);
     match state.store.pull(&account, &since, limit) {
         Ok(page) => Json(page).into_response(),
         Err(e) => internal(e),

@@ -1,26 +1,60 @@
-//! `kith-server serve [--addr 127.0.0.1:8787] [--db data/kith.db]`
+//! `kith-server serve [--addr 127.0.0.1:8787] [--db data/kith.db] [limits…]`
 //! `kith-server token create <account> [--db data/kith.db]`
-use std::net::SocketAddr;
+//!
+//! Every flag and its default is listed in [`USAGE`] and in `docs/sync-protocol.md`.
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use kith_server::store::{SqliteStore, Store};
-use kith_server::{app, new_token, token_hash, AppState, Clock, Config, SystemClock};
+use kith_server::{is_extension_id, new_token, token_hash, AppState, Clock, Config, SystemClock};
 
 const USAGE: &str = "usage:
   kith-server serve [--addr 127.0.0.1:8787] [--db data/kith.db]
-                    [--per-token-per-minute 300] [--per-address-per-minute 600]
+      [--per-token-per-minute 300] [--per-address-per-minute 600] [--failed-auth-per-minute 30]
+      [--max-contacts 100000] [--tombstone-days 30] [--batch-key-days 30]
+      [--header-timeout 10] [--body-timeout 30] [--idle-timeout 30]   (seconds)
+      [--max-connections 1024] [--max-connections-per-address 32]
+      [--trusted-proxy <ip>]...     use X-Forwarded-For's last hop on connections from <ip>
+      [--allow-extension <id>]...   CORS for chrome-extension://<id> only (default: any extension)
   kith-server token create <account> [--db data/kith.db]";
+
+/// Flags that take a value; any other `--flag` is a mistake worth reporting.
+const FLAGS: [&str; 17] = [
+    "--addr",
+    "--db",
+    "--per-token-per-minute",
+    "--per-address-per-minute",
+    "--failed-auth-per-minute",
+    "--max-contacts",
+    "--tombstone-days",
+    "--batch-key-days",
+    "--header-timeout",
+    "--body-timeout",
+    "--idle-timeout",
+    "--max-connections",
+    "--max-connections-per-address",
+    "--trusted-proxy",
+    "--allow-extension",
+    "--body-limit",
+    "--max-page",
+];
 
 fn option(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
+/// Every value of a flag that may be repeated.
+fn options(args: &[String], name: &str) -> Vec<String> {
+    args.windows(2).filter(|w| w[0] == name).map(|w| w[1].clone()).collect()
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let db = PathBuf::from(option(&args, "--db").unwrap_or_else(|| "data/kith.db".into()));
     let result = match args.first().map(String::as_str) {
-        Some("serve") => limits(&args)
+        Some("serve") => configure(&args)
             .and_then(|config| serve(&db, option(&args, "--addr").unwrap_or_else(|| "127.0.0.1:8787".into()), config)),
         Some("token") if args.get(1).map(String::as_str) == Some("create") => match args.get(2) {
             Some(account) if !account.starts_with("--") => create_token(&db, account),
@@ -43,18 +77,57 @@ fn create_token(db: &std::path::Path, account: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The configuration, with any rate limits given on the command line.
-fn limits(args: &[String]) -> Result<Config, String> {
-    let mut config = Config::default();
-    for (flag, field) in [
-        ("--per-token-per-minute", &mut config.per_token_per_minute),
-        ("--per-address-per-minute", &mut config.per_address_per_minute),
-    ] {
-        if let Some(value) = option(args, flag) {
-            *field = value.parse().map_err(|_| format!("{flag} {value}: expected a whole number"))?;
-        }
+fn number<T: std::str::FromStr>(args: &[String], flag: &str, field: &mut T) -> Result<(), String> {
+    if let Some(value) = option(args, flag) {
+        *field = value.parse().map_err(|_| format!("{flag} {value}: expected a whole number"))?;
     }
-    Ok(config)
+    Ok(())
+}
+
+fn seconds(args: &[String], flag: &str, field: &mut Duration) -> Result<(), String> {
+    if let Some(value) = option(args, flag) {
+        let s: f64 = value.parse().map_err(|_| format!("{flag} {value}: expected seconds"))?;
+        if !(s.is_finite() && s > 0.0 && s <= 86_400.0) {
+            return Err(format!("{flag} {value}: expected seconds, more than 0 and at most 86400"));
+        }
+        *field = Duration::from_secs_f64(s);
+    }
+    Ok(())
+}
+
+/// The configuration, with the limits given on the command line.
+fn configure(args: &[String]) -> Result<Config, String> {
+    if let Some(unknown) = args.iter().skip(1).find(|a| a.starts_with("--") && !FLAGS.contains(&a.as_str())) {
+        return Err(format!("unknown option {unknown}\n{USAGE}"));
+    }
+    let mut c = Config::default();
+    number(args, "--per-token-per-minute", &mut c.per_token_per_minute)?;
+    number(args, "--per-address-per-minute", &mut c.per_address_per_minute)?;
+    number(args, "--failed-auth-per-minute", &mut c.failed_auth_per_minute)?;
+    number(args, "--max-contacts", &mut c.max_contacts)?;
+    number(args, "--tombstone-days", &mut c.tombstone_days)?;
+    number(args, "--batch-key-days", &mut c.batch_key_days)?;
+    number(args, "--max-connections", &mut c.max_connections)?;
+    number(args, "--max-connections-per-address", &mut c.max_connections_per_address)?;
+    number(args, "--body-limit", &mut c.body_limit)?;
+    number(args, "--max-page", &mut c.max_page)?;
+    seconds(args, "--header-timeout", &mut c.header_timeout)?;
+    seconds(args, "--body-timeout", &mut c.body_timeout)?;
+    seconds(args, "--idle-timeout", &mut c.idle_timeout)?;
+    if c.tombstone_days < 1 || c.batch_key_days < 1 || c.max_connections < 1 || c.max_connections_per_address < 1 {
+        return Err("--tombstone-days, --batch-key-days and the connection caps are at least 1".into());
+    }
+    for proxy in options(args, "--trusted-proxy") {
+        c.trusted_proxies
+            .push(proxy.parse::<IpAddr>().map_err(|_| format!("--trusted-proxy {proxy}: expected an IP address"))?);
+    }
+    for id in options(args, "--allow-extension") {
+        if !is_extension_id(&id) {
+            return Err(format!("--allow-extension {id}: expected a Chrome extension id (32 letters a to p)"));
+        }
+        c.allow_extensions.push(id);
+    }
+    Ok(c)
 }
 
 fn serve(db: &std::path::Path, addr: String, config: Config) -> Result<(), String> {
@@ -72,16 +145,15 @@ fn serve(db: &std::path::Path, addr: String, config: Config) -> Result<(), Strin
             loop {
                 every_hour.tick().await;
                 if let Err(e) = purger.purge() {
-                    eprintln!("kith-server: tombstone purge failed: {e}");
+                    eprintln!("kith-server: purge of tombstones and batch keys failed: {e}");
                 }
             }
         });
         println!("kith-server listening on http://{addr} (database {})", db.display());
-        axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| e.to_string())
+        kith_server::net::serve(listener, state, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
     })
 }

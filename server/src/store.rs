@@ -8,13 +8,27 @@ use kith::sync::{SyncBatch, SyncContact};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-/// A storage failure (the database, not the request).
-#[derive(Debug)]
-pub struct StoreError(pub String);
+/// Why a store operation did not complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// The database failed (the server's problem, not the request's).
+    Database(String),
+    /// The account was deleted after its token was checked (a push racing account deletion).
+    AccountGone,
+    /// The push would take the account over its contact quota.
+    QuotaExceeded {
+        /// The quota: most contacts, tombstones included.
+        limit: usize,
+    },
+}
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "storage error: {}", self.0)
+        match self {
+            StoreError::Database(e) => write!(f, "storage error: {e}"),
+            StoreError::AccountGone => write!(f, "the account no longer exists"),
+            StoreError::QuotaExceeded { limit } => write!(f, "the account would hold more than {limit} contacts"),
+        }
     }
 }
 
@@ -22,7 +36,7 @@ impl std::error::Error for StoreError {}
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        StoreError(e.to_string())
+        StoreError::Database(e.to_string())
     }
 }
 
@@ -95,8 +109,16 @@ impl std::str::FromStr for Cursor {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let problem = || "since: a cursor from an earlier pull, or 0".to_string();
         let (version, id) = s.split_once('/').unwrap_or((s, ""));
-        let version = version.parse().map_err(|_| "since: a cursor from an earlier pull, or 0".to_string())?;
+        // Digits only (no sign, no spaces), and an id as contacts have them, or none.
+        let version_ok = (1..=18).contains(&version.len()) && version.bytes().all(|b| b.is_ascii_digit());
+        let id_ok =
+            id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b':');
+        if !version_ok || !id_ok {
+            return Err(problem());
+        }
+        let version = version.parse().map_err(|_| problem())?;
         Ok(Cursor { version, id: id.to_string() })
     }
 }
@@ -125,8 +147,15 @@ pub trait Store: Send + Sync {
     fn create_token(&self, account: &str, token_hash: &str, now: i64) -> Result<(), StoreError>;
     /// The account a token hash belongs to.
     fn account_for(&self, token_hash: &str) -> Result<Option<Account>, StoreError>;
-    /// Applies a batch once per batch key.
-    fn push(&self, account: &Account, batch: &SyncBatch, now: i64) -> Result<PushResult, StoreError>;
+    /// Applies a batch once per batch key. Refused whole, changing nothing, when it would add
+    /// contacts beyond `max_contacts` (tombstones count: they are stored too).
+    fn push(
+        &self,
+        account: &Account,
+        batch: &SyncBatch,
+        now: i64,
+        max_contacts: usize,
+    ) -> Result<PushResult, StoreError>;
     /// Changes after `since`, at most `limit`.
     fn pull(&self, account: &Account, since: &Cursor, limit: usize) -> Result<PullPage, StoreError>;
     /// Everything stored for the account.
@@ -135,6 +164,9 @@ pub trait Store: Send + Sync {
     fn delete_account(&self, account: &Account) -> Result<(), StoreError>;
     /// Removes tombstones deleted before `before`; returns how many.
     fn purge_tombstones(&self, before: i64) -> Result<usize, StoreError>;
+    /// Forgets batch keys first seen before `before` (a replay after that is applied again);
+    /// returns how many.
+    fn purge_batches(&self, before: i64) -> Result<usize, StoreError>;
 }
 
 /// SQLite storage: one file, created and migrated on open.
@@ -143,7 +175,8 @@ pub struct SqliteStore {
 }
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [&str; 1] = ["
+const MIGRATIONS: [&str; 2] = [
+    "
     CREATE TABLE accounts (
         id INTEGER PRIMARY KEY,
         name TEXT NOT NULL UNIQUE,
@@ -173,13 +206,17 @@ const MIGRATIONS: [&str; 1] = ["
         created_at INTEGER NOT NULL,
         PRIMARY KEY (account_id, batch_key)
     );
-"];
+",
+    // Batch keys are purged by age.
+    "CREATE INDEX batches_by_age ON batches(created_at);",
+];
 
 impl SqliteStore {
     /// Opens (creating and migrating) the database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Database(format!("cannot create {}: {e}", dir.display())))?;
         }
         let conn = Connection::open(path)?;
         // secure_delete: deleted rows are overwritten with zeros, so after an account is
@@ -193,7 +230,7 @@ impl SqliteStore {
     }
 
     fn conn(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
-        self.conn.lock().map_err(|_| StoreError("the database lock was poisoned".into()))
+        self.conn.lock().map_err(|_| StoreError::Database("the database lock was poisoned".into()))
     }
 }
 
@@ -204,7 +241,9 @@ fn contact_row(
     deleted_at: Option<i64>,
 ) -> Result<PulledContact, StoreError> {
     let contact = match record {
-        Some(json) => Some(serde_json::from_str(&json).map_err(|e| StoreError(format!("stored record {id}: {e}")))?),
+        Some(json) => {
+            Some(serde_json::from_str(&json).map_err(|e| StoreError::Database(format!("stored record {id}: {e}")))?)
+        }
         None => None,
     };
     Ok(PulledContact { id, version, contact, deleted_at })
@@ -235,7 +274,13 @@ impl Store for SqliteStore {
             .optional()?)
     }
 
-    fn push(&self, account: &Account, batch: &SyncBatch, now: i64) -> Result<PushResult, StoreError> {
+    fn push(
+        &self,
+        account: &Account,
+        batch: &SyncBatch,
+        now: i64,
+        max_contacts: usize,
+    ) -> Result<PushResult, StoreError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
         let seen: Option<String> = tx
@@ -246,22 +291,40 @@ impl Store for SqliteStore {
             )
             .optional()?;
         if let Some(json) = seen {
-            let mut result: PushResult = serde_json::from_str(&json).map_err(|e| StoreError(e.to_string()))?;
+            let mut result: PushResult =
+                serde_json::from_str(&json).map_err(|e| StoreError::Database(e.to_string()))?;
             result.replayed = true;
             return Ok(result);
         }
-        let version: i64 = tx.query_row(
-            "UPDATE accounts SET version = version + 1 WHERE id = ?1 RETURNING version",
-            params![account.id],
-            |r| r.get(0),
-        )?;
+        // No row: the account was deleted after the token was checked.
+        let version: i64 = tx
+            .query_row(
+                "UPDATE accounts SET version = version + 1 WHERE id = ?1 RETURNING version",
+                params![account.id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(StoreError::AccountGone)?;
+        let stored = |tx: &rusqlite::Transaction<'_>| -> Result<usize, StoreError> {
+            let n: i64 =
+                tx.query_row("SELECT COUNT(*) FROM contacts WHERE account_id = ?1", params![account.id], |r| r.get(0))?;
+            Ok(n as usize)
+        };
+        let before = if batch.upserts.is_empty() { 0 } else { stored(&tx)? };
         for contact in &batch.upserts {
-            let record = serde_json::to_string(contact).map_err(|e| StoreError(e.to_string()))?;
+            let record = serde_json::to_string(contact).map_err(|e| StoreError::Database(e.to_string()))?;
             tx.execute(
                 "INSERT INTO contacts (account_id, id, record, version, updated_at, deleted_at) VALUES (?1, ?2, ?3, ?4, ?5, NULL)
                  ON CONFLICT (account_id, id) DO UPDATE SET record = ?3, version = ?4, updated_at = ?5, deleted_at = NULL",
                 params![account.id, contact.id, record, version, now],
             )?;
+        }
+        if !batch.upserts.is_empty() {
+            // Only growth is refused: an account over a lowered quota can still update and delete.
+            let after = stored(&tx)?;
+            if after > before && after > max_contacts {
+                return Err(StoreError::QuotaExceeded { limit: max_contacts });
+            }
         }
         let mut deleted = 0;
         for id in &batch.deletions {
@@ -272,7 +335,7 @@ impl Store for SqliteStore {
             )?;
         }
         let result = PushResult { upserted: batch.upserts.len(), deleted, version, replayed: false };
-        let json = serde_json::to_string(&result).map_err(|e| StoreError(e.to_string()))?;
+        let json = serde_json::to_string(&result).map_err(|e| StoreError::Database(e.to_string()))?;
         tx.execute(
             "INSERT INTO batches (account_id, batch_key, result, created_at) VALUES (?1, ?2, ?3, ?4)",
             params![account.id, batch.batch_key, json, now],
@@ -304,10 +367,12 @@ impl Store for SqliteStore {
 
     fn export(&self, account: &Account) -> Result<AccountExport, StoreError> {
         let conn = self.conn()?;
-        let (created_at, version): (i64, i64) =
-            conn.query_row("SELECT created_at, version FROM accounts WHERE id = ?1", params![account.id], |r| {
+        let (created_at, version): (i64, i64) = conn
+            .query_row("SELECT created_at, version FROM accounts WHERE id = ?1", params![account.id], |r| {
                 Ok((r.get(0)?, r.get(1)?))
-            })?;
+            })
+            .optional()?
+            .ok_or(StoreError::AccountGone)?;
         let mut stmt =
             conn.prepare("SELECT id, version, record, deleted_at FROM contacts WHERE account_id = ?1 ORDER BY id")?;
         let rows = stmt.query_map(params![account.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
@@ -352,5 +417,10 @@ impl Store for SqliteStore {
     fn purge_tombstones(&self, before: i64) -> Result<usize, StoreError> {
         let conn = self.conn()?;
         Ok(conn.execute("DELETE FROM contacts WHERE deleted_at IS NOT NULL AND deleted_at < ?1", params![before])?)
+    }
+
+    fn purge_batches(&self, before: i64) -> Result<usize, StoreError> {
+        let conn = self.conn()?;
+        Ok(conn.execute("DELETE FROM batches WHERE created_at < ?1", params![before])?)
     }
 }

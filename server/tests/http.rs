@@ -3,11 +3,13 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use kith_server::store::{SqliteStore, Store};
-use kith_server::{app, new_token, token_hash, AppState, Config, ManualClock};
+use kith::sync::SyncBatch;
+use kith_server::store::{Account, AccountExport, Cursor, PullPage, PushResult, SqliteStore, Store, StoreError};
+use kith_server::{new_token, token_hash, AppState, Config, ManualClock};
 use serde_json::{json, Value};
 
 struct Server {
@@ -23,9 +25,14 @@ struct Server {
 const START: i64 = 1_732_000_000;
 
 fn start(config: Config) -> Server {
+    start_with(config, |db| Arc::new(SqliteStore::open(db).expect("open")))
+}
+
+/// A server over the store `open` makes of the database file.
+fn start_with(config: Config, open: impl FnOnce(&Path) -> Arc<dyn Store>) -> Server {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("kith.db");
-    let store = SqliteStore::open(&db).expect("open");
+    let store = open(&db);
     let alice = new_token().expect("token");
     let bob = new_token().expect("token");
     store.create_token("alice", &token_hash(&alice), START).expect("alice");
@@ -35,7 +42,7 @@ fn start(config: Config) -> Server {
     let audit = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&audit);
     let state = AppState::new(
-        Arc::new(store),
+        store,
         clock.clone(),
         config,
         Arc::new(move |line: &str| sink.lock().expect("audit").push(line.to_string())),
@@ -47,7 +54,7 @@ fn start(config: Config) -> Server {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
+            kith_server::net::serve(listener, state, std::future::pending()).await.expect("serve");
         });
     });
     Server { addr, db, audit, clock, alice, bob, _dir: dir }
@@ -74,7 +81,29 @@ fn call(
     body: Option<&str>,
     extra: &[(&str, &str)],
 ) -> Reply {
-    let mut stream = TcpStream::connect(addr).expect("connect");
+    call_on(TcpStream::connect(addr).expect("connect"), addr, method, path, token, body, extra)
+}
+
+/// A connection to `addr` from another loopback address, so the server sees a second client.
+fn connect_from(local: &str, addr: SocketAddr) -> TcpStream {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    let local: SocketAddr = format!("{local}:0").parse().expect("local address");
+    socket.bind(&local.into()).expect("bind a second loopback address");
+    socket.connect(&addr.into()).expect("connect");
+    socket.into()
+}
+
+/// One HTTP/1.1 request on `stream`; `Content-Type: application/json` unless `extra` names one.
+fn call_on(
+    mut stream: TcpStream,
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+    extra: &[(&str, &str)],
+) -> Reply {
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("read timeout");
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     if let Some(t) = token {
         head.push_str(&format!("Authorization: Bearer {t}\r\n"));
@@ -83,7 +112,7 @@ fn call(
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     let body = body.unwrap_or("");
-    if !body.is_empty() {
+    if !body.is_empty() && !extra.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
         head.push_str("Content-Type: application/json\r\n");
     }
     head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
@@ -251,9 +280,13 @@ fn rate_limits_give_429_above_and_nothing_below() {
         "a new minute, a new budget"
     );
     let by_address = start(Config { per_address_per_minute: 3, ..Config::default() });
-    let statuses: Vec<u16> =
-        (0..4).map(|_| call(by_address.addr, "GET", "/v1/health", None, None, &[]).status).collect();
-    assert_eq!(statuses, vec![200, 200, 200, 429]);
+    let statuses: Vec<u16> = (0..4)
+        .map(|i| {
+            let token = if i % 2 == 0 { &by_address.alice } else { &by_address.bob };
+            call(by_address.addr, "GET", "/v1/sync/pull", Some(token), None, &[]).status
+        })
+        .collect();
+    assert_eq!(statuses, vec![200, 200, 200, 429], "per address, across tokens");
 }
 
 #[test]
@@ -344,4 +377,311 @@ fn tokens_are_random_and_hashed() {
     store.create_token("carol", &token_hash(&a), START).expect("create");
     assert_eq!(store.account_for(&token_hash(&a)).expect("lookup").map(|acc| acc.name), Some("carol".to_string()));
     assert_eq!(store.account_for(&token_hash(&b)).expect("lookup"), None);
+}
+
+/// Reads until the server closes `stream` (or `limit` passes); returns what arrived and when.
+fn until_closed(stream: &mut TcpStream, limit: Duration) -> (String, Duration, bool) {
+    let started = Instant::now();
+    stream.set_read_timeout(Some(limit)).expect("read timeout");
+    let mut raw = Vec::new();
+    let closed = match stream.read_to_end(&mut raw) {
+        Ok(_) => true,
+        // A reset is a close too (the server closed with the client's bytes unread).
+        Err(e) => !matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut),
+    };
+    (String::from_utf8_lossy(&raw).to_string(), started.elapsed(), closed)
+}
+
+#[test]
+fn half_sent_connections_are_cut_off_and_cannot_crowd_out_others() {
+    let s =
+        start(Config { header_timeout: Duration::from_secs(1), max_connections_per_address: 8, ..Config::default() });
+    // 30 connections from one address that send half a request line and stop.
+    let mut held: Vec<TcpStream> = (0..30)
+        .map(|_| {
+            let mut c = TcpStream::connect(s.addr).expect("connect");
+            c.write_all(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n").expect("half a request");
+            c
+        })
+        .collect();
+    // Another client is served at once, well before the header timeout frees anything.
+    let started = Instant::now();
+    let reply = call_on(connect_from("127.0.0.2", s.addr), s.addr, "GET", "/v1/sync/pull", Some(&s.alice), None, &[]);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(started.elapsed() < Duration::from_millis(700), "served in {:?}", started.elapsed());
+    // The connections over the per-address cap are closed at once (with a 503, when the client
+    // reads it before the reset); the rest when the header timeout runs out.
+    let mut at_once = 0;
+    for c in &mut held {
+        let (_, waited, closed) = until_closed(c, Duration::from_secs(4));
+        assert!(closed, "the server left a half-sent connection open for {waited:?}");
+        assert!(waited < Duration::from_secs(3), "closed after {waited:?}");
+        if waited < Duration::from_millis(500) {
+            at_once += 1;
+        }
+    }
+    assert!(at_once >= 22, "30 connections, 8 allowed per address: {at_once} closed at once");
+}
+
+#[test]
+fn idle_connections_and_slow_bodies_time_out() {
+    let s = start(Config { idle_timeout: Duration::from_millis(300), ..Config::default() });
+    // Silent from the start: closed by the idle timeout (the header timeout is 10 s).
+    let mut silent = TcpStream::connect(s.addr).expect("connect");
+    let (_, waited, closed) = until_closed(&mut silent, Duration::from_secs(3));
+    assert!(closed && waited < Duration::from_secs(2), "silent connection: closed={closed} after {waited:?}");
+    // Kept alive after an answer, then silent: closed too.
+    let mut kept = TcpStream::connect(s.addr).expect("connect");
+    kept.write_all(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n").expect("request");
+    let (text, waited, closed) = until_closed(&mut kept, Duration::from_secs(3));
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(closed && waited < Duration::from_secs(2), "kept-alive connection: closed={closed} after {waited:?}");
+    // A body that stops halfway: 408 in the error shape.
+    let s = start(Config { body_timeout: Duration::from_millis(300), ..Config::default() });
+    let mut slow = TcpStream::connect(s.addr).expect("connect");
+    let head = format!(
+        "POST /v1/sync/push HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"batchKey\"",
+        s.alice
+    );
+    slow.write_all(head.as_bytes()).expect("half a body");
+    let (text, waited, _) = until_closed(&mut slow, Duration::from_secs(3));
+    assert!(text.starts_with("HTTP/1.1 408") && text.contains("\"timeout\""), "after {waited:?}: {text}");
+}
+
+#[test]
+fn at_the_connection_cap_new_clients_wait_for_a_slot() {
+    let s = start(Config { max_connections: 4, header_timeout: Duration::from_millis(300), ..Config::default() });
+    let _held: Vec<TcpStream> = (0..4)
+        .map(|_| {
+            let mut c = TcpStream::connect(s.addr).expect("connect");
+            c.write_all(b"GET /v1/he").expect("half a request");
+            c
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(50));
+    let started = Instant::now();
+    let reply = call(s.addr, "GET", "/v1/health", None, None, &[]);
+    assert_eq!(reply.status, 200);
+    assert!(started.elapsed() < Duration::from_secs(2), "waited {:?}", started.elapsed());
+}
+
+#[test]
+fn field_contents_are_checked_and_never_echoed() {
+    let s = start(Config::default());
+    let secret = "meet me at the old station at noon";
+    let cases = [
+        ("phones", json!([secret])),
+        ("phones", json!(["+44 7700 900123"])),
+        ("emails", json!([secret])),
+        ("emails", json!(["ann@example.com\nbcc: x"])),
+        ("sources", json!([secret])),
+        ("lastSentAt", json!(secret)),
+        ("lastSentAt", json!("2024-03-05T14:07:00.123456789Z")),
+        ("lastSentAt", json!("2024-03-05T15:07:00+01:00")),
+        ("lastSentAt", json!("9999-12-31T23:59:59Z")),
+        ("lastSentAt", json!("2023-02-29T00:00:00Z")),
+        ("sentCount", json!(secret)),
+        ("sentCount", json!(3.5)),
+        ("sentCount", json!(-1)),
+        ("sentCount", json!(4_294_967_296u64)),
+        ("cadenceDays", json!(secret)),
+        ("cadenceDays", json!(1e300)),
+        ("name", json!(format!("{secret}\nsecond line"))),
+        ("name", json!("   ")),
+        ("id", json!(secret)),
+    ];
+    for (i, (field, value)) in cases.iter().enumerate() {
+        let mut record = contact("c1", "Ann");
+        record[*field] = value.clone();
+        let reply = push(&s, &s.alice, &format!("batch-bad-{i:03}"), vec![record], vec![]);
+        assert_eq!(reply.status, 400, "{field} = {value}: {}", reply.body);
+        let message = reply.json()["error"]["message"].as_str().unwrap_or("").to_string();
+        assert!(message.starts_with(&format!("upserts[0].{field}")), "{field}: {message}");
+        assert!(!reply.body.contains("meet me") && !reply.body.contains("station"), "echoed: {}", reply.body);
+    }
+    // Missing fields are refused, nullable ones included.
+    let mut missing = contact("c1", "Ann");
+    missing.as_object_mut().expect("object").remove("cadenceDays");
+    let reply = push(&s, &s.alice, "batch-missing", vec![missing], vec![]);
+    assert_eq!(reply.status, 400);
+    assert!(reply.body.contains("upserts[0].cadenceDays: required"), "{}", reply.body);
+    // A key that carries text is refused without being repeated; deletions are ids.
+    let smuggled = json!({ "batchKey": "batch-key-text", "upserts": [], "deletions": [], secret: 1 }).to_string();
+    let reply = call(s.addr, "POST", "/v1/sync/push", Some(&s.alice), Some(&smuggled), &[]);
+    assert_eq!(reply.status, 400);
+    assert!(reply.body.contains("an unknown field") && !reply.body.contains("station"), "{}", reply.body);
+    assert_eq!(push(&s, &s.alice, "batch-bad-deletion", vec![], vec![secret]).status, 400);
+    assert!(pull_all(&s, &s.alice).is_empty(), "nothing was stored");
+    assert!(!db_bytes(&s).contains("station"));
+    // What the client sends is accepted, and a count written 3.0 is the integer 3.
+    let mut fine = contact("c1", "Ann Lee");
+    fine["emails"] = json!(["ann.lee+kith@mail.example.co"]);
+    fine["sources"] = json!(["whatsapp", "email", "contacts"]);
+    fine["sentCount"] = json!(3.0);
+    fine["lastReceivedAt"] = Value::Null;
+    let reply = push(&s, &s.alice, "batch-fine", vec![fine], vec![]);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(pull_all(&s, &s.alice)[0]["contact"]["sentCount"], json!(3));
+}
+
+#[test]
+fn content_types_and_query_limits_match_the_spec() {
+    let s = start(Config::default());
+    let body = json!({ "batchKey": "batch-ctype-1", "upserts": [], "deletions": [] }).to_string();
+    for (ctype, status) in [
+        ("application/jsonx", 415),
+        ("application/json-patch+json", 415),
+        ("text/plain", 415),
+        ("application/json; charset=utf-8", 200),
+        ("Application/JSON", 200),
+    ] {
+        let reply = call(s.addr, "POST", "/v1/sync/push", Some(&s.alice), Some(&body), &[("Content-Type", ctype)]);
+        assert_eq!(reply.status, status, "{ctype}: {}", reply.body);
+    }
+    for (query, status) in [
+        ("limit=1000", 200),
+        ("limit=0", 400),
+        ("limit=1001", 400),
+        ("limit=3.0", 400),
+        ("since=-5", 400),
+        ("since=0/c1", 200),
+        ("since=0/not%20an%20id", 400),
+        ("other=1", 400),
+    ] {
+        let reply = call(s.addr, "GET", &format!("/v1/sync/pull?{query}"), Some(&s.alice), None, &[]);
+        assert_eq!(reply.status, status, "{query}: {}", reply.body);
+    }
+}
+
+#[test]
+fn behind_a_trusted_proxy_limits_count_the_forwarded_client() {
+    let proxy = "127.0.0.1".parse().expect("ip");
+    let s = start(Config { per_address_per_minute: 2, trusted_proxies: vec![proxy], ..Config::default() });
+    let from =
+        |xff: &str| call(s.addr, "GET", "/v1/sync/pull", Some(&s.alice), None, &[("X-Forwarded-For", xff)]).status;
+    assert_eq!((from("203.0.113.7"), from("203.0.113.7"), from("203.0.113.7")), (200, 200, 429));
+    // The proxy appends the address it saw; what the client wrote before it does not count.
+    assert_eq!(from("198.51.100.1, 203.0.113.7"), 429);
+    assert_eq!(from("203.0.113.8"), 200, "another client has its own budget");
+    // From an address that is not the trusted proxy, the header is ignored.
+    let other = "127.0.0.9".parse().expect("ip");
+    let s = start(Config { per_address_per_minute: 2, trusted_proxies: vec![other], ..Config::default() });
+    let statuses: Vec<u16> = ["203.0.113.1", "203.0.113.2", "203.0.113.3"]
+        .iter()
+        .map(|xff| call(s.addr, "GET", "/v1/sync/pull", Some(&s.alice), None, &[("X-Forwarded-For", xff)]).status)
+        .collect();
+    assert_eq!(statuses, vec![200, 200, 429]);
+}
+
+#[test]
+fn failed_authentication_has_its_own_limit_and_health_has_none() {
+    let s = start(Config { per_address_per_minute: 5, failed_auth_per_minute: 3, ..Config::default() });
+    let bad: Vec<u16> =
+        (0..4).map(|_| call(s.addr, "GET", "/v1/sync/pull", Some("kith_wrong"), None, &[]).status).collect();
+    assert_eq!(bad, vec![401, 401, 401, 429]);
+    let good: Vec<u16> =
+        (0..5).map(|_| call(s.addr, "GET", "/v1/sync/pull", Some(&s.alice), None, &[]).status).collect();
+    assert_eq!(good, vec![200; 5], "failed attempts did not spend good traffic's budget");
+    let health: Vec<u16> = (0..20).map(|_| call(s.addr, "GET", "/v1/health", None, None, &[]).status).collect();
+    assert_eq!(health, vec![200; 20], "health is never limited");
+}
+
+#[test]
+fn the_contact_quota_gives_a_named_403_and_old_batch_keys_are_purged() {
+    let s = start(Config { max_contacts: 3, batch_key_days: 7, ..Config::default() });
+    let three = vec![contact("c1", "A"), contact("c2", "B"), contact("c3", "C")];
+    assert_eq!(push(&s, &s.alice, "batch-quota-1", three, vec![]).status, 200);
+    let over = push(&s, &s.alice, "batch-quota-2", vec![contact("c4", "D")], vec![]);
+    assert_eq!(over.status, 403, "{}", over.body);
+    assert_eq!(over.json()["error"]["code"], "quota_exceeded");
+    assert!(over.body.contains("at most 3 contacts"), "{}", over.body);
+    assert_eq!(pull_all(&s, &s.alice).len(), 3, "the refused batch changed nothing");
+    assert_eq!(push(&s, &s.alice, "batch-quota-3", vec![contact("c1", "A again")], vec![]).status, 200, "updates fit");
+    assert_eq!(push(&s, &s.bob, "batch-quota-4", vec![contact("c4", "D")], vec![]).status, 200, "per account");
+    // Batch keys: remembered inside the window, forgotten after it.
+    s.clock.advance(6 * 86_400);
+    assert_eq!(push(&s, &s.alice, "batch-quota-1", vec![], vec![]).json()["replayed"], true);
+    s.clock.advance(2 * 86_400);
+    assert_eq!(push(&s, &s.alice, "batch-later-1", vec![], vec![]).status, 200);
+    let export = call(s.addr, "GET", "/v1/account/export", Some(&s.alice), None, &[]).json();
+    let keys: Vec<Value> =
+        export["batches"].as_array().cloned().unwrap_or_default().iter().map(|b| b[0].clone()).collect();
+    assert_eq!(keys, vec![json!("batch-later-1")], "older keys were purged");
+    assert!(!db_bytes(&s).contains("batch-quota-1"));
+    assert_eq!(push(&s, &s.alice, "batch-quota-1", vec![], vec![]).json()["replayed"], false);
+}
+
+/// The real SQLite store, but the account is deleted between the token check and the push:
+/// the moment a push races `DELETE /v1/account`.
+struct DeletedMidway(SqliteStore);
+
+impl Store for DeletedMidway {
+    fn create_token(&self, account: &str, token_hash: &str, now: i64) -> Result<(), StoreError> {
+        self.0.create_token(account, token_hash, now)
+    }
+    fn account_for(&self, token_hash: &str) -> Result<Option<Account>, StoreError> {
+        self.0.account_for(token_hash)
+    }
+    fn push(&self, account: &Account, batch: &SyncBatch, now: i64, max: usize) -> Result<PushResult, StoreError> {
+        self.0.delete_account(account)?;
+        self.0.push(account, batch, now, max)
+    }
+    fn pull(&self, account: &Account, since: &Cursor, limit: usize) -> Result<PullPage, StoreError> {
+        self.0.pull(account, since, limit)
+    }
+    fn export(&self, account: &Account) -> Result<AccountExport, StoreError> {
+        self.0.delete_account(account)?;
+        self.0.export(account)
+    }
+    fn delete_account(&self, account: &Account) -> Result<(), StoreError> {
+        self.0.delete_account(account)
+    }
+    fn purge_tombstones(&self, before: i64) -> Result<usize, StoreError> {
+        self.0.purge_tombstones(before)
+    }
+    fn purge_batches(&self, before: i64) -> Result<usize, StoreError> {
+        self.0.purge_batches(before)
+    }
+}
+
+#[test]
+fn a_push_racing_account_deletion_gets_401_and_404_405_use_the_error_shape() {
+    let s = start_with(Config::default(), |db| Arc::new(DeletedMidway(SqliteStore::open(db).expect("open"))));
+    let reply = push(&s, &s.alice, "batch-race-1", vec![contact("c1", "Ann")], vec![]);
+    assert_eq!(reply.status, 401, "{}", reply.body);
+    assert_eq!(reply.json()["error"]["code"], "unauthorized");
+    assert_eq!(call(s.addr, "GET", "/v1/account/export", Some(&s.bob), None, &[]).status, 401);
+    assert!(!db_bytes(&s).contains("batch-race-1"));
+
+    let s = start(Config::default());
+    let missing = call(s.addr, "GET", "/v1/nothing-here", Some(&s.alice), None, &[]);
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.json()["error"]["code"], "not_found");
+    let wrong = call(s.addr, "PATCH", "/v1/sync/push", Some(&s.alice), None, &[]);
+    assert_eq!(wrong.status, 405);
+    assert_eq!(wrong.json()["error"]["code"], "method_not_allowed");
+    assert!(wrong.headers.contains("allow: post"), "{}", wrong.headers);
+}
+
+#[test]
+fn cors_can_be_limited_to_named_extensions() {
+    let ours = "abcdefghijklmnopabcdefghijklmnop";
+    let s = start(Config { allow_extensions: vec![ours.to_string()], ..Config::default() });
+    let origin_of = |origin: &str| {
+        call(
+            s.addr,
+            "OPTIONS",
+            "/v1/sync/push",
+            None,
+            None,
+            &[("Origin", origin), ("Access-Control-Request-Method", "POST")],
+        )
+        .headers
+    };
+    assert!(origin_of(&format!("chrome-extension://{ours}"))
+        .contains(&format!("access-control-allow-origin: chrome-extension://{ours}")));
+    for other in ["chrome-extension://ponmlkjihgfedcbaponmlkjihgfedcba", "moz-extension://1234", "https://evil.example"]
+    {
+        assert!(!origin_of(other).contains("access-control-allow-origin"), "{other}");
+    }
 }

@@ -24,6 +24,90 @@ pub const MAX_ID_BYTES: usize = 64;
 /// Most upserts plus deletions in one batch.
 pub const MAX_BATCH_ITEMS: usize = 1000;
 
+/// What each field may hold: the rules the server enforces and `docs/openapi.yaml` states,
+/// kept here so that the payload builder and the server check with the same code.
+pub mod rules {
+    use super::MAX_NAME_CHARS;
+
+    /// The sources a contact may list: the formats the core reads, and the address book.
+    pub const SOURCES: [&str; 7] = ["whatsapp", "telegram", "messenger", "instagram", "linkedin", "email", "contacts"];
+    /// Earliest year a time may have.
+    pub const FIRST_YEAR: i32 = 1970;
+    /// Latest year a time may have.
+    pub const LAST_YEAR: i32 = 2099;
+    /// Largest `cadenceDays`: a hundred years.
+    pub const MAX_CADENCE_DAYS: f64 = 36_500.0;
+    /// Longest email address, in characters (RFC 5321's path limit less the brackets).
+    pub const MAX_EMAIL_CHARS: usize = super::MAX_EMAIL_CHARS;
+
+    /// A display name: 1 to 200 characters, not only whitespace, no C0 or C1 control characters
+    /// (so no line breaks: a name is one line).
+    pub fn name_ok(name: &str) -> bool {
+        let chars = name.chars().count();
+        (1..=MAX_NAME_CHARS).contains(&chars)
+            && !name.chars().all(char::is_whitespace)
+            && !name.chars().any(|c| c.is_control())
+    }
+
+    /// `+` and 7 to 15 digits: the form the core's phone normalisation produces.
+    pub fn phone_ok(phone: &str) -> bool {
+        phone.strip_prefix('+').is_some_and(|d| (7..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
+    }
+
+    /// An ASCII address: a dot-atom local part (RFC 5322's atext), `@`, and a domain of two or more
+    /// labels of letters, digits and inner hyphens (each 1 to 63 characters).
+    pub fn email_ok(email: &str) -> bool {
+        if email.len() > MAX_EMAIL_CHARS {
+            return false;
+        }
+        let Some((local, domain)) = email.split_once('@') else {
+            return false;
+        };
+        let atext = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~-".contains(&b);
+        let local_ok = local.split('.').all(|atom| !atom.is_empty() && atom.bytes().all(atext));
+        let labels: Vec<&str> = domain.split('.').collect();
+        let label_ok = |l: &&str| {
+            let b = l.as_bytes();
+            (1..=63).contains(&b.len())
+                && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+                && b[0] != b'-'
+                && b[b.len() - 1] != b'-'
+        };
+        local_ok && labels.len() >= 2 && labels.iter().all(label_ok)
+    }
+
+    /// A time exactly as the core writes it: `YYYY-MM-DDTHH:MM:SSZ`, a real calendar date, years
+    /// [`FIRST_YEAR`] to [`LAST_YEAR`]. One form only, so a time cannot carry anything else
+    /// (fractions, offsets, padding).
+    pub fn time_ok(t: &str) -> bool {
+        let b = t.as_bytes();
+        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+        let shape = b.len() == 20
+            && digits(0..4)
+            && b[4] == b'-'
+            && digits(5..7)
+            && b[7] == b'-'
+            && digits(8..10)
+            && b[10] == b'T'
+            && digits(11..13)
+            && b[13] == b':'
+            && digits(14..16)
+            && b[16] == b':'
+            && digits(17..19)
+            && b[19] == b'Z';
+        if !shape {
+            return false;
+        }
+        let number = |r: std::ops::Range<usize>| t[r].parse::<u32>().unwrap_or(u32::MAX);
+        let year = number(0..4) as i32;
+        (FIRST_YEAR..=LAST_YEAR).contains(&year)
+            && chrono::NaiveDate::from_ymd_opt(year, number(5..7), number(8..10)).is_some()
+            && number(11..13) < 24
+            && number(14..16) < 60
+            && number(17..19) < 60
+    }
+}
+
 /// One contact as synced. `deny_unknown_fields`: a payload smuggling any other field (say
 /// `messages`) is refused, by name, wherever this type parses it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -78,17 +162,19 @@ impl SyncContact {
     /// and cut on a character boundary to [`MAX_NAME_CHARS`] (or, when blank, replaced by the
     /// first phone, email or the id); list items that are empty or too long are dropped and
     /// lists cut to [`MAX_LIST_ITEMS`]; times the wire format cannot carry (outside the years
-    /// 0000 to 9999) and cadences that are not finite and non-negative are sent as null. Each
+    /// 1970 to 2099 the server accepts) and cadences it refuses are sent as null. Each
     /// such change adds a [`SyncWarning`]. `None` (with a warning) when the id is not valid.
     pub fn from_contact(c: &Contact, warnings: &mut Vec<SyncWarning>) -> Option<Self> {
         let mut warn = |field: &'static str, change: SyncChange| {
             warnings.push(SyncWarning { id: c.id.clone(), field, change });
         };
-        let phones = fit_list(&c.phones, MAX_PHONE_CHARS, |change| warn("phones", change));
-        let emails = fit_list(&c.emails, MAX_EMAIL_CHARS, |change| warn("emails", change));
-        let sources = fit_list(&c.sources, MAX_SOURCE_CHARS, |change| warn("sources", change));
-        // Trimmed first, so a cut name starts with a visible character and is never blank.
-        let name = match c.name.trim() {
+        let phones = fit_list(&c.phones, rules::phone_ok, |change| warn("phones", change));
+        let emails = fit_list(&c.emails, rules::email_ok, |change| warn("emails", change));
+        let sources = fit_list(&c.sources, |s| rules::SOURCES.contains(&s), |change| warn("sources", change));
+        // Controls dropped and trimmed first, so a cut name is one line, starts with a visible
+        // character and is never blank.
+        let clean: String = c.name.chars().filter(|ch| !ch.is_control()).collect();
+        let name = match clean.trim() {
             "" => {
                 warn("name", SyncChange::EmptyNameReplaced);
                 phones.first().or(emails.first()).unwrap_or(&c.id).as_str()
@@ -103,7 +189,7 @@ impl SyncContact {
         };
         let mut time = |field: &'static str, at: Option<i64>| {
             let text = at.map(iso);
-            if text.as_deref().is_some_and(|t| !is_wire_time(t)) {
+            if text.as_deref().is_some_and(|t| !rules::time_ok(t)) {
                 warn(field, SyncChange::TimeOutOfRange);
                 return None;
             }
@@ -149,16 +235,17 @@ impl SyncContact {
         if !id_ok {
             return Err("id: 1 to 64 characters of A-Z, a-z, 0-9, '-', '_' or ':'".into());
         }
-        if self.name.chars().count() > MAX_NAME_CHARS || self.name.trim().is_empty() {
-            return Err(format!("name: 1 to {MAX_NAME_CHARS} characters"));
+        if !rules::name_ok(&self.name) {
+            return Err(format!("name: 1 to {MAX_NAME_CHARS} characters on one line"));
         }
-        for (field, items, max_len) in [
-            ("phones", &self.phones, MAX_PHONE_CHARS),
-            ("emails", &self.emails, MAX_EMAIL_CHARS),
-            ("sources", &self.sources, MAX_SOURCE_CHARS),
+        let source_ok = |s: &str| rules::SOURCES.contains(&s);
+        for (field, items, ok) in [
+            ("phones", &self.phones, &rules::phone_ok as &dyn Fn(&str) -> bool),
+            ("emails", &self.emails, &rules::email_ok),
+            ("sources", &self.sources, &source_ok),
         ] {
-            if items.len() > MAX_LIST_ITEMS || items.iter().any(|i| i.is_empty() || i.chars().count() > max_len) {
-                return Err(format!("{field}: at most {MAX_LIST_ITEMS} items of 1 to {max_len} characters"));
+            if items.len() > MAX_LIST_ITEMS || items.iter().any(|i| !ok(i)) {
+                return Err(format!("{field}: at most {MAX_LIST_ITEMS} items, each as docs/openapi.yaml says"));
             }
         }
         for (field, value) in [
@@ -167,8 +254,8 @@ impl SyncContact {
             ("lastInteractionAt", &self.last_interaction_at),
         ] {
             if let Some(t) = value {
-                if !is_wire_time(t) {
-                    return Err(format!("{field}: an ISO 8601 time such as 2024-03-05T14:07:00Z"));
+                if !rules::time_ok(t) {
+                    return Err(format!("{field}: a UTC time such as 2024-03-05T14:07:00Z, years 1970 to 2099"));
                 }
             }
         }
@@ -186,23 +273,16 @@ impl SyncContact {
     }
 }
 
-/// Whether a time string is one the wire format (and so the server) accepts: RFC 3339, which
-/// has four-digit years only. The builder and [`SyncContact::validate`] share this test.
-fn is_wire_time(t: &str) -> bool {
-    chrono::DateTime::parse_from_rfc3339(t).is_ok()
-}
-
-/// Whether a cadence is one the wire format accepts: finite and not negative.
+/// Whether a cadence is one the wire format accepts: finite, 0 to [`rules::MAX_CADENCE_DAYS`].
 fn is_wire_cadence(days: f64) -> bool {
-    days.is_finite() && days >= 0.0
+    days.is_finite() && (0.0..=rules::MAX_CADENCE_DAYS).contains(&days)
 }
 
 /// The items of a list the wire format accepts: empty items and items over `max_chars` are
 /// dropped (a cut phone or email would be someone else's), then the list is cut to
 /// [`MAX_LIST_ITEMS`].
-fn fit_list(items: &[String], max_chars: usize, mut warn: impl FnMut(SyncChange)) -> Vec<String> {
-    let fitting: Vec<String> =
-        items.iter().filter(|i| !i.is_empty() && i.chars().count() <= max_chars).cloned().collect();
+fn fit_list(items: &[String], ok: impl Fn(&str) -> bool, mut warn: impl FnMut(SyncChange)) -> Vec<String> {
+    let fitting: Vec<String> = items.iter().filter(|i| ok(i)).cloned().collect();
     if fitting.len() < items.len() {
         warn(SyncChange::ItemsDropped);
     }
@@ -223,7 +303,7 @@ pub enum SyncChange {
     ItemsDropped,
     /// The list had more than [`MAX_LIST_ITEMS`] items; the first ones were kept.
     ListCut,
-    /// The time is outside the years 0000 to 9999 that the wire format can carry; sent as null.
+    /// The time is outside the years 1970 to 2099 the server accepts; sent as null.
     TimeOutOfRange,
     /// The number was not finite and non-negative; sent as null.
     NumberInvalid,
@@ -250,7 +330,7 @@ impl std::fmt::Display for SyncWarning {
             SyncChange::EmptyNameReplaced => "is empty; the first phone, email or the id is sent instead".into(),
             SyncChange::ItemsDropped => "has empty or over-long items; they are not sent".into(),
             SyncChange::ListCut => format!("has more than {MAX_LIST_ITEMS} items; the first {MAX_LIST_ITEMS} are sent"),
-            SyncChange::TimeOutOfRange => "is outside the years 0000 to 9999; it is sent as empty".into(),
+            SyncChange::TimeOutOfRange => "is outside the years 1970 to 2099; it is sent as empty".into(),
             SyncChange::NumberInvalid => "is not a number of zero or more; it is sent as empty".into(),
             SyncChange::NotSent => "is not a valid id; the contact is not sent".into(),
         };
@@ -518,15 +598,20 @@ mod tests {
             assert!(!w.to_string().contains("éé"), "{w}");
         }
 
-        // The wire format's own limits are kept, not dropped: years 0000 and 9999.
+        // The server's own limits are kept, not dropped: the first and last second of 1970-2099.
         let mut edges = contact("Ann");
-        edges.last_sent_at = Some(-62_167_219_200);
-        edges.last_received_at = Some(253_402_300_799);
+        edges.last_sent_at = Some(0);
+        edges.last_received_at = Some(4_102_444_799);
         let mut warnings = Vec::new();
         let record = SyncContact::from_contact(&edges, &mut warnings).expect("built");
-        assert_eq!(record.last_sent_at.as_deref(), Some("0000-01-01T00:00:00Z"));
-        assert_eq!(record.last_received_at.as_deref(), Some("9999-12-31T23:59:59Z"));
+        assert_eq!(record.last_sent_at.as_deref(), Some("1970-01-01T00:00:00Z"));
+        assert_eq!(record.last_received_at.as_deref(), Some("2099-12-31T23:59:59Z"));
         assert_eq!(warnings, vec![]);
+        // One second beyond, and the time is dropped with a warning.
+        edges.last_received_at = Some(4_102_444_800);
+        let record = SyncContact::from_contact(&edges, &mut warnings).expect("built");
+        assert_eq!(record.last_received_at, None);
+        assert_eq!(warnings.len(), 1);
 
         let mut blank = contact("  ");
         blank.phones = vec![];

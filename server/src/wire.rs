@@ -13,19 +13,12 @@
 //! because serde treats a missing `Option` field as `null` and the protocol requires every
 //! field to be present (the spec lists them all as required, and the client always sends them).
 
-use kith::sync::{SyncBatch, SyncContact, MAX_BATCH_ITEMS, MAX_ID_BYTES, MAX_LIST_ITEMS, MAX_NAME_CHARS};
+use kith::sync::{SyncBatch, SyncContact, MAX_BATCH_ITEMS, MAX_ID_BYTES, MAX_LIST_ITEMS};
 use serde_json::{Map, Value};
 
-/// The sources a contact may list: the formats the core reads, and the address book.
-pub const SOURCES: [&str; 7] = ["whatsapp", "telegram", "messenger", "instagram", "linkedin", "email", "contacts"];
-/// Earliest year a time may have.
-pub const FIRST_YEAR: i32 = 1970;
-/// Latest year a time may have.
-pub const LAST_YEAR: i32 = 2099;
-/// Largest `cadenceDays`: a hundred years.
-pub const MAX_CADENCE_DAYS: f64 = 36_500.0;
-/// Longest email address, in characters (RFC 5321's path limit less the brackets).
-pub const MAX_EMAIL_CHARS: usize = 254;
+pub use kith::sync::rules::{
+    email_ok, name_ok, phone_ok, time_ok, FIRST_YEAR, LAST_YEAR, MAX_CADENCE_DAYS, MAX_EMAIL_CHARS, SOURCES,
+};
 
 const BATCH_FIELDS: [&str; 3] = ["batchKey", "upserts", "deletions"];
 
@@ -148,73 +141,6 @@ fn list(value: &Value, path: &str, rule: &str, ok: impl Fn(&str) -> bool) -> Res
             _ => Err(format!("{path}[{i}]: {rule}")),
         })
         .collect()
-}
-
-/// A display name: 1 to 200 characters, not only whitespace, no C0 or C1 control characters
-/// (so no line breaks: a name is one line).
-pub fn name_ok(name: &str) -> bool {
-    let chars = name.chars().count();
-    (1..=MAX_NAME_CHARS).contains(&chars)
-        && !name.chars().all(char::is_whitespace)
-        && !name.chars().any(|c| c.is_control())
-}
-
-/// `+` and 7 to 15 digits: the form the core's phone normalisation produces.
-pub fn phone_ok(phone: &str) -> bool {
-    phone.strip_prefix('+').is_some_and(|d| (7..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// An ASCII address: a dot-atom local part (RFC 5322's atext), `@`, and a domain of two or more
-/// labels of letters, digits and inner hyphens (each 1 to 63 characters).
-pub fn email_ok(email: &str) -> bool {
-    if email.len() > MAX_EMAIL_CHARS {
-        return false;
-    }
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    let atext = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~-".contains(&b);
-    let local_ok = local.split('.').all(|atom| !atom.is_empty() && atom.bytes().all(atext));
-    let labels: Vec<&str> = domain.split('.').collect();
-    let label_ok = |l: &&str| {
-        let b = l.as_bytes();
-        (1..=63).contains(&b.len())
-            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
-            && b[0] != b'-'
-            && b[b.len() - 1] != b'-'
-    };
-    local_ok && labels.len() >= 2 && labels.iter().all(label_ok)
-}
-
-/// A time exactly as the core writes it: `YYYY-MM-DDTHH:MM:SSZ`, a real calendar date, years
-/// [`FIRST_YEAR`] to [`LAST_YEAR`]. One form only, so a time cannot carry anything else
-/// (fractions, offsets, padding).
-pub fn time_ok(t: &str) -> bool {
-    let b = t.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    let shape = b.len() == 20
-        && digits(0..4)
-        && b[4] == b'-'
-        && digits(5..7)
-        && b[7] == b'-'
-        && digits(8..10)
-        && b[10] == b'T'
-        && digits(11..13)
-        && b[13] == b':'
-        && digits(14..16)
-        && b[16] == b':'
-        && digits(17..19)
-        && b[19] == b'Z';
-    if !shape {
-        return false;
-    }
-    let number = |r: std::ops::Range<usize>| t[r].parse::<u32>().unwrap_or(u32::MAX);
-    let year = number(0..4) as i32;
-    (FIRST_YEAR..=LAST_YEAR).contains(&year)
-        && chrono::NaiveDate::from_ymd_opt(year, number(5..7), number(8..10)).is_some()
-        && number(11..13) < 24
-        && number(14..16) < 60
-        && number(17..19) < 60
 }
 
 fn time(value: &Value, path: &str) -> Result<Option<String>, String> {

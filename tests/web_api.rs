@@ -75,6 +75,67 @@ fn import_file_gives_every_fixtures_expected_stats() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Every other source's cases (Telegram, Messenger, Instagram, LinkedIn, mbox), through
+/// `importFile` and through `importBlob`, with their exact stats or their named error.
+#[wasm_bindgen_test]
+async fn every_source_gives_its_expected_stats_through_both_import_paths() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (source, cases_json, _) in common::SOURCES {
+        let doc: Value = serde_json::from_str(cases_json).expect("cases");
+        for case in doc["cases"].as_array().expect("array") {
+            let file = case["file"].as_str().expect("file");
+            let name = case["fileName"].as_str().unwrap_or(file);
+            let bytes = common::source_bytes(source, file);
+            let owner = owner_of(case);
+            let mut kith = Kith::new(options(&owner)).expect("new");
+            let by_file = kith.import_file(name, bytes);
+            let blob_kith = Kith::new(options(&owner)).expect("new");
+            let blob_options = Object::new();
+            Reflect::set(&blob_options, &"fileName".into(), &name.into()).expect("set");
+            let by_blob = JsFuture::from(blob_kith.import_blob(blob_of(bytes), blob_options.into())).await;
+            checked += 1;
+            match (by_file, by_blob, case["error"].as_str()) {
+                (Err(a), Err(b), Some(expected)) => {
+                    for e in [a, b] {
+                        if error_name(&e) != expected || error_message(&e).contains(common::CANARY) {
+                            failures.push(format!("{source}/{file}: {} {}", error_name(&e), error_message(&e)));
+                        }
+                    }
+                    if !kith.contacts().map(|c| Array::from(&c).length() == 0).unwrap_or(false) {
+                        failures.push(format!("{source}/{file}: a failed import left contacts"));
+                    }
+                }
+                (Ok(report), Ok(blob_report), None) => {
+                    let contacts = json(&kith.contacts().expect("contacts"));
+                    let report = json(&report);
+                    for m in common::mismatches(&case["report"], &report, "report")
+                        .into_iter()
+                        .chain(common::mismatches(&case["contacts"], &contacts, "contacts"))
+                    {
+                        failures.push(format!("{source}/{file}: {m}"));
+                    }
+                    if json(&blob_report) != report || json(&blob_kith.contacts().expect("contacts")) != contacts {
+                        failures.push(format!("{source}/{file}: importBlob and importFile disagree"));
+                    }
+                    if format!("{report} {contacts}").contains(common::CANARY)
+                        || String::from_utf8_lossy(&kith.snapshot()).contains(common::CANARY)
+                    {
+                        failures.push(format!("{source}/{file}: a canary leaked"));
+                    }
+                }
+                (a, b, expected) => failures.push(format!(
+                    "{source}/{file}: expected {expected:?}, importFile {:?}, importBlob {:?}",
+                    a.err().map(|e| error_name(&e)),
+                    b.err().map(|e| error_name(&e))
+                )),
+            }
+        }
+    }
+    assert!(checked > 20, "{checked}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[wasm_bindgen_test]
 async fn import_blob_streams_text_and_zip_to_the_same_result() {
     for case in cases() {

@@ -6,6 +6,7 @@
 
 pub mod dates;
 pub mod event;
+pub mod mbox;
 pub(crate) mod whatsapp;
 pub mod zip;
 

@@ -405,3 +405,28 @@ fn cases_json_agrees_with_the_events() {
         }
     }
 }
+
+#[test]
+fn header_decoders_survive_random_punctuation() {
+    const ALPHABET: &[u8] = b"=?<>(),;:@\\\" \tQBbq_Aa0+/-.\r\n\xc3\xe9Fromx";
+    let mut x: u32 = 7;
+    for _ in 0..20_000 {
+        let len = (x % 40) as usize;
+        let raw: Vec<u8> = (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                ALPHABET[x as usize % ALPHABET.len()]
+            })
+            .collect();
+        let mut out = Vec::new();
+        address::parse_list(&raw, &mut out);
+        address::labels(&raw, |_| {});
+        let _ = date::parse_date(&raw, &FixedZone(0), false);
+        let _ = looks_like("x", &raw);
+        let _ = message_id(&raw);
+        let _ = run(&raw, &[], 3);
+        x = x.wrapping_add(1);
+    }
+}

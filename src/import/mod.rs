@@ -12,6 +12,7 @@ pub mod dates;
 pub mod event;
 pub mod json_stream;
 pub mod linkedin;
+pub mod mbox;
 pub mod meta;
 pub mod telegram;
 pub mod whatsapp;

@@ -265,8 +265,12 @@ impl Engine {
         file_name: &str,
         bytes: &[u8],
         zone: Box<dyn LocalZone>,
-        options: ImportOptions,
+        mut options: ImportOptions,
     ) -> Result<ImportReport, ImportError> {
+        if options.owner.is_empty() {
+            // Formats that classify as they read (mail: direct or group) need to know the user.
+            options.owner.clone_from(&self.owner_given);
+        }
         // The zone is asked for twice (the parser's wall-clock times and the collector's local
         // days); a fixed-offset zone is cheap to copy, any other is shared through an Rc.
         let shared: std::rc::Rc<dyn LocalZone> = std::rc::Rc::from(zone);

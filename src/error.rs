@@ -85,11 +85,11 @@ impl fmt::Display for ImportError {
         match self {
             ImportError::Empty => write!(
                 f,
-                "The file is empty. Export the chat again from WhatsApp (More > Export chat) and pick the new file."
+                "The file is empty. Export it again from the app (WhatsApp: More > Export chat; Telegram Desktop: Export chat history as JSON) and pick the new file."
             ),
             ImportError::UnknownFormat { detail } => write!(
                 f,
-                "kith cannot read this file: {detail}. Pick a WhatsApp chat export (.txt, or the .zip WhatsApp made)."
+                "kith cannot read this file: {detail}. Pick a chat export: WhatsApp (.txt or .zip), Telegram (result.json), Facebook or Instagram (the JSON download), LinkedIn (the export .zip or messages.csv), or mail (.mbox)."
             ),
             ImportError::CorruptArchive { detail } => write!(
                 f,
@@ -97,7 +97,7 @@ impl fmt::Display for ImportError {
             ),
             ImportError::NoChatInArchive => write!(
                 f,
-                "The zip archive holds no chat text file (_chat.txt or 'WhatsApp Chat ….txt'). Pick the archive WhatsApp exported."
+                "The zip archive holds no export kith reads (a WhatsApp chat .txt, Facebook or Instagram message threads in JSON, LinkedIn's messages.csv, a Telegram result.json or an .mbox). Pick the archive the app made."
             ),
             ImportError::UnsupportedArchive { detail } => write!(
                 f,

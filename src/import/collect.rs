@@ -389,19 +389,6 @@ impl<K: CoverageLookup> Collector<K> {
         self.default_source = source;
     }
 
-    /// Drops everything collected: a format that asks for another pass starts over.
-    pub(crate) fn reset(&mut self) {
-        self.handles.clear();
-        self.handle_ids.clear();
-        self.chats.clear();
-        self.chat_ids.clear();
-        self.owners.clear();
-        self.people.clear();
-        self.skipped.clear();
-        self.warnings.clear();
-        self.excluded_chats = 0;
-    }
-
     /// The local day number of an instant, in the import's zone.
     fn local_day(&mut self, at: i64) -> i64 {
         let utc_day = at.div_euclid(86_400);

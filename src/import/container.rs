@@ -310,7 +310,6 @@ impl<K: CoverageLookup> Session<K> {
         match format.finish(&mut self.collector)? {
             Finished::Done => self.state = State::Done,
             Finished::AnotherPass => {
-                self.collector.reset();
                 self.done_bytes = 0;
                 self.state = State::Begin(0);
             }

@@ -236,6 +236,8 @@ pub enum Finished {
     Done,
     /// Read every file again from the start (a `Blob` can be read twice): the first pass
     /// settled what the parser needed to know before counting, without holding every message.
+    /// The sink keeps what the first pass reported: the parser reports in the second pass only
+    /// what it did not report in the first.
     AnotherPass,
 }
 
@@ -342,9 +344,8 @@ pub fn run_format(
     files: &[(&str, &[u8])],
     chunk: usize,
 ) -> Result<RecordingSink, ImportError> {
+    let mut sink = RecordingSink::default();
     loop {
-        // A parser that asks for another pass starts over: what it reported so far is dropped.
-        let mut sink = RecordingSink::default();
         for (path, bytes) in files {
             format.begin_file(path, &mut sink)?;
             for piece in bytes.chunks(chunk.max(1)) {

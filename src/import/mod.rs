@@ -83,6 +83,8 @@ pub enum Detected {
     LinkedIn,
     /// A Telegram Desktop JSON export (`result.json`, full or one chat).
     Telegram,
+    /// Mail: a Google Takeout `.mbox`, or any mbox.
+    Mbox,
 }
 
 /// Whether a file or archive name says Instagram ("instagram-sam-2024….zip").
@@ -106,6 +108,9 @@ pub fn detect_loose(file_name: &str, head: &[u8]) -> Result<Detected, ImportErro
     }
     if linkedin::looks_like(file_name, head) {
         return Ok(Detected::LinkedIn);
+    }
+    if mbox::looks_like(file_name, head) {
+        return Ok(Detected::Mbox);
     }
     let first = head.iter().copied().find(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
     if first == Some(b'{') {
@@ -140,6 +145,10 @@ pub fn detect_archive(file_name: &str, entries: &[zip::Entry]) -> Result<(Detect
     }) {
         return Ok((Detected::LinkedIn, linkedin_files));
     }
+    let mail = pick(|path| path.to_lowercase().ends_with(".mbox"));
+    if !mail.is_empty() {
+        return Ok((Detected::Mbox, mail));
+    }
     let telegram_files = pick(telegram::wants_entry);
     if !telegram_files.is_empty() {
         return Ok((Detected::Telegram, telegram_files));
@@ -171,6 +180,7 @@ pub(crate) fn new_format(
         Detected::Meta { instagram: false } => (Box::new(meta::MetaFormat::new(ctx)), "messenger", Source::Messenger),
         Detected::LinkedIn => (Box::new(linkedin::LinkedInFormat::new(ctx)), "linkedin", Source::LinkedIn),
         Detected::Telegram => (Box::new(telegram::TelegramFormat::new(ctx)), "telegram", Source::Telegram),
+        Detected::Mbox => (Box::new(mbox::MboxFormat::new(ctx)), "mbox", Source::Email),
     }
 }
 

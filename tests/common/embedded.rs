@@ -78,4 +78,25 @@ pub const SOURCES: &[(&str, &str, &[Fixture])] = &[
             ("profile.csv", include_bytes!("../fixtures/linkedin/profile.csv")),
         ],
     ),
+    (
+        "mbox",
+        include_str!("../fixtures/mbox/cases.json"),
+        &[
+            (
+                "classic-mbox-no-zone-no-owner.mbox",
+                include_bytes!("../fixtures/mbox/classic-mbox-no-zone-no-owner.mbox"),
+            ),
+            ("not-mbox-letter.txt", include_bytes!("../fixtures/mbox/not-mbox-letter.txt")),
+            (
+                "takeout-crlf-sent-label-owner.mbox",
+                include_bytes!("../fixtures/mbox/takeout-crlf-sent-label-owner.mbox"),
+            ),
+            ("takeout-direct-encoded-names.mbox", include_bytes!("../fixtures/mbox/takeout-direct-encoded-names.mbox")),
+            (
+                "takeout-group-and-owner-to-many.mbox",
+                include_bytes!("../fixtures/mbox/takeout-group-and-owner-to-many.mbox"),
+            ),
+            ("takeout-skips.mbox", include_bytes!("../fixtures/mbox/takeout-skips.mbox")),
+        ],
+    ),
 ];

@@ -147,6 +147,11 @@ pub struct WhatsAppFormat {
     last_date: Option<(RawDate, Option<i32>, NaiveDate)>,
     /// Set for the second pass.
     settled: Option<Settled>,
+    /// Messages handed to `process` in this pass, and how many of the first ones the first
+    /// pass already reported (a prefix of the file: once dates and chat were known, messages
+    /// were counted as they came, until something undecided made them wait).
+    processed: u64,
+    reported_in_first_pass: u64,
     years: Option<YearCounter>,
 }
 
@@ -174,6 +179,8 @@ impl WhatsAppFormat {
             last_date: None,
             settled: None,
             years: None,
+            processed: 0,
+            reported_in_first_pass: 0,
         }
     }
 
@@ -245,6 +252,10 @@ impl WhatsAppFormat {
             }
             _ => None,
         };
+        self.processed += 1;
+        if self.processed <= self.reported_in_first_pass {
+            return;
+        }
         let order = self.settled.as_ref().and_then(|s| s.order).or(self.order.decided().map(|(o, _)| o));
         let date = match self.last_date {
             Some((raw, y, date)) if raw == m.date && y == year => date,
@@ -374,8 +385,9 @@ impl Format for WhatsAppFormat {
             self.chat = None;
             self.handles.clear();
             self.pending = Vec::new();
-            self.invalid_dates = 0;
             self.last_date = None;
+            self.reported_in_first_pass = self.processed;
+            self.processed = 0;
             self.years = first_year.map(|year| YearCounter { year, previous: 0 });
             return Ok(Finished::AnotherPass);
         }

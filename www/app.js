@@ -62,6 +62,27 @@ function render() {
   );
 }
 
+/**
+ * "Which of these is you?", when an import could not tell: each writer is a button, and the
+ * answer is applied with setOwner at once.
+ * @param {string[]} writers
+ */
+function whichIsYou(writers) {
+  const box = el("div", "Which of these is you? ", "ask");
+  box.setAttribute("role", "group");
+  for (const writer of writers) {
+    const button = el("button", writer);
+    button.addEventListener("click", () => {
+      kith.setOwner([...kith.owner(), writer]);
+      ownerInput.value = [...kith.owner()].join(", ");
+      box.replaceChildren(el("span", `You are ${writer}; the contacts are updated.`));
+      render();
+    });
+    box.append(button);
+  }
+  return box;
+}
+
 /** Imports files one after another, each with its own progress line. @param {FileList | File[]} files */
 async function importAll(files) {
   const owner = ownerInput.value.trim();
@@ -76,10 +97,11 @@ async function importAll(files) {
     imports.prepend(line);
     try {
       const report = await kith.importBlob(file, { onProgress: (read, total) => (bar.value = total ? read / total : 1) });
-      const who = report.group ? "group chat" : `chat with ${report.chatTitle ?? "one person"}`;
+      const who = report.chats > 1 ? `${report.chats} conversations` : report.group ? "group chat" : `chat with ${report.chatTitle ?? "one person"}`;
       line.replaceChildren(el("span", `${file.name}: ${who} — ${report.messages} messages, ${report.contacts} contact(s)` +
         (report.owner.length ? `; you are ${report.owner.join(", ")}` : "") + (report.duplicates ? `; ${report.duplicates} already imported` : "")));
       for (const warning of report.warnings) line.append(el("div", warning, "warn"));
+      if (report.writers.length) line.append(whichIsYou(report.writers));
     } catch (e) {
       const error = /** @type {Error} */ (e);
       line.replaceChildren(el("span", `${file.name}: `), el("span", error.message, "bad"));

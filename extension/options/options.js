@@ -34,11 +34,29 @@ async function localEngine() {
   return engine;
 }
 
+/** How people know each format. */
+const FORMAT_NAMES = /** @type {Record<string, string>} */ ({
+  whatsapp: "WhatsApp", telegram: "Telegram", messenger: "Messenger", instagram: "Instagram",
+  linkedin: "LinkedIn", mbox: "Mail",
+});
+
+/** What the report's `skipped` counts mean, for people. */
+const SKIP_NAMES = /** @type {Record<string, string>} */ ({
+  channels: "channels", bots: "bot chats", savedMessages: "saved messages", repliesChats: "replies chats",
+  drafts: "drafts", spam: "spam", trash: "trash", bulkMail: "newsletters and automatic mail",
+  duplicateIds: "repeated copies", unreadable: "unreadable records",
+});
+
 /** @param {import("../pkg/kith.js").ImportReport} r */
 function describe(r) {
   if (r.dateOrderSource === "excluded") return "skipped: this chat is on your leave-out list";
-  const kind = r.group ? `group chat${r.chatTitle ? ` “${r.chatTitle}”` : ""}` : `chat with ${r.chatTitle ?? "one person"}`;
+  const source = FORMAT_NAMES[r.format] ?? r.format;
+  const kind = r.chats > 1
+    ? `${source}: ${r.chats} conversations`
+    : r.group ? `${source} group${r.chatTitle ? ` “${r.chatTitle}”` : ""}` : `${source} chat with ${r.chatTitle ?? "one person"}`;
   const parts = [`${kind}: ${r.messages} messages`, `${r.contacts} contact${r.contacts === 1 ? "" : "s"}`];
+  const skipped = Object.entries(r.skipped ?? {}).map(([what, n]) => `${n} ${SKIP_NAMES[what] ?? what}`);
+  if (skipped.length) parts.push(`left out: ${skipped.join(", ")}`);
   if (r.calls) parts.push(`${r.calls} calls`);
   if (r.duplicates) parts.push(`${r.duplicates} already imported`);
   if (r.owner.length) parts.push(`you are ${r.owner.join(", ")}${r.ownerSource === "option" ? "" : " (inferred)"}`);
@@ -67,7 +85,7 @@ async function importFiles(files) {
     cancel.addEventListener("click", () => controller.abort());
     li.replaceChildren(el("span", file.name, "file"), bar, cancel);
     try {
-      if (file.name.toLowerCase().endsWith(".json")) {
+      if (await isKithExport(file)) {
         await importKithExport(file);
         li.replaceChildren(el("span", file.name, "file"), el("span", " restored from a kith export", "ok"));
         engine?.free();
@@ -80,8 +98,10 @@ async function importFiles(files) {
         onProgress: (read, total) => (bar.value = total ? read / total : 1),
       });
       const { reports } = await ask({ type: MSG.APPLY_JOURNAL, journal: toBase64(engine.takeJournal()) });
-      li.replaceChildren(el("span", file.name, "file"), el("span", ` ${describe(reports[0] ?? report)}`, "ok"));
-      for (const warning of report.warnings) li.append(el("div", warning, "warn"));
+      const result = reports[0] ?? report;
+      li.replaceChildren(el("span", file.name, "file"), el("span", ` ${describe(result)}`, "ok"));
+      for (const warning of result.warnings) li.append(el("div", warning, "warn"));
+      if (result.writers.length) li.append(whichIsYou(result.writers));
     } catch (e) {
       const error = /** @type {Error} */ (e);
       li.replaceChildren(el("span", file.name, "file"), el("span", ` ${error.name === "Aborted" ? "cancelled; nothing was changed" : error.message}`, "bad"));
@@ -91,6 +111,35 @@ async function importFiles(files) {
     }
   }
   engine?.free();
+}
+
+/**
+ * "Which of these is you?": when kith could not tell which writer is the user, each writer is
+ * a button; choosing one sets the owner, and every contact is recomputed at once.
+ * @param {string[]} writers
+ */
+function whichIsYou(writers) {
+  const box = el("div", "Which of these is you? ", "ask");
+  box.setAttribute("role", "group");
+  box.setAttribute("aria-label", "Which of these is you?");
+  for (const writer of writers) {
+    const button = el("button", writer);
+    button.addEventListener("click", async () => {
+      const owner = [...new Set([...settings.owner, writer])];
+      await ask({ type: MSG.SET_OWNER, owner });
+      settings.owner = owner;
+      ownerInput.value = owner.join(", ");
+      box.replaceChildren(el("span", `Thanks: you are ${writer}. Your contacts are updated.`, "ok"));
+    });
+    box.append(button);
+  }
+  return box;
+}
+
+/** Whether a file is a kith JSON export (not a Telegram or Messenger JSON): by its first bytes. @param {File} file */
+async function isKithExport(file) {
+  if (!file.name.toLowerCase().endsWith(".json")) return false;
+  return /"format"\s*:\s*"kith-export"/.test(await file.slice(0, 1024).text());
 }
 
 /** A kith JSON export: its snapshot restores the worker's state. @param {File} file */

@@ -58,14 +58,15 @@ function row(c, index) {
   el.dataset.index = String(index);
   const top = document.createElement("div");
   top.className = "top";
-  top.append(span(c.name, "name"));
+  top.append(span(c.name, "name"), span(c.sources.join(" · "), "sources"));
   if (c.waitingOn === "me") top.append(span("waiting on you", "badge"));
   else if (attention(c) > 0) top.append(span("overdue", "badge"));
   const bottom = document.createElement("div");
   bottom.className = "top";
   const times = c.lastInteractionAt || c.lastSentAt || c.lastReceivedAt
     ? `you: ${ago(c.lastSentAt)} · them: ${ago(c.lastReceivedAt)}`
-    : `in groups: ${ago(c.lastGroupMessageAt)}`;
+    : c.lastGroupMessageAt ? `in groups: ${ago(c.lastGroupMessageAt)}`
+    : c.connectedAt ? `connected ${ago(c.connectedAt)}, no messages yet` : "no messages yet";
   bottom.append(span(times, "times"), span(`↑${c.sentCount} ↓${c.receivedCount}${c.groupMessageCount ? ` ·${c.groupMessageCount}` : ""}`, "counts"));
   el.append(top, bottom);
   return el;
@@ -108,6 +109,7 @@ function openDetail(c) {
     ["You usually talk every", c.cadenceDays === null ? "—" : plural(c.cadenceDays, "day")],
     ["Sources", c.sources.join(", ")],
   ];
+  if (c.connectedAt) stats.push(["Connected", ago(c.connectedAt)]);
   /** @type {HTMLElement} */ (document.getElementById("detail-name")).textContent = c.name;
   /** @type {HTMLElement} */ (document.getElementById("detail-ids")).textContent = [...c.phones, ...c.emails].join(" · ");
   const dl = /** @type {HTMLElement} */ (document.getElementById("detail-stats"));

@@ -39,11 +39,19 @@ export interface ImportBlobOptions {
   signal?: AbortSignal;
 }
 export interface ImportReport {
-  format: string; chats: number; messages: number; calls: number; systemMessages: number;
+  /** The format read. */
+  format: "whatsapp" | "telegram" | "messenger" | "instagram" | "linkedin" | "mbox" | "whatsappWeb";
+  /** Conversations read. */
+  chats: number; messages: number; calls: number; systemMessages: number;
   duplicates: number; contacts: number; owner: string[];
-  ownerSource: "option" | "fileName" | "earlierImport" | "commonAuthor" | null;
-  /** "none" when the chat was excluded and not read. */
-  dateOrder: "dmy" | "mdy" | "ymd" | "monthName" | "none";
+  ownerSource: "option" | "fileName" | "earlierImport" | "commonAuthor" | "profile" | "chatName"
+    | "inEveryChat" | "deliveredTo" | "sentMail" | null;
+  /** When kith could not tell which writer is you: ask "Which of these is you?" and call setOwner. */
+  writers: string[];
+  /** What was left out on purpose, by reason (channels, bots, drafts, spam, trash, bulkMail, …). */
+  skipped: Record<string, number>;
+  /** "none" when the chat was excluded and not read; "exact" for sources that give instants. */
+  dateOrder: "dmy" | "mdy" | "ymd" | "monthName" | "none" | "exact";
   dateOrderSource: "unambiguous" | "dayAbove12" | "dayDecreases" | "dayChangesMore" | "fallback" | "excluded" | "live";
   chatTitle: string | null; group: boolean; warnings: string[];
 }
@@ -74,6 +82,8 @@ export interface Contact {
   groupMessageCount: number; lastGroupMessageAt: string | null;
   myReplyMinutes: number | null; theirReplyMinutes: number | null;
   waitingOn: "me" | "them" | null; cadenceDays: number | null; overdueRatio: number | null;
+  /** When you connected (LinkedIn); not an interaction. */
+  connectedAt: string | null;
 }
 "#;
 

@@ -48,3 +48,59 @@ export async function importThroughOptions(context, base, files) {
   if (failed) throw new Error(`import failed: ${await options.locator("#imports").innerText()}`);
   return options;
 }
+
+/** Installs, in the running worker, a recorder of every message it receives. @param {import("playwright-core").Worker} worker */
+export async function recordWorkerMessages(worker) {
+  await worker.evaluate(() => {
+    const g = /** @type {any} */ (globalThis);
+    g.__received = [];
+    chrome.runtime.onMessage.addListener((m) => {
+      g.__received.push(JSON.stringify(m));
+    });
+  });
+}
+
+/** Every message the worker received, with base64 fields decoded so bytes are searched too. @param {import("playwright-core").Worker} worker */
+export async function receivedText(worker) {
+  const received = /** @type {string[]} */ (await worker.evaluate(() => /** @type {any} */ (globalThis).__received));
+  return received.map((json) => {
+    const m = JSON.parse(json);
+    const decoded = ["journal", "snapshot"].filter((k) => typeof m[k] === "string").map((k) => Buffer.from(m[k], "base64").toString("latin1"));
+    return [json, ...decoded].join("\n");
+  }).join("\n");
+}
+
+/** IndexedDB and chrome.storage, as text (bytes as latin1). @param {import("playwright-core").Worker} worker */
+export async function storageDump(worker) {
+  return worker.evaluate(async () => {
+    /** @param {unknown} v @returns {string} */
+    const text = (v) => v instanceof Uint8Array ? Array.from(v, (b) => String.fromCharCode(b)).join("") : JSON.stringify(v);
+    const out = [];
+    for (const info of await indexedDB.databases()) {
+      const db = await new Promise((resolve, reject) => {
+        const r = indexedDB.open(/** @type {string} */ (info.name));
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      for (const store of /** @type {IDBDatabase} */ (db).objectStoreNames) {
+        const values = await new Promise((resolve) => {
+          const r = /** @type {IDBDatabase} */ (db).transaction(store).objectStore(store).getAll();
+          r.onsuccess = () => resolve(r.result);
+        });
+        out.push(`${info.name}/${store}:`, .../** @type {unknown[]} */ (values).map(text));
+      }
+      /** @type {IDBDatabase} */ (db).close();
+    }
+    out.push(JSON.stringify(await chrome.storage.local.get(null)), JSON.stringify(await chrome.storage.sync.get(null)));
+    return out.join("\n");
+  });
+}
+
+/** @param {import("playwright-core").BrowserContext} context @param {string} base */
+export async function openPopup(context, base) {
+  const popup = await context.newPage();
+  await popup.setViewportSize({ width: 380, height: 560 });
+  await popup.goto(`${base}/popup/popup.html`);
+  await popup.waitForSelector("body[data-ready=true]");
+  return popup;
+}

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { root } from "./browser.js";
-import { external, fixtures, importThroughOptions, launchExtension, newProfile } from "./extension.js";
+import { external, fixtures, importThroughOptions, launchExtension, newProfile, openPopup, receivedText, recordWorkerMessages, storageDump } from "./extension.js";
 import { ago } from "../../extension/lib/format.js";
 
 // Screenshots go to test-results/ on every run; `UPDATE_SCREENSHOTS=1 npm test` refreshes the
@@ -23,61 +23,6 @@ const files = [
   { name: "WhatsApp Chat with Bob.txt", mimeType: "text/plain", buffer: readFileSync(`${fixtures}android-12h-mdy-spaces.txt`) },
 ];
 
-/** Installs, in the running worker, a recorder of every message it receives. @param {import("playwright-core").Worker} worker */
-async function recordWorkerMessages(worker) {
-  await worker.evaluate(() => {
-    const g = /** @type {any} */ (globalThis);
-    g.__received = [];
-    chrome.runtime.onMessage.addListener((m) => {
-      g.__received.push(JSON.stringify(m));
-    });
-  });
-}
-
-/** Every message the worker received, with base64 fields decoded so bytes are searched too. @param {import("playwright-core").Worker} worker */
-async function receivedText(worker) {
-  const received = /** @type {string[]} */ (await worker.evaluate(() => /** @type {any} */ (globalThis).__received));
-  return received.map((json) => {
-    const m = JSON.parse(json);
-    const decoded = ["journal", "snapshot"].filter((k) => typeof m[k] === "string").map((k) => Buffer.from(m[k], "base64").toString("latin1"));
-    return [json, ...decoded].join("\n");
-  }).join("\n");
-}
-
-/** IndexedDB and chrome.storage, as text (bytes as latin1). @param {import("playwright-core").Worker} worker */
-async function storageDump(worker) {
-  return worker.evaluate(async () => {
-    /** @param {unknown} v @returns {string} */
-    const text = (v) => v instanceof Uint8Array ? Array.from(v, (b) => String.fromCharCode(b)).join("") : JSON.stringify(v);
-    const out = [];
-    for (const info of await indexedDB.databases()) {
-      const db = await new Promise((resolve, reject) => {
-        const r = indexedDB.open(/** @type {string} */ (info.name));
-        r.onsuccess = () => resolve(r.result);
-        r.onerror = () => reject(r.error);
-      });
-      for (const store of /** @type {IDBDatabase} */ (db).objectStoreNames) {
-        const values = await new Promise((resolve) => {
-          const r = /** @type {IDBDatabase} */ (db).transaction(store).objectStore(store).getAll();
-          r.onsuccess = () => resolve(r.result);
-        });
-        out.push(`${info.name}/${store}:`, .../** @type {unknown[]} */ (values).map(text));
-      }
-      /** @type {IDBDatabase} */ (db).close();
-    }
-    out.push(JSON.stringify(await chrome.storage.local.get(null)), JSON.stringify(await chrome.storage.sync.get(null)));
-    return out.join("\n");
-  });
-}
-
-/** @param {import("playwright-core").BrowserContext} context @param {string} base */
-async function openPopup(context, base) {
-  const popup = await context.newPage();
-  await popup.setViewportSize({ width: 380, height: 560 });
-  await popup.goto(`${base}/popup/popup.html`);
-  await popup.waitForSelector("body[data-ready=true]");
-  return popup;
-}
 
 /** @param {import("playwright-core").Page} page */
 const contactsOf = (page) => page.evaluate(() => chrome.runtime.sendMessage({ type: "kith/contacts" }));

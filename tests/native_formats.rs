@@ -98,3 +98,35 @@ fn every_fixture_plants_a_canary_and_the_embedding_is_current() {
         }
     }
 }
+
+/// Importing the same export again counts nothing twice: by message id where the source has
+/// one (Telegram, mail), by covered minutes otherwise (Messenger, Instagram, LinkedIn).
+#[test]
+fn every_source_fixture_imported_twice_counts_each_message_once() {
+    let mut failures = Vec::new();
+    for (source, json, _) in common::SOURCES {
+        for case in cases(json).into_iter().filter(|c| c["error"].is_null()) {
+            let file = case["file"].as_str().expect("file");
+            let name = case["fileName"].as_str().unwrap_or(file);
+            let bytes = common::source_bytes(source, file);
+            let mut engine = Engine::new(&common::case_owner(&case));
+            let import = |engine: &mut Engine| {
+                engine.import_bytes(name, bytes, Box::new(FixedZone(0)), common::options()).expect("imports")
+            };
+            let first = import(&mut engine);
+            let once = engine.contacts(now());
+            let second = import(&mut engine);
+            if engine.contacts(now()) != once {
+                failures.push(format!("{source}/{file}: contacts changed on re-import"));
+            }
+            if second.duplicates != first.messages + first.calls {
+                failures.push(format!(
+                    "{source}/{file}: {} duplicates of {} messages and calls",
+                    second.duplicates,
+                    first.messages + first.calls
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

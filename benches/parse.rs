@@ -67,5 +67,44 @@ fn parse_and_aggregate(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parse_and_aggregate);
+/// A group export where each of `authors` people writes `per_author` messages, spread over
+/// the day: the shape that was quadratic in authors.
+fn many_authors(authors: usize, per_author: usize) -> Vec<u8> {
+    let mut out = String::with_capacity(authors * per_author * 48);
+    for round in 0..per_author {
+        for i in 0..authors {
+            let minute = (round * authors + i) / 50;
+            out.push_str(&format!("13/02/2020, {:02}:{:02} - Person {i}: hello\n", (minute / 60) % 24, minute % 60));
+        }
+    }
+    out.into_bytes()
+}
+
+/// Import time against the number of distinct authors: linear means the time per author
+/// stays flat from 25,000 to 100,000.
+fn distinct_authors(c: &mut Criterion) {
+    let mut group = c.benchmark_group("authors");
+    group.sample_size(10);
+    for authors in [25_000, 50_000, 100_000] {
+        let bytes = many_authors(authors, 2);
+        group.throughput(Throughput::Elements(authors as u64));
+        group.bench_function(format!("{authors} distinct authors, 2 messages each"), |b| {
+            b.iter(|| {
+                let mut engine = Engine::new(&["Sam Lee".to_string()]);
+                engine
+                    .import_bytes(
+                        "WhatsApp Chat with The Crowd.txt",
+                        &bytes,
+                        Box::new(FixedZone(0)),
+                        ImportOptions::default(),
+                    )
+                    .expect("generated export imports");
+                engine.contacts(0).len()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, parse_and_aggregate, distinct_authors);
 criterion_main!(benches);

@@ -23,17 +23,18 @@ pub struct Span {
     pub end_counts: Vec<(String, u32)>,
 }
 
-fn count_of(counts: &[(String, u32)], name: &str) -> u32 {
-    counts.iter().find(|(n, _)| n == name).map_or(0, |&(_, c)| c)
-}
-
-/// Merges per-author counts by maximum.
+/// Merges per-author counts by maximum, in time linear in both (a crafted export can put
+/// thousands of authors in one boundary minute).
 fn max_counts(a: &[(String, u32)], b: &[(String, u32)]) -> Vec<(String, u32)> {
     let mut out = a.to_vec();
+    let mut at: HashMap<&str, usize> = a.iter().enumerate().map(|(i, (n, _))| (n.as_str(), i)).collect();
     for (name, count) in b {
-        match out.iter_mut().find(|(n, _)| n == name) {
-            Some(entry) => entry.1 = entry.1.max(*count),
-            None => out.push((name.clone(), *count)),
+        match at.get(name.as_str()) {
+            Some(&i) => out[i].1 = out[i].1.max(*count),
+            None => {
+                at.insert(name.as_str(), out.len());
+                out.push((name.clone(), *count));
+            }
         }
     }
     out
@@ -58,6 +59,9 @@ pub struct Covered {
 #[derive(Debug, Default)]
 pub(crate) struct Dedup {
     spans: Vec<Span>,
+    /// Per span, its boundary counts by author key: looked up once per message in a
+    /// boundary minute, so hashed rather than scanned.
+    boundary: Vec<(HashMap<String, u32>, HashMap<String, u32>)>,
     live: HashMap<(i64, String), u32>,
     /// Messages seen in this import per (minute, author id), where a count is known.
     seen: HashMap<(i64, u32), u32>,
@@ -66,13 +70,18 @@ pub(crate) struct Dedup {
 impl Dedup {
     pub(crate) fn new(covered: Covered) -> Self {
         let live = covered.live.into_iter().map(|(minute, name, count)| ((minute, name), count)).collect();
-        Dedup { spans: covered.spans, live, seen: HashMap::new() }
+        let boundary = covered
+            .spans
+            .iter()
+            .map(|s| (s.start_counts.iter().cloned().collect(), s.end_counts.iter().cloned().collect()))
+            .collect();
+        Dedup { spans: covered.spans, boundary, live, seen: HashMap::new() }
     }
 
     /// The k-th message by `author` in a minute whose count is known is new once k exceeds it.
     fn beyond(&mut self, minute: i64, author: u32, known: u32) -> bool {
         let seen = self.seen.entry((minute, author)).or_insert(0);
-        *seen += 1;
+        *seen = seen.saturating_add(1);
         *seen > known
     }
 
@@ -81,17 +90,19 @@ impl Dedup {
     pub(crate) fn is_duplicate(&mut self, minute: i64, author: u32, name: &str) -> bool {
         // Spans are sorted and disjoint: the only candidate is the last one starting at or before `minute`.
         let index = self.spans.partition_point(|s| s.start <= minute);
-        if let Some(span) = index.checked_sub(1).and_then(|i| self.spans.get(i)) {
+        if let Some(i) = index.checked_sub(1).filter(|&i| i < self.spans.len()) {
+            let span = &self.spans[i];
             if minute > span.start && minute < span.end {
                 return true;
             }
             if minute == span.start || minute == span.end {
+                let (starts, ends) = &self.boundary[i];
                 let mut known = 0;
                 if minute == span.start {
-                    known = count_of(&span.start_counts, name);
+                    known = starts.get(name).copied().unwrap_or(0);
                 }
                 if minute == span.end {
-                    known = known.max(count_of(&span.end_counts, name));
+                    known = known.max(ends.get(name).copied().unwrap_or(0));
                 }
                 return !self.beyond(minute, author, known);
             }
@@ -109,14 +120,47 @@ impl Dedup {
 /// Tracks the minute range an import covers and the per-author counts at its two ends.
 #[derive(Debug, Default)]
 pub(crate) struct SpanTracker {
-    first: Option<(i64, Vec<(u32, u32)>)>,
-    last: Option<(i64, Vec<(u32, u32)>)>,
+    first: Option<(i64, MinuteCounts)>,
+    last: Option<(i64, MinuteCounts)>,
 }
 
-fn bump(counts: &mut Vec<(u32, u32)>, author: u32) {
-    match counts.iter_mut().find(|(a, _)| *a == author) {
-        Some(entry) => entry.1 += 1,
-        None => counts.push((author, 1)),
+/// Counts per author in one minute: a short list while few authors share the minute (nearly
+/// always), indexed once it grows, so a minute with thousands of authors stays linear.
+#[derive(Debug, Default)]
+struct MinuteCounts {
+    counts: Vec<(u32, u32)>,
+    index: Option<HashMap<u32, usize>>,
+}
+
+impl MinuteCounts {
+    const SCAN_LIMIT: usize = 16;
+
+    fn restart(&mut self, author: u32) {
+        self.counts.clear();
+        self.index = None;
+        self.counts.push((author, 1));
+    }
+
+    fn bump(&mut self, author: u32) {
+        if let Some(index) = &mut self.index {
+            match index.get(&author) {
+                Some(&i) => self.counts[i].1 = self.counts[i].1.saturating_add(1),
+                None => {
+                    index.insert(author, self.counts.len());
+                    self.counts.push((author, 1));
+                }
+            }
+            return;
+        }
+        match self.counts.iter_mut().find(|(a, _)| *a == author) {
+            Some(entry) => entry.1 = entry.1.saturating_add(1),
+            None => {
+                self.counts.push((author, 1));
+                if self.counts.len() > Self::SCAN_LIMIT {
+                    self.index = Some(self.counts.iter().enumerate().map(|(i, &(a, _))| (a, i)).collect());
+                }
+            }
+        }
     }
 }
 
@@ -128,25 +172,29 @@ impl SpanTracker {
 
     /// Counts `author` at `minute` in `slot` if it is the slot's minute, or restarts the slot
     /// there if `minute` lies beyond it (`beyond(new, old)`).
-    fn widen(slot: &mut Option<(i64, Vec<(u32, u32)>)>, minute: i64, author: u32, beyond: impl Fn(i64, i64) -> bool) {
+    fn widen(slot: &mut Option<(i64, MinuteCounts)>, minute: i64, author: u32, beyond: impl Fn(i64, i64) -> bool) {
         match slot {
-            Some((m, counts)) if *m == minute => bump(counts, author),
+            Some((m, counts)) if *m == minute => counts.bump(author),
             // A new extreme minute: reuse the vector, this runs for nearly every message.
             Some((m, counts)) if beyond(minute, *m) => {
                 *m = minute;
-                counts.clear();
-                counts.push((author, 1));
+                counts.restart(author);
             }
             Some(_) => {}
-            None => *slot = Some((minute, vec![(author, 1)])),
+            None => {
+                let mut counts = MinuteCounts::default();
+                counts.restart(author);
+                *slot = Some((minute, counts));
+            }
         }
     }
 
     /// The covered span, with author indices turned into identity keys (`names` holds each
     /// author's `(key, name)`).
     pub(crate) fn into_span(self, names: &[(String, String)]) -> Option<Span> {
-        let named = |counts: Vec<(u32, u32)>| -> Vec<(String, u32)> {
+        let named = |counts: MinuteCounts| -> Vec<(String, u32)> {
             counts
+                .counts
                 .into_iter()
                 .map(|(a, c)| (names.get(a as usize).map(|n| n.0.clone()).unwrap_or_default(), c))
                 .collect()

@@ -21,16 +21,48 @@ impl<K: Ord + Copy> SortedCounts<K> {
     /// Adds `count` at `key`.
     pub fn add_count(&mut self, key: K, count: u32) {
         match self.pairs.binary_search_by_key(&key, |&(k, _)| k) {
-            Ok(i) => self.pairs[i].1 += count,
+            Ok(i) => self.pairs[i].1 = self.pairs[i].1.saturating_add(count),
             Err(i) => self.pairs.insert(i, (key, count)),
         }
     }
 
-    /// Adds another histogram's counts.
+    /// Adds another histogram's counts: one merge of two sorted lists, linear in both.
     pub fn merge(&mut self, other: &SortedCounts<K>) {
-        for &(key, count) in &other.pairs {
-            self.add_count(key, count);
+        if other.pairs.is_empty() {
+            return;
         }
+        let mut out = Vec::with_capacity(self.pairs.len() + other.pairs.len());
+        let (mut a, mut b) = (self.pairs.iter().peekable(), other.pairs.iter().peekable());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(&&(ka, ca)), Some(&&(kb, cb))) => match ka.cmp(&kb) {
+                    std::cmp::Ordering::Less => {
+                        a.next();
+                        (ka, ca)
+                    }
+                    std::cmp::Ordering::Greater => {
+                        b.next();
+                        (kb, cb)
+                    }
+                    std::cmp::Ordering::Equal => {
+                        a.next();
+                        b.next();
+                        (ka, ca.saturating_add(cb))
+                    }
+                },
+                (Some(&&p), None) => {
+                    a.next();
+                    p
+                }
+                (None, Some(&&p)) => {
+                    b.next();
+                    p
+                }
+                (None, None) => break,
+            };
+            out.push(next);
+        }
+        self.pairs = out;
     }
 
     /// The raw pairs, for storage.
@@ -38,18 +70,25 @@ impl<K: Ord + Copy> SortedCounts<K> {
         &self.pairs
     }
 
-    /// Rebuilds from stored pairs (sorted and merged whatever their order).
+    /// Rebuilds from stored pairs, sorted and merged whatever their order, in O(n log n):
+    /// stored bytes may be crafted (keys in descending order made one insert per pair at the
+    /// front, quadratic in the pairs).
     pub(crate) fn from_pairs(pairs: &[(K, u32)]) -> Self {
-        let mut h = SortedCounts::default();
-        for &(key, count) in pairs {
-            h.add_count(key, count);
+        let mut sorted = pairs.to_vec();
+        sorted.sort_by_key(|&(k, _)| k);
+        let mut merged: Vec<(K, u32)> = Vec::with_capacity(sorted.len());
+        for (key, count) in sorted {
+            match merged.last_mut() {
+                Some(last) if last.0 == key => last.1 = last.1.saturating_add(count),
+                _ => merged.push((key, count)),
+            }
         }
-        h
+        SortedCounts { pairs: merged }
     }
 
-    /// The total of all counts.
+    /// The total of all counts (saturating: counts in stored bytes may be crafted).
     pub fn total(&self) -> u32 {
-        self.pairs.iter().map(|&(_, c)| c).sum()
+        self.pairs.iter().fold(0u32, |sum, &(_, c)| sum.saturating_add(c))
     }
 
     /// The key at the middle (the lower middle for even totals); `None` when empty.
@@ -58,11 +97,11 @@ impl<K: Ord + Copy> SortedCounts<K> {
         if middle == 0 {
             return None;
         }
-        let mut seen = 0;
+        let mut seen: u32 = 0;
         self.pairs
             .iter()
             .find(|&&(_, count)| {
-                seen += count;
+                seen = seen.saturating_add(count);
                 seen >= middle
             })
             .map(|&(key, _)| key)
@@ -188,9 +227,9 @@ impl AuthorStats {
     /// Counts one message or call at `at`.
     pub fn record(&mut self, at: i64, is_call: bool) {
         if is_call {
-            self.calls += 1;
+            self.calls = self.calls.saturating_add(1);
         } else {
-            self.messages += 1;
+            self.messages = self.messages.saturating_add(1);
             self.last_message_at = max_opt(self.last_message_at, Some(at));
         }
         self.first_at = min_opt(self.first_at, Some(at));
@@ -199,8 +238,8 @@ impl AuthorStats {
 
     /// Adds another record of the same author.
     pub fn merge(&mut self, other: &AuthorStats) {
-        self.messages += other.messages;
-        self.calls += other.calls;
+        self.messages = self.messages.saturating_add(other.messages);
+        self.calls = self.calls.saturating_add(other.calls);
         self.first_at = min_opt(self.first_at, other.first_at);
         self.last_at = max_opt(self.last_at, other.last_at);
         self.last_message_at = max_opt(self.last_message_at, other.last_message_at);
@@ -209,7 +248,7 @@ impl AuthorStats {
 
     /// Whether the author wrote or called at all (authors of notices only do not count).
     pub fn is_active(&self) -> bool {
-        self.messages + self.calls > 0
+        self.messages > 0 || self.calls > 0
     }
 }
 

@@ -196,20 +196,20 @@ impl Accumulator {
     ) {
         let author = match (kind, author) {
             (Kind::System, _) | (_, None) => {
-                self.system += 1;
+                self.system = self.system.saturating_add(1);
                 return;
             }
             (_, Some(a)) => a,
         };
         if self.is_excluded(author, key, name) {
-            self.excluded += 1;
+            self.excluded = self.excluded.saturating_add(1);
             return;
         }
         let is_call = kind == Kind::Call;
         if is_call {
-            self.calls += 1;
+            self.calls = self.calls.saturating_add(1);
         } else {
-            self.messages += 1;
+            self.messages = self.messages.saturating_add(1);
         }
         let minute = at.div_euclid(60);
         let duplicate = self.is_duplicate(minute, author, key, id);
@@ -235,7 +235,7 @@ impl Accumulator {
         let new_day = self.days.entry(day).or_insert(false);
         *new_day |= !duplicate;
         if duplicate {
-            self.duplicates += 1;
+            self.duplicates = self.duplicates.saturating_add(1);
             return;
         }
         if let Some(MessageId::Unordered(h)) = id {
@@ -440,8 +440,8 @@ impl<K: CoverageLookup> Collector<K> {
             };
             let participants = slot.participants.iter().map(|&h| key_name(h)).collect();
             let key = format!("{}:{}", slot.source.as_str(), slot.id);
-            duplicates += slot.acc.duplicates;
-            excluded += slot.acc.excluded;
+            duplicates = slot.acc.duplicates.saturating_add(duplicates);
+            excluded = slot.acc.excluded.saturating_add(excluded);
             chats.push(slot.acc.into_delta(key, slot.title, slot.source, shape, participants, &names));
         }
         if duplicates > 0 {
@@ -595,7 +595,8 @@ impl<K: CoverageLookup> Sink for Collector<K> {
     }
 
     fn skipped(&mut self, what: Skip, count: u32) {
-        *self.skipped.entry(what.code().to_string()).or_insert(0) += count;
+        let total = self.skipped.entry(what.code().to_string()).or_insert(0);
+        *total = total.saturating_add(count);
     }
 
     fn warn(&mut self, message: String) {

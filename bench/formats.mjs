@@ -11,6 +11,7 @@ import { exportPieces } from "../www/bench-export.js";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const scale = Number(process.argv[2] ?? 1);
+/** @param {number} n */
 const mb = (n) => Math.round(n * scale) * 1e6;
 
 /** A bare _chat.txt (a name that names no chat) of `bytes`: the case that once held every message. @param {number} bytes */

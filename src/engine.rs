@@ -250,10 +250,17 @@ impl Engine {
         OwnerKeys(keys)
     }
 
-    /// Names known to be the user, for reports.
+    /// Names known to be the user, for reports: each once, though the user has a handle in
+    /// every source.
     fn owner_names(&self) -> Vec<String> {
         if self.owner_given.is_empty() {
-            self.owner_inferred.iter().map(|(n, _)| n.clone()).collect()
+            let mut names: Vec<String> = Vec::new();
+            for (name, _) in &self.owner_inferred {
+                if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                    names.push(name.clone());
+                }
+            }
+            names
         } else {
             self.owner_given.clone()
         }

@@ -5,13 +5,17 @@
 // its storage, and no request leaves the browser.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { root } from "./browser.js";
 import {
   external, importThroughOptions, launchExtension, newProfile, openPopup, receivedText, recordWorkerMessages, storageDump,
 } from "./extension.js";
 
 const CANARY = "CANARY-";
+// As in extension.test.js: test-results/ on every run; `UPDATE_SCREENSHOTS=1 npm test` refreshes
+// the committed ones the README shows.
+const screenshots = process.env.UPDATE_SCREENSHOTS ? `${root}docs/screenshots/` : `${root}test-results/`;
+mkdirSync(screenshots, { recursive: true });
 /** @param {string} path */
 const fixture = (path) => readFileSync(`${root}tests/fixtures/${path}`);
 
@@ -43,6 +47,10 @@ test("one export of every source imports through the options page and its contac
       assert.ok(await row.count() >= 1, `${contact} from ${source}`);
     }
     await popup.fill("#search", "");
+    await popup.click("#tab-recent");
+    await popup.screenshot({ path: `${screenshots}popup-sources.png` });
+    await options.setViewportSize({ width: 900, height: 900 });
+    await options.locator("#imports").screenshot({ path: `${screenshots}options-sources.png` });
 
     assert.ok(!(await receivedText(worker)).includes(CANARY), "no canary in anything the worker received");
     const stored = await storageDump(worker);

@@ -4,23 +4,9 @@
 // mbox. Bodies are varied text (never read by kith beyond finding where they end).
 import { createWriteStream, existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { random, WORDS } from "../www/bench-export.js";
 
 export const dataDir = fileURLToPath(new URL("../bench-data/", import.meta.url));
-
-const WORDS = ("ok sure thanks tomorrow tonight dinner call later running late see you soon what about the " +
-  "weekend sounds good haha really no way love it where are you on my way did you see the news meeting " +
-  "moved to friday can you send the file photo later").split(" ");
-
-/** xorshift32, the same sequence everywhere. @param {number} seed */
-function random(seed) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
 
 /** @param {() => number} next @param {number} n */
 const words = (next, n) => Array.from({ length: n }, () => WORDS[Math.floor(next() * WORDS.length)]).join(" ");

@@ -3,12 +3,12 @@
 // 24-hour `dd/mm/yyyy, HH:MM - Author: body` lines, bodies of varied length, some multi-line,
 // media placeholders and system lines. Shared by bench/compare.mjs (Node) and bench.html.
 
-const WORDS = ("ok sure thanks tomorrow tonight dinner call later running late see you soon " +
+export const WORDS = ("ok sure thanks tomorrow tonight dinner call later running late see you soon " +
   "what about the weekend sounds good haha really no way love it where are you on my way " +
   "did you see the news meeting moved to friday can you send the file photo later").split(" ");
 
 /** xorshift32: fast, seedable, the same sequence everywhere. @param {number} seed */
-function random(seed) {
+export function random(seed) {
   let x = seed >>> 0 || 1;
   return () => {
     x ^= x << 13;

@@ -82,3 +82,12 @@ export function toVcard(contacts) {
     `UID:kith-${vcardText(c.id)}`, "END:VCARD",
   ].join("\r\n")).join("\r\n") + "\r\n";
 }
+
+/** How people know each source (`Contact.sources`) and each format (`ImportReport.format`). */
+export const SOURCE_NAMES = /** @type {Record<string, string>} */ ({
+  whatsapp: "WhatsApp", whatsappWeb: "WhatsApp Web", telegram: "Telegram", messenger: "Messenger",
+  instagram: "Instagram", linkedin: "LinkedIn", email: "Email", mbox: "Mail", contacts: "Contacts",
+});
+
+/** A list of sources for people: "WhatsApp · Telegram". @param {string[]} sources */
+export const sourceNames = (sources) => sources.map((s) => SOURCE_NAMES[s] ?? s).join(" · ");

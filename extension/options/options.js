@@ -7,7 +7,7 @@ import init, { Kith } from "../pkg/kith.js";
 import { ask } from "../lib/ext.js";
 import { MSG, checkServerUrl } from "../lib/messages.js";
 import { fromBase64, toBase64 } from "../lib/bytes.js";
-import { toCsv, toVcard } from "../lib/format.js";
+import { SOURCE_NAMES, toCsv, toVcard } from "../lib/format.js";
 
 /** @template {HTMLElement} T @param {string} id @returns {T} */
 const $ = (id) => /** @type {T} */ (document.getElementById(id));
@@ -34,12 +34,6 @@ async function localEngine() {
   return engine;
 }
 
-/** How people know each format. */
-const FORMAT_NAMES = /** @type {Record<string, string>} */ ({
-  whatsapp: "WhatsApp", telegram: "Telegram", messenger: "Messenger", instagram: "Instagram",
-  linkedin: "LinkedIn", mbox: "Mail",
-});
-
 /** What the report's `skipped` counts mean, for people. */
 const SKIP_NAMES = /** @type {Record<string, string>} */ ({
   channels: "channels", bots: "bot chats", savedMessages: "saved messages", repliesChats: "replies chats",
@@ -50,7 +44,7 @@ const SKIP_NAMES = /** @type {Record<string, string>} */ ({
 /** @param {import("../pkg/kith.js").ImportReport} r */
 function describe(r) {
   if (r.dateOrderSource === "excluded") return "skipped: this chat is on your leave-out list";
-  const source = FORMAT_NAMES[r.format] ?? r.format;
+  const source = SOURCE_NAMES[r.format] ?? r.format;
   const kind = r.chats > 1
     ? `${source}: ${r.chats} conversations`
     : r.group ? `${source} group${r.chatTitle ? ` “${r.chatTitle}”` : ""}` : `${source} chat with ${r.chatTitle ?? "one person"}`;

@@ -3,7 +3,7 @@
 // DOM, so 10,000 contacts open as fast as 10.
 import { ask, fetchContacts, openOptions } from "../lib/ext.js";
 import { MSG } from "../lib/messages.js";
-import { ORDERS, ago, attention } from "../lib/format.js";
+import { ORDERS, ago, attention, sourceNames } from "../lib/format.js";
 
 /** @typedef {import("../pkg/kith.js").Contact} Contact */
 
@@ -58,7 +58,7 @@ function row(c, index) {
   el.dataset.index = String(index);
   const top = document.createElement("div");
   top.className = "top";
-  top.append(span(c.name, "name"), span(c.sources.join(" · "), "sources"));
+  top.append(span(c.name, "name"), span(sourceNames(c.sources), "sources"));
   if (c.waitingOn === "me") top.append(span("waiting on you", "badge"));
   else if (attention(c) > 0) top.append(span("overdue", "badge"));
   const bottom = document.createElement("div");
@@ -107,7 +107,7 @@ function openDetail(c) {
     ["They usually reply in", c.theirReplyMinutes === null ? "—" : minutes(c.theirReplyMinutes)],
     ["Waiting on", c.waitingOn === "me" ? "you" : c.waitingOn === "them" ? "them" : "—"],
     ["You usually talk every", c.cadenceDays === null ? "—" : plural(c.cadenceDays, "day")],
-    ["Sources", c.sources.join(", ")],
+    ["Sources", sourceNames(c.sources)],
   ];
   if (c.connectedAt) stats.push(["Connected", ago(c.connectedAt)]);
   /** @type {HTMLElement} */ (document.getElementById("detail-name")).textContent = c.name;

@@ -1,0 +1,6 @@
+//! `cargo +nightly fuzz run import_zip`: see `fuzz/src/lib.rs` for what it checks.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    kith_fuzz::check(kith_fuzz::entry("import_zip").expect("a listed target"), data);
+});

@@ -61,3 +61,27 @@ test("one export of every source imports through the options page and its contac
     await context.close();
   }
 });
+
+test("when kith cannot tell which writer is you, the options page asks, and the answer fixes the contacts", async () => {
+  const { context, base } = await launchExtension(newProfile());
+  try {
+    // A bare _chat.txt: its name names nobody, and two people write in it.
+    const chat = "13/02/2020, 10:00 - Ann Lee: CANARY-1\n13/02/2020, 10:05 - Sam Lee: CANARY-2\n14/02/2020, 09:00 - Ann Lee: CANARY-3\n";
+    const options = await importThroughOptions(context, base, [{ name: "_chat.txt", mimeType: "text/plain", buffer: Buffer.from(chat) }]);
+    const question = options.getByRole("group", { name: "Which of these is you?" });
+    await question.waitFor();
+    assert.deepEqual(await question.getByRole("button").allInnerTexts(), ["Ann Lee", "Sam Lee"]);
+    const popup = await openPopup(context, base);
+    assert.ok(await popup.locator("#empty").isVisible(), "no contacts while nobody is known to be you");
+    await question.getByRole("button", { name: "Sam Lee" }).click();
+    await options.getByText("Thanks: you are Sam Lee").waitFor();
+    await popup.reload();
+    await popup.waitForSelector("body[data-ready=true]");
+    const row = popup.locator(".row", { hasText: "Ann Lee" });
+    await row.waitFor();
+    assert.match(await row.innerText(), /↑1 ↓2/, "one message from you, two from Ann");
+    assert.equal(await popup.locator(".row", { hasText: "Sam Lee" }).count(), 0, "you are not a contact");
+  } finally {
+    await context.close();
+  }
+});

@@ -23,16 +23,20 @@ pub(crate) enum RawDate {
 pub(crate) struct Shape {
     bracket: bool,
     time_first: bool,
-    /// `/`, `.`, `-` for numeric dates; `n` for month names.
+    /// `/`, `.`, `-` for numeric dates; `n` for month names written first (`Mar 5`), `N` for
+    /// month names after the day (`20 Sep`).
     date_style: u8,
     seconds: bool,
     meridiem: bool,
+    /// The old bracketless iOS layout: `3/18/22, 2:56:01 PM: Ann: hi` (`: ` where Android
+    /// writes ` - `).
+    colon_end: bool,
 }
 
 impl Shape {
     /// Whether dates are written with month names.
     pub(crate) fn is_named(&self) -> bool {
-        self.date_style == b'n'
+        matches!(self.date_style, b'n' | b'N')
     }
 
     /// Whether a raw line could start a header of this shape, by its first byte alone. Most
@@ -45,6 +49,24 @@ impl Shape {
             first.is_ascii_digit() || arabic_digit
         } else {
             first.is_ascii_alphabetic()
+        }
+    }
+}
+
+impl RawDate {
+    /// Whether the date could be a real one: a month and a day in range, and a year, when
+    /// written with four digits, within WhatsApp's lifetime give or take. A line in a second
+    /// layout must pass this to count as a header (a body line that merely starts with a
+    /// date-like text usually does not).
+    pub(crate) fn is_plausible(self) -> bool {
+        let year_ok = |y: i32| y < 100 || (1990..=2100).contains(&y);
+        match self {
+            RawDate::Ambiguous { first, second, year } => {
+                (1..=31).contains(&first) && (1..=31).contains(&second) && first.min(second) <= 12 && year_ok(year)
+            }
+            RawDate::Known { year, month, day } => {
+                (1..=12).contains(&month) && (1..=31).contains(&day) && year.is_none_or(year_ok)
+            }
         }
     }
 }
@@ -150,27 +172,146 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Month number of an English month name or its abbreviation (`Mar`, `Sept.`, `March`).
+/// Month names in lower case, in the languages of the notice list (en, de, es, fr, pt, it, nl,
+/// ru): full names, plus the abbreviations that are not a prefix of one. A written month is
+/// any prefix of at least three letters of one of these, read case-insensitively, as long as
+/// every name it starts names the same month (`jui` could be juin or juillet: no month).
+const MONTH_NAMES: &[(&str, u8)] = &[
+    // English
+    ("january", 1),
+    ("february", 2),
+    ("march", 3),
+    ("april", 4),
+    ("may", 5),
+    ("june", 6),
+    ("july", 7),
+    ("august", 8),
+    ("september", 9),
+    ("october", 10),
+    ("november", 11),
+    ("december", 12),
+    // German (Mai, Juni, Juli, August, September, November as in English or Dutch)
+    ("januar", 1),
+    ("jänner", 1),
+    ("februar", 2),
+    ("märz", 3),
+    ("maerz", 3),
+    ("mrz", 3),
+    ("oktober", 10),
+    ("dezember", 12),
+    // Spanish
+    ("enero", 1),
+    ("febrero", 2),
+    ("marzo", 3),
+    ("abril", 4),
+    ("mayo", 5),
+    ("junio", 6),
+    ("julio", 7),
+    ("agosto", 8),
+    ("septiembre", 9),
+    ("setiembre", 9),
+    ("octubre", 10),
+    ("noviembre", 11),
+    ("diciembre", 12),
+    // French
+    ("janvier", 1),
+    ("février", 2),
+    ("fevrier", 2),
+    ("mars", 3),
+    ("avril", 4),
+    ("mai", 5),
+    ("juin", 6),
+    ("juillet", 7),
+    ("août", 8),
+    ("aout", 8),
+    ("septembre", 9),
+    ("octobre", 10),
+    ("novembre", 11),
+    ("décembre", 12),
+    ("decembre", 12),
+    // Portuguese
+    ("janeiro", 1),
+    ("fevereiro", 2),
+    ("março", 3),
+    ("marco", 3),
+    ("maio", 5),
+    ("junho", 6),
+    ("julho", 7),
+    ("setembro", 9),
+    ("outubro", 10),
+    ("novembro", 11),
+    ("dezembro", 12),
+    // Italian
+    ("gennaio", 1),
+    ("febbraio", 2),
+    ("aprile", 4),
+    ("maggio", 5),
+    ("giugno", 6),
+    ("luglio", 7),
+    ("settembre", 9),
+    ("ottobre", 10),
+    ("dicembre", 12),
+    // Dutch
+    ("januari", 1),
+    ("februari", 2),
+    ("maart", 3),
+    ("mrt", 3),
+    ("mei", 5),
+    ("juni", 6),
+    ("juli", 7),
+    ("augustus", 8),
+    // Russian: dates use the genitive (`5 марта`); the nominative for month-first layouts.
+    ("января", 1),
+    ("январь", 1),
+    ("февраля", 2),
+    ("февраль", 2),
+    ("марта", 3),
+    ("март", 3),
+    ("апреля", 4),
+    ("апрель", 4),
+    ("мая", 5),
+    ("май", 5),
+    ("июня", 6),
+    ("июнь", 6),
+    ("июля", 7),
+    ("июль", 7),
+    ("августа", 8),
+    ("август", 8),
+    ("сентября", 9),
+    ("сентябрь", 9),
+    ("октября", 10),
+    ("октябрь", 10),
+    ("ноября", 11),
+    ("ноябрь", 11),
+    ("декабря", 12),
+    ("декабрь", 12),
+];
+
+/// Whether `word`, lower-cased, is a prefix of `name` (already lower case). No allocation:
+/// body lines that start with a word reach this.
+fn is_lower_prefix(word: &str, name: &str) -> bool {
+    let mut name_chars = name.chars();
+    word.chars().flat_map(char::to_lowercase).all(|c| name_chars.next() == Some(c))
+}
+
+/// Month number of a month name or its abbreviation (`Mar`, `Sept.`, `März`, `févr.`,
+/// `марта`); see [`MONTH_NAMES`].
 fn month_number(word: &str) -> Option<u8> {
-    const MONTHS: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
-    if word.len() < 3 {
+    // Three letters at least; no name is longer than 24 bytes.
+    if word.len() > 24 || word.chars().nth(2).is_none() {
         return None;
     }
-    let lower = word.to_ascii_lowercase();
-    MONTHS.iter().position(|m| m.starts_with(&lower)).map(|i| i as u8 + 1)
+    let mut found = None;
+    for &(name, month) in MONTH_NAMES {
+        if is_lower_prefix(word, name) {
+            match found {
+                None => found = Some(month),
+                Some(m) if m != month => return None,
+                Some(_) => {}
+            }
+        }
+    }
+    found
 }
 
 /// Years in a Japanese era (`R4` is Reiwa 4 = 2022, `H31` Heisei 31 = 2019).
@@ -221,8 +362,9 @@ fn numeric_date(c: &mut Cursor) -> Option<(RawDate, u8)> {
     Some((RawDate::Ambiguous { first: a as u8, second: b as u8, year }, sep))
 }
 
-/// `Mar 5`, `Mar 5, 2013`, `20 Sep 2013`.
-fn named_date(c: &mut Cursor) -> Option<RawDate> {
+/// `Mar 5`, `Mar 5, 2013`, `20 Sep 2013`, `20 Sep`, `5 марта`. Returns the date style too:
+/// `n` when the month comes first, `N` when the day does.
+fn named_date(c: &mut Cursor) -> Option<(RawDate, u8)> {
     let start = c.i;
     if c.peek().is_some_and(|b| b.is_ascii_digit()) {
         let (day, _) = c.digits(1, 2)?;
@@ -232,11 +374,17 @@ fn named_date(c: &mut Cursor) -> Option<RawDate> {
         }
         let month = month_number(c.word())?;
         c.eat(b'.');
-        if !c.eat(b' ') {
-            return None;
+        // ` 2013` is a year only when no time separator follows the four digits; old exports
+        // leave it out (`20 Sep 19:07`).
+        let before_year = c.i;
+        let mut year = None;
+        if c.eat(b' ') {
+            match c.digits(4, 4) {
+                Some((y, _)) if !matches!(c.peek(), Some(b':' | b'.')) => year = Some(y as i32),
+                _ => c.i = before_year,
+            }
         }
-        let (year, _) = c.digits(4, 4)?;
-        return Some(RawDate::Known { year: Some(year as i32), month, day: day as u8 });
+        return Some((RawDate::Known { year, month, day: day as u8 }, b'N'));
     }
     let month = month_number(c.word())?;
     c.eat(b'.');
@@ -258,7 +406,7 @@ fn named_date(c: &mut Cursor) -> Option<RawDate> {
             c.i = before_year;
         }
     }
-    Some(RawDate::Known { year, month, day: day as u8 })
+    Some((RawDate::Known { year, month, day: day as u8 }, b'n'))
 }
 
 /// `14:56`, `2:56:01 PM`, `11.23 a. m.`, `21.25.15`, `2:56 م`. Returns seconds of day and
@@ -282,8 +430,9 @@ fn time(c: &mut Cursor) -> Option<(u32, bool, bool)> {
     }
     let before_meridiem = c.i;
     c.eat(b' ');
-    // Every marker starts with a, p, A, P or an Arabic letter; 24-hour files skip the list.
-    if !matches!(c.peek(), Some(b'a' | b'p' | b'A' | b'P' | 0xD8..=0xDB)) {
+    // Every marker starts with a, p, A, P, i (`in the morning`) or an Arabic letter; 24-hour
+    // files skip the list.
+    if !matches!(c.peek(), Some(b'a' | b'p' | b'A' | b'P' | b'i' | 0xD8..=0xDB)) {
         c.i = before_meridiem;
         if h > 23 || m > 59 || s > 59 {
             return None;
@@ -291,49 +440,70 @@ fn time(c: &mut Cursor) -> Option<(u32, bool, bool)> {
         return Some((h * 3600 + m * 60 + s, has_seconds, false));
     }
     let rest = &c.s[c.i..];
-    const MERIDIEMS: [(&str, bool); 13] = [
-        ("a. m.", false),
-        ("p. m.", true),
-        ("a.m.", false),
-        ("p.m.", true),
-        ("A.M.", false),
-        ("P.M.", true),
-        ("AM", false),
-        ("PM", true),
-        ("am", false),
-        ("pm", true),
-        ("\u{0635}", false),
-        ("\u{0645}", true),
-        ("a. m", false),
-    ];
-    let mut pm = None;
-    for (word, is_pm) in MERIDIEMS {
+    let mut period = None;
+    for (word, p) in MERIDIEMS {
         if rest.starts_with(word) {
             c.i += word.len();
-            pm = Some(is_pm);
+            period = Some(p);
             break;
         }
     }
-    let mut hour = h;
-    match pm {
-        Some(is_pm) => {
-            if !(1..=12).contains(&h) {
+    let hour = match period {
+        Some(p) => {
+            // Hour 0 is written by some 12-hour clocks (`00:04 AM`): it means 00:04.
+            if h > 12 {
                 return None;
             }
-            hour = match (h, is_pm) {
-                (12, false) => 0,
-                (12, true) => 12,
-                (h, true) => h + 12,
-                (h, false) => h,
-            };
+            match (p, h) {
+                (Period::Am, 12) => 0,
+                (Period::Pm, 12) => 12,
+                (Period::Pm, h) => h + 12,
+                // "At night": the evening hours 6 to 11 are PM, midnight (12) and 1 to 5 AM.
+                (Period::Night, 12) => 0,
+                (Period::Night, 6..=11) => h + 12,
+                (Period::Am | Period::Night, h) => h,
+            }
         }
-        None => c.i = before_meridiem,
-    }
+        None => {
+            c.i = before_meridiem;
+            h
+        }
+    };
     if hour > 23 || m > 59 || s > 59 {
         return None;
     }
-    Some((hour * 3600 + m * 60 + s, has_seconds, pm.is_some()))
+    Some((hour * 3600 + m * 60 + s, has_seconds, period.is_some()))
 }
+
+/// Which half of the day a 12-hour time is in.
+#[derive(Debug, Clone, Copy)]
+enum Period {
+    Am,
+    Pm,
+    /// `at night`: PM for 6 to 11, AM for 12 and 1 to 5.
+    Night,
+}
+
+/// AM/PM markers and the English day-period words some Android locales write instead.
+const MERIDIEMS: [(&str, Period); 17] = [
+    ("a. m.", Period::Am),
+    ("p. m.", Period::Pm),
+    ("a.m.", Period::Am),
+    ("p.m.", Period::Pm),
+    ("A.M.", Period::Am),
+    ("P.M.", Period::Pm),
+    ("AM", Period::Am),
+    ("PM", Period::Pm),
+    ("am", Period::Am),
+    ("pm", Period::Pm),
+    ("\u{0635}", Period::Am),
+    ("\u{0645}", Period::Pm),
+    ("a. m", Period::Am),
+    ("in the morning", Period::Am),
+    ("in the afternoon", Period::Pm),
+    ("in the evening", Period::Pm),
+    ("at night", Period::Night),
+];
 
 /// The text and value of the last date parsed, for [`parse_with_memo`].
 #[derive(Debug, Default)]
@@ -381,9 +551,15 @@ pub(crate) fn parse_with_memo<'a>(line: &'a str, memo: &mut DateMemo) -> Option<
             }
             None => {
                 (date, date_style) = any_date(&mut c)?;
-                memo.text.clear();
-                memo.text.extend_from_slice(&bytes[..c.i]);
-                memo.date = Some((date, date_style));
+                // `20 Sep` must not stand in for a later `20 Sep 2014`: yearless dates are
+                // parsed afresh (they are rare, and cheap).
+                if matches!(date, RawDate::Known { year: None, .. }) {
+                    memo.date = None;
+                } else {
+                    memo.text.clear();
+                    memo.text.extend_from_slice(&bytes[..c.i]);
+                    memo.date = Some((date, date_style));
+                }
             }
         }
         // Between date and time: `, `, `,`, ` `, or a word such as ` klo `.
@@ -400,14 +576,19 @@ pub(crate) fn parse_with_memo<'a>(line: &'a str, memo: &mut DateMemo) -> Option<
         }
         (seconds_of_day, seconds, meridiem) = time(&mut c)?;
     }
+    let mut colon_end = false;
     if bracket {
         if !c.eat(b']') || !c.eat(b' ') {
             return None;
         }
     } else if !(c.eat_str(" - ") || c.eat_str(" \u{2013} ")) {
-        return None;
+        // Old iOS without brackets: `3/18/22, 2:56:01 PM: Ann: hi`.
+        if !c.eat_str(": ") {
+            return None;
+        }
+        colon_end = true;
     }
-    let shape = Shape { bracket, time_first, date_style, seconds, meridiem };
+    let shape = Shape { bracket, time_first, date_style, seconds, meridiem, colon_end };
     Some(Header { date, seconds_of_day, shape, rest: &line[c.i..] })
 }
 
@@ -417,7 +598,7 @@ fn any_date(c: &mut Cursor) -> Option<(RawDate, u8)> {
         return Some(found);
     }
     c.i = start;
-    named_date(c).map(|d| (d, b'n'))
+    named_date(c)
 }
 
 #[cfg(test)]
@@ -459,6 +640,97 @@ mod tests {
         assert_eq!(header("[3/18/R4, 14:56:01] Ann: hi").0, amb(3, 18, 2022));
         assert_eq!(header("Mar 5, 8:29 PM - Ann: hi"), (known(None, 3, 5), 20 * 3600 + 29 * 60, "Ann: hi".into()));
         assert_eq!(header("19:07, 20 Sep 2013 - Ann: hi").0, known(Some(2013), 9, 20));
+    }
+
+    #[test]
+    fn old_ios_without_brackets_ends_the_header_with_a_colon() {
+        let (date, secs, rest) = header("3/18/22, 2:56:01 PM: Ann: hi");
+        assert_eq!((date, secs, rest.as_str()), (amb(3, 18, 22), 14 * 3600 + 56 * 60 + 1, "Ann: hi"));
+        let (date, secs, rest) = header("18/03/22 14:56:01: Ann: hi");
+        assert_eq!((date, secs, rest.as_str()), (amb(18, 3, 22), 14 * 3600 + 56 * 60 + 1, "Ann: hi"));
+        assert!(parse("18/03/22 14:56:01 Ann: hi").is_none());
+    }
+
+    #[test]
+    fn day_first_month_names_with_or_without_a_year() {
+        assert_eq!(header("20 Sep 19:07 - Ann: hi"), (known(None, 9, 20), 19 * 3600 + 7 * 60, "Ann: hi".into()));
+        assert_eq!(header("20 Sep 2013 19:07 - Ann: hi").0, known(Some(2013), 9, 20));
+        assert_eq!(header("08:00, 2 Jan - Ann: hi").0, known(None, 1, 2));
+        assert_eq!(header("08:00, 2 Jan. - Ann: hi").0, known(None, 1, 2));
+        // A yearless date is not remembered for a later line that has the year.
+        let mut memo = DateMemo::default();
+        let first = parse_with_memo("20 Sep 19:07 - Ann: hi", &mut memo).map(|h| h.date);
+        let second = parse_with_memo("20 Sep 2014 19:08 - Ann: hi", &mut memo).map(|h| h.date);
+        assert_eq!((first, second), (Some(known(None, 9, 20)), Some(known(Some(2014), 9, 20))));
+    }
+
+    #[test]
+    fn month_names_in_the_notice_languages() {
+        let cases: [(&str, u8); 24] = [
+            ("Mär", 3),
+            ("März", 3),
+            ("MÄRZ", 3),
+            ("Okt", 10),
+            ("Dezember", 12),
+            ("ene", 1),
+            ("sept", 9),
+            ("setiembre", 9),
+            ("févr", 2),
+            ("juil", 7),
+            ("juin", 6),
+            ("août", 8),
+            ("décembre", 12),
+            ("fev", 2),
+            ("março", 3),
+            ("out", 10),
+            ("gen", 1),
+            ("giu", 6),
+            ("mrt", 3),
+            ("mei", 5),
+            ("марта", 3),
+            ("мая", 5),
+            ("Дек", 12),
+            ("сент", 9),
+        ];
+        for (word, month) in cases {
+            assert_eq!(month_number(word), Some(month), "{word}");
+        }
+        // `jui` starts both juin and juillet; two letters are too few; words are not months.
+        for word in ["jui", "ma", "ok", "hello", "and", "Sat"] {
+            assert_eq!(month_number(word), None, "{word}");
+        }
+        assert_eq!(header("5 марта 14:00 - Ann: hi").0, known(None, 3, 5));
+        assert_eq!(header("14 févr. 2021 14:00 - Ann: hi").0, known(Some(2021), 2, 14));
+        assert_eq!(header("3 mrt. 2021 14:00 - Ann: hi").0, known(Some(2021), 3, 3));
+    }
+
+    #[test]
+    fn day_period_words_and_hour_zero() {
+        let secs = |line: &str| header(line).1 / 60;
+        assert_eq!(secs("18/03/2022, 8:05 in the morning - Ann: hi"), 8 * 60 + 5);
+        assert_eq!(secs("18/03/2022, 12:05 in the morning - Ann: hi"), 5);
+        assert_eq!(secs("18/03/2022, 12:30 in the afternoon - Ann: hi"), 12 * 60 + 30);
+        assert_eq!(secs("18/03/2022, 2:30 in the afternoon - Ann: hi"), 14 * 60 + 30);
+        assert_eq!(secs("18/03/2022, 7:45 in the evening - Ann: hi"), 19 * 60 + 45);
+        assert_eq!(secs("18/03/2022, 6:00 at night - Ann: hi"), 18 * 60);
+        assert_eq!(secs("18/03/2022, 11:15 at night - Ann: hi"), 23 * 60 + 15);
+        assert_eq!(secs("18/03/2022, 12:20 at night - Ann: hi"), 20);
+        assert_eq!(secs("18/03/2022, 1:10 at night - Ann: hi"), 60 + 10);
+        assert_eq!(secs("18/03/2022, 5:59 at night - Ann: hi"), 5 * 60 + 59);
+        assert_eq!(secs("22/02/20, 00:04 AM - Ann: hi"), 4);
+        assert_eq!(secs("22/02/20, 0:04 PM - Ann: hi"), 12 * 60 + 4);
+        assert!(parse("22/02/20, 13:04 PM - Ann: hi").is_none());
+    }
+
+    #[test]
+    fn plausible_dates() {
+        assert!(amb(18, 3, 2022).is_plausible());
+        assert!(amb(3, 18, 22).is_plausible());
+        assert!(!amb(18, 13, 2022).is_plausible());
+        assert!(!amb(0, 3, 2022).is_plausible());
+        assert!(!amb(3, 3, 1066).is_plausible());
+        assert!(known(None, 9, 20).is_plausible());
+        assert!(!known(Some(2013), 13, 20).is_plausible());
     }
 
     #[test]

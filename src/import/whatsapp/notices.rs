@@ -55,6 +55,55 @@ const NOTICE_OPENINGS: &[&str] = &[
     "Сообщения и звонки защищены сквозным шифрованием",
     "Сообщения в этой группе теперь защищены сквозным шифрованием",
     "Ваш код безопасности для ",
+    "Ваш код безопасности с ",
+    // Portuguese (Portugal)
+    "O seu código de segurança partilhado com ",
+    "As mensagens e as chamadas são encriptadas",
+    "As mensagens e chamadas são encriptadas",
+    // Arabic
+    "الرسائل والمكالمات مشفرة",
+    "الرسائل والمكالمات مُشفرة",
+    "الرسائل والمكالمات مُشفّرة",
+    "الرسائل والمكالمات محمية بالتشفير",
+    "رمز الأمان الخاص بك مع ",
+    "تغيّر رمز الأمان الخاص بك مع ",
+    "تغير رمز الأمان الخاص بك مع ",
+    // Czech
+    "Zprávy a hovory jsou koncově šifrované",
+    "Zprávy a hovory jsou chráněné koncovým šifrováním",
+    "Váš bezpečnostní kód s uživatelem ",
+    "Bezpečnostní kód s uživatelem ",
+    // Ukrainian
+    "Повідомлення та дзвінки захищені наскрізним шифруванням",
+    "Повідомлення й дзвінки захищені наскрізним шифруванням",
+    "Ваш код безпеки з ",
+    // Hindi (the security-code notice puts the name first: see NOTICE_PHRASES_INSIDE)
+    "मैसेज और कॉल एंड-टू-एंड एन्क्रिप्टेड हैं",
+    "मैसेज और कॉल्स एंड-टू-एंड एन्क्रिप्टेड हैं",
+    "संदेश और कॉल एंड-टू-एंड एन्क्रिप्टेड हैं",
+    // Indonesian
+    "Pesan dan panggilan terenkripsi secara end-to-end",
+    "Kode keamanan Anda dengan ",
+    // Japanese (the security-code notice puts the name first: see NOTICE_PHRASES_INSIDE)
+    "メッセージと通話はエンドツーエンドで暗号化されています",
+    "メッセージと通話はエンドツーエンド暗号化されています",
+    // Thai
+    "ข้อความและการโทรได้รับการเข้ารหัสตั้งแต่ต้นทางถึงปลายทาง",
+    "ข้อความและการโทรได้รับการเข้ารหัสจากต้นทางถึงปลายทาง",
+    "รหัสความปลอดภัยของคุณกับ ",
+    // Vietnamese (hóa and hoá are both in use)
+    "Tin nhắn và cuộc gọi được mã hóa đầu cuối",
+    "Tin nhắn và cuộc gọi được mã hoá đầu cuối",
+    "Mã bảo mật của bạn với ",
+];
+
+/// Notices whose wording puts the contact's name first, so no opening marks them: they are
+/// looked for after the author's name in short bodies that start with it.
+const NOTICE_PHRASES_INSIDE: &[&str] = &[
+    // Hindi: "<name> के साथ आपका सुरक्षा कोड बदल गया है।"
+    " के साथ आपका सुरक्षा कोड बदल गया",
+    // Japanese: "<name>さんとのセキュリティコードが変更されました。"
+    "とのセキュリティコードが変更されました",
 ];
 
 /// Phrases of group notices ("Ann added Bob", "Ann changed the subject to …"). They are
@@ -190,6 +239,14 @@ pub(crate) fn is_notice(author: &str, body: &str, marked: bool) -> bool {
     if marked && GROUP_ACTIONS.iter().any(|p| body.contains(p)) {
         return true;
     }
+    // iOS names the contact, who is also the line's author, at the start of these; checking
+    // that first keeps the phrase search off ordinary messages.
+    if body.len() < 300
+        && body.starts_with(author)
+        && NOTICE_PHRASES_INSIDE.iter().any(|p| body[author.len()..].contains(p))
+    {
+        return true;
+    }
     // Android's authored notices name their author as the subject: `+1 555…: +1 555… updated
     // the message timer`. Checking that first keeps the phrase search off ordinary messages.
     if body.starts_with(author) && DISTINCT_NOTICE_PHRASES.iter().any(|p| body.contains(p)) {
@@ -200,6 +257,15 @@ pub(crate) fn is_notice(author: &str, body: &str, marked: bool) -> bool {
     author.len() > 20
         && author.bytes().filter(|&b| b == b' ').count() >= 3
         && SENTENCE_AUTHOR_PHRASES.iter().any(|p| author.contains(p))
+}
+
+/// Whether the rest of a header without an author is a system notice one can recognise
+/// (`Messages and calls are end-to-end encrypted…`, `Ann added Bob`): a line in a second
+/// layout must be one of these, or have an author, to count as a header.
+pub(crate) fn is_authorless_notice(rest: &str) -> bool {
+    starts_with_any(rest, NOTICE_OPENINGS, &OPENING_FIRST_BYTES)
+        || GROUP_ACTIONS.iter().any(|p| rest.contains(p))
+        || DISTINCT_NOTICE_PHRASES.iter().any(|p| rest.contains(p))
 }
 
 /// Whether a body records a call: one of the call phrases alone or followed by its duration
@@ -230,6 +296,42 @@ mod tests {
         assert!(is_notice("Anna", "Deine Sicherheitsnummer für Anna hat sich geändert.", true));
         assert!(is_notice("Иван", "Сообщения и звонки защищены сквозным шифрованием.", true));
         assert!(is_notice("Family", "Ann added Bob", true));
+    }
+
+    #[test]
+    fn notices_in_more_languages() {
+        let notices = [
+            "الرسائل والمكالمات مشفرة تماماً بين الطرفين.",
+            "تغيّر رمز الأمان الخاص بك مع Lan.",
+            "Zprávy a hovory jsou koncově šifrované.",
+            "Váš bezpečnostní kód s uživatelem Lan se změnil.",
+            "Повідомлення та дзвінки захищені наскрізним шифруванням.",
+            "Ваш код безпеки з Lan змінився.",
+            "मैसेज और कॉल एंड-टू-एंड एन्क्रिप्टेड हैं.",
+            "Lan के साथ आपका सुरक्षा कोड बदल गया है.",
+            "Pesan dan panggilan terenkripsi secara end-to-end.",
+            "Kode keamanan Anda dengan Lan telah berubah.",
+            "メッセージと通話はエンドツーエンドで暗号化されています。",
+            "Lanさんとのセキュリティコードが変更されました。",
+            "ข้อความและการโทรได้รับการเข้ารหัสตั้งแต่ต้นทางถึงปลายทาง",
+            "รหัสความปลอดภัยของคุณกับ Lan เปลี่ยนแปลงแล้ว",
+            "Tin nhắn và cuộc gọi được mã hóa đầu cuối.",
+            "Mã bảo mật của bạn với Lan đã thay đổi.",
+            "Ваш код безопасности с контактом Lan изменился.",
+            "O seu código de segurança partilhado com Lan mudou.",
+        ];
+        for body in notices {
+            assert!(is_notice("Lan", body, false), "{body}");
+        }
+        assert!(!is_notice("Lan", "मैसेज भेजो", false));
+        assert!(!is_notice("Lan", "セキュリティコード?", false));
+    }
+
+    #[test]
+    fn authorless_notices_in_a_second_layout() {
+        assert!(is_authorless_notice("Messages and calls are end-to-end encrypted. Tap to learn more."));
+        assert!(is_authorless_notice("Ann added Bob"));
+        assert!(!is_authorless_notice("just a date-like body line"));
     }
 
     #[test]

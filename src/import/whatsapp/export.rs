@@ -23,17 +23,36 @@ pub const PENDING_LIMIT: usize = 256 * 1024;
 /// The chat a WhatsApp export's file name names: `WhatsApp Chat with Ann.txt`,
 /// `WhatsApp Chat - Ann.zip` and their translations give `Ann`.
 pub fn chat_title(file_name: &str) -> Option<String> {
-    const PREFIXES: [&str; 10] = [
+    // Longer prefixes first where one starts another (`Чат WhatsApp с контактом ` before
+    // `Чат WhatsApp с `).
+    const PREFIXES: [&str; 15] = [
+        // English: Android, iOS
         "WhatsApp Chat with ",
         "WhatsApp Chat - ",
+        // Spanish
         "Chat de WhatsApp con ",
+        // German
         "WhatsApp Chat mit ",
-        "Чат WhatsApp с ",
-        "Discussion WhatsApp avec ",
-        "Conversa do WhatsApp com ",
-        "Chat WhatsApp con ",
-        "WhatsApp-chat met ",
         "WhatsApp-Chat mit ",
+        // Russian
+        "Чат WhatsApp с контактом ",
+        "Чат WhatsApp с ",
+        // French
+        "Discussion WhatsApp avec ",
+        // Portuguese
+        "Conversa do WhatsApp com ",
+        // Italian
+        "Chat WhatsApp con ",
+        // Dutch
+        "WhatsApp-chat met ",
+        // Czech
+        "Chat WhatsApp s uživatelem ",
+        // Polish
+        "Czat WhatsApp z ",
+        // Indonesian
+        "Chat WhatsApp dengan ",
+        // Ukrainian
+        "Чат WhatsApp з ",
     ];
     let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
     let plain: String = base.chars().map(|c| if crate::identity::is_odd_space(c) { ' ' } else { c }).collect();
@@ -116,6 +135,72 @@ fn month_of(date: RawDate) -> u8 {
     }
 }
 
+/// Dates that look wrong though they parse: more than a day after the import's `today`, or
+/// decades away from the messages on either side (a `22/02/99` among `22/02/20`). They still
+/// count; the report says how many there were.
+///
+/// Messages of one day form a run; a run is judged once both its neighbouring runs are known.
+/// The first run of a file, having one neighbour, is judged against the next two; the last
+/// against the two before it.
+#[derive(Debug, Clone, Copy)]
+struct DateSanity {
+    /// Days from the common era of the last date that is not in the future: `today` + 1.
+    latest: i32,
+    future: u32,
+    outliers: u32,
+    /// The two runs before the current one, older first: (day, messages).
+    older: Option<(i32, u32)>,
+    newer: Option<(i32, u32)>,
+    /// The current run.
+    run: Option<(i32, u32)>,
+}
+
+/// Twenty years, in days: "decades away".
+const DECADES_IN_DAYS: i32 = 20 * 365;
+
+fn decades_apart(a: i32, b: i32) -> bool {
+    (a - b).abs() >= DECADES_IN_DAYS
+}
+
+impl DateSanity {
+    fn new(today: NaiveDate) -> Self {
+        DateSanity { latest: today.num_days_from_ce() + 1, future: 0, outliers: 0, older: None, newer: None, run: None }
+    }
+
+    fn observe(&mut self, day: i32) {
+        if day > self.latest {
+            self.future = self.future.saturating_add(1);
+        }
+        match &mut self.run {
+            Some((d, n)) if *d == day => *n = n.saturating_add(1),
+            _ => self.close_run(Some(day)),
+        }
+    }
+
+    /// Ends the current run; `next` is the day of the run after it (`None` at the end).
+    fn close_run(&mut self, next: Option<i32>) {
+        let Some((c, c_count)) = self.run else {
+            self.run = next.map(|d| (d, 1));
+            return;
+        };
+        if let Some((b, b_count)) = self.newer {
+            let outlier = match self.older {
+                Some((a, _)) => decades_apart(a, b) && decades_apart(c, b),
+                None => decades_apart(c, b) && next.is_some_and(|d| decades_apart(d, b)),
+            };
+            if outlier {
+                self.outliers = self.outliers.saturating_add(b_count);
+            }
+            if next.is_none() && decades_apart(b, c) && self.older.is_some_and(|(a, _)| decades_apart(a, c)) {
+                self.outliers = self.outliers.saturating_add(c_count);
+            }
+        }
+        self.older = self.newer;
+        self.newer = Some((c, c_count));
+        self.run = next.map(|d| (d, 1));
+    }
+}
+
 /// What the first pass learnt, for the second.
 #[derive(Debug, Clone)]
 struct Settled {
@@ -143,8 +228,10 @@ pub struct WhatsAppFormat {
     chat: Option<ChatId>,
     handles: Vec<Option<HandleId>>,
     invalid_dates: u32,
-    /// The last date resolved: consecutive messages mostly share one.
-    last_date: Option<(RawDate, Option<i32>, NaiveDate)>,
+    /// Kept across both passes: the second resumes where the first stopped counting.
+    sanity: DateSanity,
+    /// The last date resolved, with its day number: consecutive messages mostly share one.
+    last_date: Option<(RawDate, Option<i32>, NaiveDate, i32)>,
     /// Set for the second pass.
     settled: Option<Settled>,
     /// Messages handed to `process` in this pass, and how many of the first ones the first
@@ -176,6 +263,7 @@ impl WhatsAppFormat {
             chat: None,
             handles: Vec::new(),
             invalid_dates: 0,
+            sanity: DateSanity::new(ctx.today),
             last_date: None,
             settled: None,
             years: None,
@@ -258,7 +346,10 @@ impl WhatsAppFormat {
         }
         let order = self.settled.as_ref().and_then(|s| s.order).or(self.order.decided().map(|(o, _)| o));
         let date = match self.last_date {
-            Some((raw, y, date)) if raw == m.date && y == year => date,
+            Some((raw, y, date, day)) if raw == m.date && y == year => {
+                self.sanity.observe(day);
+                date
+            }
             _ => {
                 let date = match (m.date, year) {
                     (RawDate::Known { year: None, month, day }, Some(y)) => {
@@ -270,7 +361,9 @@ impl WhatsAppFormat {
                     self.invalid_dates += 1;
                     return;
                 };
-                self.last_date = Some((m.date, year, date));
+                let day = date.num_days_from_ce();
+                self.sanity.observe(day);
+                self.last_date = Some((m.date, year, date, day));
                 date
             }
         };
@@ -304,8 +397,27 @@ impl WhatsAppFormat {
         }
     }
 
-    fn warn_counts(&self, sink: &mut dyn Sink) {
+    fn warn_counts(&mut self, sink: &mut dyn Sink) {
+        self.sanity.close_run(None);
+        if self.sanity.future > 0 {
+            sink.warn(format!(
+                "{} message(s) are dated more than a day in the future; they were counted. Check the phone's date if that looks wrong.",
+                self.sanity.future
+            ));
+        }
+        if self.sanity.outliers > 0 {
+            sink.warn(format!(
+                "{} message(s) are dated decades away from the messages around them; they were counted, but their dates are probably wrong.",
+                self.sanity.outliers
+            ));
+        }
         let counts = &self.parser.counts;
+        if counts.lines_in_other_layout > 0 {
+            sink.warn(format!(
+                "{} line(s) were written in a second date layout, as in merged exports; they were read too.",
+                counts.lines_in_other_layout
+            ));
+        }
         if counts.lines_before_first_header > 0 {
             sink.warn(format!("{} line(s) before the first message were skipped.", counts.lines_before_first_header));
         }
@@ -421,8 +533,165 @@ mod tests {
         WhatsAppFormat::new(ctx, DateOrder::DayMonth)
     }
 
+    /// The fixtures of `tests/fixtures/whatsapp/cases-more.json`, embedded.
+    const MORE_FIXTURES: &[(&str, &[u8])] = &[
+        (
+            "ios-old-no-brackets-12h-mdy.txt",
+            include_bytes!("../../../tests/fixtures/whatsapp/ios-old-no-brackets-12h-mdy.txt"),
+        ),
+        (
+            "ios-old-no-brackets-24h-dmy.txt",
+            include_bytes!("../../../tests/fixtures/whatsapp/ios-old-no-brackets-24h-dmy.txt"),
+        ),
+        (
+            "android-month-name-day-first-yearless.txt",
+            include_bytes!("../../../tests/fixtures/whatsapp/android-month-name-day-first-yearless.txt"),
+        ),
+        (
+            "android-month-name-time-first-year-carried-de.txt",
+            include_bytes!("../../../tests/fixtures/whatsapp/android-month-name-time-first-year-carried-de.txt"),
+        ),
+        (
+            "android-day-period-words.txt",
+            include_bytes!("../../../tests/fixtures/whatsapp/android-day-period-words.txt"),
+        ),
+        (
+            "android-hidden-author-mark.txt",
+            include_bytes!("../../../tests/fixtures/whatsapp/android-hidden-author-mark.txt"),
+        ),
+        (
+            "ios-then-android-merged-layouts.txt",
+            include_bytes!("../../../tests/fixtures/whatsapp/ios-then-android-merged-layouts.txt"),
+        ),
+        (
+            "android-12h-hour-zero-odd-years.txt",
+            include_bytes!("../../../tests/fixtures/whatsapp/android-12h-hour-zero-odd-years.txt"),
+        ),
+        (
+            "ios-notices-more-languages.txt",
+            include_bytes!("../../../tests/fixtures/whatsapp/ios-notices-more-languages.txt"),
+        ),
+    ];
+
+    /// The fields `expected` lists that differ in `actual` (the comparison of tests/common).
+    fn mismatches(expected: &serde_json::Value, actual: &serde_json::Value, path: &str) -> Vec<String> {
+        use serde_json::Value;
+        match expected {
+            Value::Object(fields) => fields
+                .iter()
+                .flat_map(|(k, want)| mismatches(want, actual.get(k).unwrap_or(&Value::Null), &format!("{path}.{k}")))
+                .collect(),
+            Value::Array(items) if items.iter().any(Value::is_object) => {
+                let got = actual.as_array().cloned().unwrap_or_default();
+                let mut out = Vec::new();
+                if got.len() != items.len() {
+                    out.push(format!("{path}: expected {} items, got {actual}", items.len()));
+                }
+                for (i, (want, have)) in items.iter().zip(got.iter()).enumerate() {
+                    out.extend(mismatches(want, have, &format!("{path}[{i}]")));
+                }
+                out
+            }
+            _ if expected != actual => vec![format!("{path}: expected {expected}, got {actual}")],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every case of cases-more.json gives its expected report and contacts, and no canary
+    /// reaches either.
+    #[test]
+    fn more_fixtures_give_their_expected_stats() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../../tests/fixtures/whatsapp/cases-more.json")).expect("json");
+        let now = 1_795_521_600; // 2026-11-24T12:00:00Z
+        let mut failures = Vec::new();
+        let cases = doc["cases"].as_array().expect("cases");
+        assert_eq!(cases.len(), MORE_FIXTURES.len());
+        for case in cases {
+            let file = case["file"].as_str().expect("file");
+            let bytes = MORE_FIXTURES.iter().find(|(f, _)| *f == file).expect("embedded").1;
+            assert!(String::from_utf8_lossy(bytes).contains("CANARY-"), "{file} has no canary");
+            let owner: Vec<String> = case["options"]["owner"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                .unwrap_or_default();
+            let mut engine = crate::Engine::new(&owner);
+            let options = crate::ImportOptions {
+                date_order_fallback: DateOrder::DayMonth,
+                today: NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
+                exclude: Vec::new(),
+                owner: Vec::new(),
+            };
+            let report = engine
+                .import_bytes(case["fileName"].as_str().expect("fileName"), bytes, Box::new(FixedZone(0)), options)
+                .unwrap_or_else(|e| panic!("{file}: {e}"));
+            let report = serde_json::to_value(&report).expect("report");
+            let contacts = serde_json::to_value(engine.contacts(now)).expect("contacts");
+            assert!(!format!("{report}{contacts}").contains("CANARY"), "{file}: a canary leaked");
+            for m in mismatches(&case["report"], &report, "report").into_iter().chain(mismatches(
+                &case["contacts"],
+                &contacts,
+                "contacts",
+            )) {
+                failures.push(format!("{file}: {m}"));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    /// Every fixture above, fed one to seven bytes at a time, gives the events of one chunk.
+    #[test]
+    fn more_fixtures_do_not_depend_on_chunk_size() {
+        for (file, bytes) in MORE_FIXTURES {
+            let name = format!("WhatsApp Chat with {file}");
+            let whole = run_format(&mut format(&name), &[(name.as_str(), *bytes)], bytes.len()).expect("whole");
+            for size in 1..8 {
+                let parts = run_format(&mut format(&name), &[(name.as_str(), *bytes)], size).expect("parts");
+                assert_eq!(parts.events, whole.events, "{file} at {size}");
+                assert_eq!(parts.warnings, whole.warnings, "{file} at {size}");
+            }
+        }
+    }
+
+    #[test]
+    fn dates_far_in_the_future_or_decades_from_their_neighbours_are_counted() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).expect("date");
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date").num_days_from_ce();
+        let run = |days: &[i32]| {
+            let mut s = DateSanity::new(today);
+            for &d in days {
+                s.observe(d);
+            }
+            s.close_run(None);
+            (s.future, s.outliers)
+        };
+        // Tomorrow is fine; the day after is the future.
+        assert_eq!(run(&[day(2026, 11, 25), day(2026, 11, 26)]), (1, 0));
+        // One wrong year in the middle, at the start and at the end.
+        let normal = [day(2020, 2, 22), day(2020, 2, 23), day(2020, 2, 24)];
+        let odd = day(1999, 2, 22);
+        assert_eq!(run(&[normal[0], odd, odd, normal[1], normal[2]]), (0, 2));
+        assert_eq!(run(&[odd, normal[0], normal[1], normal[2]]), (0, 1));
+        assert_eq!(run(&[normal[0], normal[1], normal[2], odd]), (0, 1));
+        // Years apart, but less than decades: a chat resumed after a long silence.
+        assert_eq!(run(&[day(2012, 1, 1), day(2024, 1, 1), day(2024, 1, 2)]), (0, 0));
+        // Two dates decades apart and nothing else: no telling which is wrong.
+        assert_eq!(run(&[day(2020, 1, 1), odd]), (0, 0));
+    }
+
     #[test]
     fn titles_from_file_names() {
+        assert_eq!(chat_title("Чат WhatsApp с контактом Аня.txt").as_deref(), Some("Аня"));
+        assert_eq!(chat_title("Чат WhatsApp с Аней.txt").as_deref(), Some("Аней"));
+        assert_eq!(chat_title("Chat WhatsApp s uživatelem Jana.txt").as_deref(), Some("Jana"));
+        assert_eq!(chat_title("Czat WhatsApp z Olą.txt").as_deref(), Some("Olą"));
+        assert_eq!(chat_title("Chat WhatsApp dengan Budi.txt").as_deref(), Some("Budi"));
+        assert_eq!(chat_title("Чат WhatsApp з Олею.txt").as_deref(), Some("Олею"));
+        assert_eq!(chat_title("Discussion WhatsApp avec Léa.txt").as_deref(), Some("Léa"));
+        assert_eq!(chat_title("Conversa do WhatsApp com Rui.txt").as_deref(), Some("Rui"));
+        assert_eq!(chat_title("Chat WhatsApp con Gio.txt").as_deref(), Some("Gio"));
+        assert_eq!(chat_title("WhatsApp-chat met Joop.txt").as_deref(), Some("Joop"));
+        assert_eq!(chat_title("Chat de WhatsApp con Lucía.zip").as_deref(), Some("Lucía"));
         assert_eq!(chat_title("WhatsApp Chat with Ann Lee.txt").as_deref(), Some("Ann Lee"));
         assert_eq!(chat_title("WhatsApp Chat - Ann.zip").as_deref(), Some("Ann"));
         assert_eq!(chat_title("Downloads/WhatsApp Chat mit Jörg (1).txt").as_deref(), Some("Jörg"));

@@ -22,6 +22,10 @@ const MAX_LINES_BEFORE_HEADER: u32 = 20;
 /// Author names are short; a `: ` further into the line than this is in the message text.
 const MAX_AUTHOR_BYTES: usize = 120;
 
+/// The name given to an author WhatsApp wrote as nothing but an invisible mark
+/// (`… - \u{200E}: <Media omitted>`): a person whose name the export hides, not a system line.
+pub(crate) const HIDDEN_AUTHOR: &str = "Hidden name";
+
 /// One line that starts a message, reduced to its metadata.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RawMessage {
@@ -38,6 +42,8 @@ pub(crate) struct ParseCounts {
     pub(crate) lines_before_first_header: u32,
     pub(crate) lines_with_bad_utf8: u32,
     pub(crate) long_lines: u32,
+    /// Headers written in a layout other than the file's first (merged exports).
+    pub(crate) lines_in_other_layout: u32,
 }
 
 /// The streaming parser of one chat file.
@@ -59,6 +65,9 @@ pub(crate) struct Parser {
     pub(crate) counts: ParseCounts,
     saw_any_byte: bool,
     date_memo: DateMemo,
+    /// The year and month of the last dated header, for headers that leave the year out
+    /// after earlier ones gave it (`08:00, 2 Jan - …` after `19:07, 20 Dec 2013 - …`).
+    year_carry: Option<(i32, u8)>,
 }
 
 impl Parser {
@@ -129,14 +138,17 @@ impl Parser {
             self.counts.long_lines += 1;
         }
         let marked = raw.starts_with("\u{200E}".as_bytes());
-        let Some(first) = first_visible_byte(raw) else {
+        let visible = visible_bytes(raw);
+        let Some(&first) = visible.first() else {
             return Ok(());
         };
         if first.is_ascii_whitespace() && raw.iter().all(u8::is_ascii_whitespace) {
             return Ok(());
         }
         match self.shape {
-            Some(shape) if !shape.may_start(first) => return Ok(()),
+            // Not this file's layout by its first byte; another layout is looked for only when
+            // the line's first bytes could start a header at all.
+            Some(shape) if !shape.may_start(first) && !could_start_header(visible) => return Ok(()),
             None if !(first == b'[' || first.is_ascii_alphanumeric() || first == 0xD9 || first == 0xDB) => {
                 return self.not_a_header();
             }
@@ -146,17 +158,25 @@ impl Parser {
         let Some(h) = header::parse_with_memo(&norm, &mut self.date_memo) else {
             return self.not_a_header();
         };
+        let split = split_author(h.rest);
         match self.shape {
-            // Same file, same layout: a differently shaped "header" is a body line that
-            // happens to start with a date.
-            Some(shape) if shape != h.shape => return Ok(()),
             None => self.shape = Some(h.shape),
+            // A second layout (merged exports) counts only for whole lines: a plausible date
+            // and an author or a known system notice. Anything less is a body line that
+            // happens to start with a date.
+            Some(shape) if shape != h.shape => {
+                if !h.date.is_plausible() || (split.is_none() && !notices::is_authorless_notice(h.rest)) {
+                    return Ok(());
+                }
+                self.counts.lines_in_other_layout += 1;
+            }
             _ => {}
         }
         if bad_utf8 {
             self.counts.lines_with_bad_utf8 += 1;
         }
-        let (author, kind) = match split_author(h.rest) {
+        let date = self.carry_year(h.date);
+        let (author, kind) = match split {
             Some((author, body)) => {
                 let kind = if notices::is_notice(author, body, marked) {
                     Kind::System
@@ -169,8 +189,29 @@ impl Parser {
             }
             None => (None, Kind::System),
         };
-        sink(RawMessage { date: h.date, seconds_of_day: h.seconds_of_day, author, kind });
+        sink(RawMessage { date, seconds_of_day: h.seconds_of_day, author, kind });
         Ok(())
+    }
+
+    /// Gives a yearless month-name date the year of the last header that had one, adding a
+    /// year each time the month goes down; dates before any year stay yearless (the export
+    /// counts those back from today).
+    fn carry_year(&mut self, date: RawDate) -> RawDate {
+        match date {
+            RawDate::Known { year: Some(y), month, .. } => {
+                self.year_carry = Some((y, month));
+                date
+            }
+            RawDate::Known { year: None, month, day } => match self.year_carry {
+                Some((y, previous)) => {
+                    let y = if month < previous { y + 1 } else { y };
+                    self.year_carry = Some((y, month));
+                    RawDate::Known { year: Some(y), month, day }
+                }
+                None => date,
+            },
+            RawDate::Ambiguous { .. } => date,
+        }
     }
 
     /// Whether the file writes month names (`Mar 5`) rather than numbers.
@@ -228,18 +269,46 @@ pub(crate) fn split_author(rest: &str) -> Option<(&str, &str)> {
         from = colon + 1;
     };
     let author = &rest[..pos];
+    // The prefix was normalised, so an author written as only an invisible mark is empty now.
     if author.bytes().all(|b| b == b' ') {
-        return None;
+        return Some((HIDDEN_AUTHOR, &rest[pos + 2..]));
     }
     Some((author, &rest[pos + 2..]))
 }
 
-/// The first byte after byte-order and direction marks (U+FEFF, U+200E, U+200F).
-fn first_visible_byte(line: &[u8]) -> Option<u8> {
+/// Whether a line's first bytes could start a header of any layout: `[`; digits followed by
+/// a date or time separator; or a word followed by a space and a digit (`Mar 5`). Body lines
+/// of a file whose layout is already known are rejected here without parsing.
+fn could_start_header(visible: &[u8]) -> bool {
+    let Some(&first) = visible.first() else {
+        return false;
+    };
+    if first == b'[' {
+        return true;
+    }
+    if first.is_ascii_digit() {
+        let n = visible.iter().take(5).take_while(|b| b.is_ascii_digit()).count();
+        return matches!(visible.get(n), Some(b'/' | b'.' | b'-' | b':' | b' '));
+    }
+    if first.is_ascii_alphabetic() || first >= 0xC0 {
+        // Arabic-Indic digits (0xD9, 0xDB lead bytes) pass too: they are not ASCII.
+        if first == 0xD9 || first == 0xDB {
+            return true;
+        }
+        let n = visible.iter().take(24).take_while(|b| b.is_ascii_alphabetic() || **b >= 0x80).count();
+        let rest = &visible[n..];
+        let rest = rest.strip_prefix(b".").unwrap_or(rest);
+        return rest.first() == Some(&b' ') && rest.get(1).is_some_and(u8::is_ascii_digit);
+    }
+    false
+}
+
+/// The line after leading byte-order and direction marks (U+FEFF, U+200E, U+200F).
+fn visible_bytes(line: &[u8]) -> &[u8] {
     // All three marks start with 0xE2 or 0xEF; most lines start with neither.
     match line.first() {
-        Some(&b) if b != 0xE2 && b != 0xEF => return Some(b),
-        None => return None,
+        Some(&b) if b != 0xE2 && b != 0xEF => return line,
+        None => return line,
         _ => {}
     }
     let mut rest = line;
@@ -251,7 +320,7 @@ fn first_visible_byte(line: &[u8]) -> Option<u8> {
         } else if let Some(r) = rest.strip_prefix("\u{FEFF}".as_bytes()) {
             rest = r;
         } else {
-            return rest.first().copied();
+            return rest;
         }
     }
 }
@@ -311,6 +380,66 @@ mod tests {
         assert_eq!(authors, vec!["Ann", "Bob"]);
         assert!(matches!(whole[2].kind, Kind::System));
         assert_eq!(whole[2].author, None);
+    }
+
+    #[test]
+    fn an_author_written_as_only_a_mark_is_a_hidden_person() {
+        let text = "05/04/2023, 10:00 - Messages and calls are end-to-end encrypted.\n05/04/2023, 10:01 - \u{200E}: <Media omitted>\n13/04/2023, 10:02 - Sam: ok\n";
+        let (msgs, authors) = parse_all(text, 5);
+        assert_eq!(msgs.len(), 3);
+        assert!(matches!(msgs[0].kind, Kind::System));
+        assert!(matches!(msgs[1].kind, Kind::Message));
+        assert_eq!(authors, vec![HIDDEN_AUTHOR, "Sam"]);
+    }
+
+    #[test]
+    fn yearless_dates_take_the_year_of_the_last_dated_line() {
+        let text = "19:07, 20 Dec 2013 - Ann: a\n08:00, 2 Jan - Bob: b\n09:00, 3 Mar - Ann: c\n10:00, 1 Feb - Ann: d\n";
+        let (msgs, _) = parse_all(text, 3);
+        let years: Vec<Option<i32>> = msgs
+            .iter()
+            .map(|m| match m.date {
+                RawDate::Known { year, .. } => year,
+                RawDate::Ambiguous { .. } => None,
+            })
+            .collect();
+        assert_eq!(years, vec![Some(2013), Some(2014), Some(2014), Some(2015)]);
+        // With no year anywhere before, the date stays yearless for the export to place.
+        let (msgs, _) = parse_all("20 Sep 19:07 - Ann: a\n", 4);
+        assert!(matches!(msgs[0].date, RawDate::Known { year: None, .. }));
+    }
+
+    #[test]
+    fn a_second_layout_counts_only_for_whole_header_lines() {
+        let text = "[18/03/2022, 14:56:01] Ann: a\n\
+            20/03/2022, 09:00 - Ann: b\n\
+            20/03/2022, 09:01 - just a date-like body line\n\
+            45/45/2022, 09:02 - Ann: impossible date\n\
+            20/03/2022, 09:03 - Ann added Bob\n\
+            and a second line\n\
+            3/20/22, 9:04:00 AM: Ann: c\n\
+            [20/03/2022, 09:05:00] Sam: d\n";
+        let mut parser = Parser::default();
+        let mut out = Vec::new();
+        for piece in text.as_bytes().chunks(6) {
+            parser.push(piece, &mut |m| out.push(m)).expect("push");
+        }
+        parser.finish(&mut |m| out.push(m)).expect("finish");
+        assert_eq!(out.len(), 5);
+        assert_eq!(parser.counts.lines_in_other_layout, 3);
+        assert!(matches!(out[2].kind, Kind::System));
+    }
+
+    #[test]
+    fn could_start_header_rejects_ordinary_text_cheaply() {
+        for line in
+            ["[18/03", "18/03/2022", "14:56, 3 Mar", "Mar 5, 8:29", "20 Sep 19:07", "5 марта", "\u{0661}\u{0668}"]
+        {
+            assert!(could_start_header(line.as_bytes()), "{line}");
+        }
+        for line in ["and a second line", "ok", "hello there", "12345678", "- item", "see you 5pm"] {
+            assert!(!could_start_header(line.as_bytes()), "{line}");
+        }
     }
 
     #[test]

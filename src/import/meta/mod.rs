@@ -9,12 +9,22 @@
 //! End-to-end-encrypted chats (2024+) come as a separate download with the same content in
 //! camelCase (`senderName`, `timestamp`, `text`, `threadName`, participants as plain strings).
 //!
-//! Each thread file is buffered whole (at most [`MAX_FILE_BYTES`]) and read once at
-//! [`Format::end_file`] with serde into structs that name only metadata: `content` and `text`
-//! are declared as [`IgnoredAny`], so serde steps over them without keeping a byte, and every
-//! other field not declared (reactions, shares, photo paths) is skipped the same way. The raw
-//! buffer is cleared as soon as the file is read. Reading at the end of the file makes the
-//! result independent of how the bytes were chunked.
+//! Each thread file is read as a stream of JSON tokens ([`crate::import::json_stream`]) as
+//! its chunks arrive; no part of the file is buffered. Only metadata is materialised
+//! (participants' names, the title, `thread_path`, and per message its sender, time and
+//! `type`, each capped by the tokenizer): `content`, `text`, reactions, shares, photo paths
+//! and every other key are passed over by the tokenizer without a byte being copied. Keys may
+//! come in any order (`participants` after `messages`), and a thread's shape depends on every
+//! writer, so each message is held as compact metadata (an index into the file's distinct
+//! sender names, a time, a kind) until the file ends; then the thread is declared and its
+//! events reported. The tokens, and so the result, do not depend on how the bytes were
+//! chunked.
+//!
+//! As when the files were read with serde: `null` counts as absent, and a field given twice
+//! in one object or holding a value of the wrong type (a time that is a string) makes the file
+//! [`ImportError::Malformed`]. Errors are structural (`the time of message 3`, or a line and
+//! column) and never quote the input. A file's first error is reported at its end, so that
+//! an HTML page or a file over [`MAX_FILE_BYTES`] is reported as such whatever comes first.
 //!
 //! Source rule (Meta's files carry no hint of their app): a file whose path has a
 //! `your_instagram_activity` folder is Instagram; otherwise, when the archive's (or the loose
@@ -25,17 +35,15 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde::de::IgnoredAny;
-use serde::Deserialize;
-
 use crate::error::ImportError;
 use crate::import::event::{
     ChatInfo, ChatShape, Event, Finished, Format, FormatContext, HandleId, HandleKind, OwnerEvidence, Sink, Skip,
 };
+use crate::import::json_stream::{Flow, SyntaxError, SyntaxErrorKind, Token, Tokenizer};
 use crate::model::Kind;
 
 /// The largest thread file read. Meta caps a file at 10,000 messages, a few MB; anything far
-/// beyond that is not a thread file, and buffering it would risk the browser tab's memory.
+/// beyond that is not a thread file, and the metadata held for its messages would grow with it.
 pub const MAX_FILE_BYTES: usize = 64 << 20;
 
 /// Whether an archive entry is a JSON thread file: `…/messages/<category>/<thread>/message_N.json`
@@ -137,53 +145,6 @@ pub fn repair_mojibake(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// A thread file, classic or end-to-end-encrypted. Only metadata is declared.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Thread<'a> {
-    participants: Option<Vec<Participant>>,
-    #[serde(borrow)]
-    messages: Option<Vec<Message<'a>>>,
-    #[serde(alias = "threadName")]
-    title: Option<String>,
-    thread_path: Option<String>,
-}
-
-/// `{"name": "Ann"}` in the classic schema, `"Ann"` in the encrypted one.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Participant {
-    Named { name: Option<String> },
-    Plain(String),
-}
-
-impl Participant {
-    fn name(&self) -> Option<&str> {
-        match self {
-            Participant::Named { name } => name.as_deref(),
-            Participant::Plain(name) => Some(name),
-        }
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Message<'a> {
-    /// Borrowed from the buffer when it has no escapes: no allocation per message.
-    #[serde(borrow, alias = "senderName")]
-    sender_name: Option<Cow<'a, str>>,
-    #[serde(alias = "timestamp")]
-    timestamp_ms: Option<serde_json::Number>,
-    #[serde(borrow, rename = "type")]
-    kind: Option<Cow<'a, str>>,
-    /// The message text (classic schema): stepped over, never kept.
-    #[allow(dead_code)]
-    content: IgnoredAny,
-    /// The message text (encrypted schema): stepped over, never kept.
-    #[allow(dead_code)]
-    text: IgnoredAny,
-}
-
 /// What Meta's `type` says a message is. Calls (missed ones too) are calls; a member joining
 /// or leaving is a notice; everything else, shares, media and unsent messages included, is a
 /// message: somebody wrote.
@@ -216,15 +177,33 @@ fn source_of(path: &str, file_name: &str) -> HandleKind {
     }
 }
 
+/// How many bytes of a name, title, `type` or number the tokenizer keeps: far more than any
+/// real one, and a bound on what one value can cost.
+const MAX_VALUE_BYTES: usize = 4096;
+
+/// The tokenizer's callback as a trait object. [`Tokenizer::push`] is generic over its
+/// callback, so each closure type gets its own copy of the whole tokenizer in the wasm build;
+/// callers that all pass this one type share a single copy.
+type OnToken<'a> = &'a mut dyn FnMut(Token<'_>) -> Flow;
+
 /// Messenger and Instagram JSON thread files (see the module docs).
 pub struct MetaFormat {
     /// The name of the picked file (the archive's, for a zip).
     file_name: String,
-    /// The current file's path, and its bytes so far.
+    /// The current file's path and source.
     path: String,
-    buffer: Vec<u8>,
+    source: HandleKind,
     /// Whether the current file's first non-blank byte was seen (an HTML page starts `<`).
     started: bool,
+    /// Bytes of the current file so far.
+    size: usize,
+    tok: Tokenizer,
+    /// Line count of the bytes already tokenized, for error positions.
+    lines: Lines,
+    /// What the current file said so far: metadata only.
+    thread: Reader,
+    /// The current file's first error, reported at its end (see the module docs).
+    failed: Option<ImportError>,
     /// Thread files read.
     files: u32,
     /// Per thread id: its source and every name in it (participants and writers), for
@@ -238,48 +217,87 @@ impl MetaFormat {
         MetaFormat {
             file_name: ctx.file_name,
             path: String::new(),
-            buffer: Vec::new(),
+            source: HandleKind::Messenger,
             started: false,
+            size: 0,
+            tok: Tokenizer::new(MAX_VALUE_BYTES),
+            lines: Lines::default(),
+            thread: Reader::default(),
+            failed: None,
             files: 0,
             threads: BTreeMap::new(),
         }
     }
 
-    /// Reads the buffered thread file and reports it.
-    fn read_thread(&mut self, bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ImportError> {
-        let source = source_of(&self.path, &self.file_name);
-        let thread: Thread = serde_json::from_slice(bytes).map_err(|e| malformed(source, &self.path, &e))?;
-        if thread.participants.is_none() && thread.messages.is_none() {
+    /// Tokenizes the next bytes of the current file; the first error is kept in `failed`.
+    fn read(&mut self, chunk: &[u8]) {
+        let start = self.tok.offset();
+        let thread = &mut self.thread;
+        let mut on: OnToken<'_> = &mut |t| thread.token(t);
+        let result = self.tok.push(chunk, &mut on);
+        // A wrong value is found before any syntax error later in the same chunk.
+        if let Some(detail) = self.thread.error.take() {
+            self.failed = Some(self.malformed(&detail));
+        } else if let Err(e) = result {
+            self.failed = Some(self.syntax_error(e, chunk, start));
+        } else {
+            self.lines.advance(chunk, start);
+        }
+    }
+
+    /// The end of the current file: `Ok(true)` when it holds a thread (or something that is
+    /// not one) to report, `Ok(false)` for an empty entry that was skipped.
+    fn finish_file(&mut self, sink: &mut dyn Sink) -> Result<bool, ImportError> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        let thread = &mut self.thread;
+        let mut on: OnToken<'_> = &mut |t| thread.token(t);
+        let result = self.tok.finish(&mut on);
+        if let Some(detail) = self.thread.error.take() {
+            return Err(self.malformed(&detail));
+        }
+        match result {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind == SyntaxErrorKind::Empty => {
+                if self.path.contains(['/', '\\']) {
+                    // One empty entry in a whole download: say so, and read the rest.
+                    sink.skipped(Skip::Unreadable, 1);
+                    sink.warn(format!("{} is empty.", self.path));
+                    Ok(false)
+                } else {
+                    Err(ImportError::Empty)
+                }
+            }
+            Err(e) => Err(self.syntax_error(e, &[], self.tok.offset())),
+        }
+    }
+
+    /// Declares the thread of a file that was read whole, and reports its events.
+    fn report_thread(&mut self, thread: Reader, sink: &mut dyn Sink) {
+        let source = self.source;
+        if thread.participants.is_none() && !thread.has_messages {
             sink.skipped(Skip::Unreadable, 1);
             sink.warn(format!("{} is not a message thread (it lists no participants and no messages).", self.path));
-            return Ok(());
+            return;
         }
         self.files += 1;
         let title = thread.title.as_deref().map(|t| repair_mojibake(t).trim().to_string()).filter(|t| !t.is_empty());
         let id = thread_id(thread.thread_path.as_deref(), &self.path, title.as_deref());
 
         let mut names: Vec<String> = Vec::new();
-        for participant in thread.participants.iter().flatten() {
-            if let Some(name) = participant.name().map(|n| repair_mojibake(n).trim().to_string()) {
-                if !name.is_empty() && !names.contains(&name) {
-                    names.push(name);
-                }
+        for raw in thread.participants.iter().flatten() {
+            let name = repair_mojibake(raw).trim().to_string();
+            if !name.is_empty() && !names.contains(&name) {
+                names.push(name);
             }
         }
         let participants: Vec<HandleId> = names.iter().map(|n| sink.handle(source, n, n)).collect();
-        let messages = thread.messages.unwrap_or_default();
 
-        // Writers by their name as written, repaired once per distinct name.
-        let mut writers: HashMap<&str, String> = HashMap::new();
-        for m in &messages {
-            if let Some(raw) = m.sender_name.as_deref() {
-                if !writers.contains_key(raw) {
-                    writers.insert(raw, repair_mojibake(raw).trim().to_string());
-                }
-            }
-        }
+        // Writers by their name as written (index of `senders`), repaired once per name.
+        let writers: Vec<String> = thread.senders.iter().map(|raw| repair_mojibake(raw).trim().to_string()).collect();
         let mut members: BTreeSet<String> = names.iter().cloned().collect();
-        members.extend(writers.values().filter(|n| !n.is_empty()).cloned());
+        members.extend(writers.iter().filter(|n| !n.is_empty()).cloned());
         // Two listed participants make a direct thread; when the list is short (somebody
         // deleted their account), the writers fill it in.
         let count = if names.len() >= 2 { names.len() } else { members.len() };
@@ -290,12 +308,11 @@ impl MetaFormat {
         };
         let chat = sink.chat(ChatInfo { id: id.clone(), title, shape, participants });
 
-        let mut handles: HashMap<&str, HandleId> = HashMap::new();
-        let mut unreadable = 0u32;
-        for m in &messages {
-            let at = m.timestamp_ms.as_ref().and_then(seconds_of);
-            let name = m.sender_name.as_deref().and_then(|raw| writers.get_key_value(raw));
-            let (Some(at), Some((&raw, name))) = (at, name) else {
+        let mut handles: Vec<Option<HandleId>> = vec![None; writers.len()];
+        let mut unreadable = thread.unreadable;
+        for m in &thread.pending {
+            let i = m.sender as usize;
+            let (Some(name), Some(handle)) = (writers.get(i), handles.get_mut(i)) else {
                 unreadable += 1;
                 continue;
             };
@@ -303,8 +320,8 @@ impl MetaFormat {
                 unreadable += 1;
                 continue;
             }
-            let author = *handles.entry(raw).or_insert_with(|| sink.handle(source, name, name));
-            sink.event(Event { chat, author: Some(author), at, kind: kind_of(m.kind.as_deref()), id: None });
+            let author = *handle.get_or_insert_with(|| sink.handle(source, name, name));
+            sink.event(Event { chat, author: Some(author), at: m.at, kind: m.kind, id: None });
         }
         if unreadable > 0 {
             sink.skipped(Skip::Unreadable, unreadable);
@@ -312,16 +329,349 @@ impl MetaFormat {
         }
         let entry = self.threads.entry(id).or_insert_with(|| (source, BTreeSet::new()));
         entry.1.extend(members);
-        Ok(())
+    }
+
+    /// A wrong value, in the structural terms [`Reader`] found it in.
+    fn malformed(&self, detail: &str) -> ImportError {
+        ImportError::Malformed { format: format_name(self.source), detail: format!("{}: {detail}", self.path) }
+    }
+
+    /// A syntax error, with its line and column; `chunk` (starting at byte `start` of the
+    /// file) is the chunk it was found in.
+    fn syntax_error(&self, e: SyntaxError, chunk: &[u8], start: u64) -> ImportError {
+        let (line, column) = self.lines.position(chunk, start, e.offset);
+        let what = match e.kind {
+            SyntaxErrorKind::Truncated => "the JSON ends early, as if the file was cut short",
+            SyntaxErrorKind::TrailingData => "there is more after the JSON value",
+            SyntaxErrorKind::TooDeep => "the JSON nests too deep",
+            _ => "the JSON is not well-formed",
+        };
+        ImportError::Malformed {
+            format: format_name(self.source),
+            detail: format!("{}: {what} (line {line}, column {column})", self.path),
+        }
     }
 }
 
-/// Seconds since the epoch from Meta's milliseconds, rounded down.
-fn seconds_of(ms: &serde_json::Number) -> Option<i64> {
-    if let Some(ms) = ms.as_i64() {
+/// Newlines seen so far, to turn a byte offset into a line and a column.
+#[derive(Debug, Default, Clone, Copy)]
+struct Lines {
+    newlines: u64,
+    /// Offset of the first byte after the last newline.
+    line_start: u64,
+}
+
+impl Lines {
+    /// Counts the newlines of `chunk`, which starts at byte `start` of the file.
+    fn advance(&mut self, chunk: &[u8], start: u64) {
+        self.newlines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+        if let Some(last) = chunk.iter().rposition(|&b| b == b'\n') {
+            self.line_start = start + last as u64 + 1;
+        }
+    }
+
+    /// Line and column (both from 1) of byte `offset`, which lies in `chunk` (starting at
+    /// byte `start`) or just after it.
+    fn position(mut self, chunk: &[u8], start: u64, offset: u64) -> (u64, u64) {
+        let within = usize::try_from(offset.saturating_sub(start)).unwrap_or(usize::MAX).min(chunk.len());
+        self.advance(&chunk[..within], start);
+        (self.newlines + 1, offset.saturating_sub(self.line_start) + 1)
+    }
+}
+
+/// Where in a thread file the reader is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Frame {
+    /// Before the top-level value.
+    #[default]
+    Outside,
+    /// The top-level object.
+    Root,
+    /// A top-level array: only an empty one is accepted, as serde read it (as a file with no
+    /// participants and no messages, which is skipped).
+    RootArray,
+    /// The `participants` array.
+    Participants,
+    /// A `{"name": …}` participant (classic schema).
+    Participant,
+    /// The `messages` array.
+    Messages,
+    Message,
+    /// After the top-level object.
+    Done,
+}
+
+/// A key the reader knows. Every other key's value is skipped unread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Participants,
+    Messages,
+    Title,
+    ThreadPath,
+    Name,
+    Sender,
+    Time,
+    Type,
+    /// `content` (classic) and `text` (encrypted): the message text, skipped unread; known
+    /// only so that one given twice is refused as before.
+    Content,
+    Text,
+}
+
+impl Field {
+    /// The key's meaning in this frame.
+    fn of(frame: Frame, key: &str) -> Option<Field> {
+        let field = match (frame, key) {
+            (Frame::Root, "participants") => Field::Participants,
+            (Frame::Root, "messages") => Field::Messages,
+            (Frame::Root, "title" | "threadName") => Field::Title,
+            (Frame::Root, "thread_path") => Field::ThreadPath,
+            (Frame::Participant, "name") => Field::Name,
+            (Frame::Message, "sender_name" | "senderName") => Field::Sender,
+            (Frame::Message, "timestamp_ms" | "timestamp") => Field::Time,
+            (Frame::Message, "type") => Field::Type,
+            (Frame::Message, "content") => Field::Content,
+            (Frame::Message, "text") => Field::Text,
+            _ => return None,
+        };
+        Some(field)
+    }
+
+    /// Its bit in [`Reader::root_seen`] / [`Reader::item_seen`].
+    fn bit(self) -> u16 {
+        1 << self as u16
+    }
+
+    /// The field in words, for errors (the schema's own key names differ).
+    fn describe(self) -> &'static str {
+        match self {
+            Field::Participants => "participants",
+            Field::Messages => "messages",
+            Field::Title => "title",
+            Field::ThreadPath => "thread_path",
+            Field::Name => "name",
+            Field::Sender => "sender",
+            Field::Time => "time",
+            Field::Type => "type",
+            Field::Content => "content",
+            Field::Text => "text",
+        }
+    }
+}
+
+/// The message being read: metadata only.
+#[derive(Debug, Clone, Copy)]
+struct MessageState {
+    /// Index in [`Reader::senders`].
+    sender: Option<u32>,
+    at: Option<i64>,
+    kind: Kind,
+}
+
+impl Default for MessageState {
+    fn default() -> Self {
+        MessageState { sender: None, at: None, kind: Kind::Message }
+    }
+}
+
+/// A message with a sender and a time, held until the file ends: by then participants and
+/// every writer are known, which the thread's shape depends on.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    /// Index in [`Reader::senders`].
+    sender: u32,
+    at: i64,
+    kind: Kind,
+}
+
+/// What one thread file said so far, token by token: names, title, `thread_path` and per
+/// message its sender, time and kind. Never text.
+#[derive(Debug, Default)]
+struct Reader {
+    at: Frame,
+    /// The known key whose value comes next.
+    field: Option<Field>,
+    /// Fields given in the top-level object, and in the participant or message being read
+    /// (bits of [`Field::bit`]): one given twice makes the file malformed.
+    root_seen: u16,
+    item_seen: u16,
+    /// Participants' names as written; `None` without a `participants` array.
+    participants: Option<Vec<String>>,
+    /// The name of the `{"name": …}` participant being read.
+    participant: Option<String>,
+    /// Whether the file has a `messages` array.
+    has_messages: bool,
+    title: Option<String>,
+    thread_path: Option<String>,
+    /// Distinct sender names as written, in order of appearance, and their indices.
+    senders: Vec<String>,
+    sender_index: HashMap<String, u32>,
+    message: MessageState,
+    /// Messages with a sender and a time, in the file's order.
+    pending: Vec<Pending>,
+    /// Messages without a sender or a time.
+    unreadable: u32,
+    /// Entries of `participants` and `messages` so far, to say where an error is.
+    participant_count: u32,
+    message_count: u32,
+    /// What is wrong with the file (structural: it never quotes the input).
+    error: Option<String>,
+}
+
+impl Reader {
+    fn token(&mut self, t: Token<'_>) -> Flow {
+        if self.error.is_some() {
+            return Flow::Skip;
+        }
+        match t {
+            Token::Key(key) => self.key(key),
+            Token::EndObject | Token::EndArray => {
+                self.close();
+                Flow::Continue
+            }
+            _ => {
+                let field = self.field.take();
+                if self.value(field, t) {
+                    Flow::Continue
+                } else {
+                    let place = match self.at {
+                        Frame::Outside | Frame::RootArray => {
+                            self.error = Some("the top level is not a JSON object".to_string());
+                            return Flow::Skip;
+                        }
+                        Frame::Participants => format!("participant {}", self.participant_count),
+                        Frame::Messages => format!("message {}", self.message_count),
+                        _ => self.place(field),
+                    };
+                    self.error = Some(format!("{place} has the wrong type"));
+                    Flow::Skip
+                }
+            }
+        }
+    }
+
+    fn key(&mut self, key: &str) -> Flow {
+        let Some(field) = Field::of(self.at, key) else {
+            return Flow::Skip;
+        };
+        let seen = if self.at == Frame::Root { &mut self.root_seen } else { &mut self.item_seen };
+        let twice = *seen & field.bit() != 0;
+        *seen |= field.bit();
+        if twice {
+            self.error = Some(format!("{} is given twice", self.place(Some(field))));
+            return Flow::Skip;
+        }
+        if matches!(field, Field::Content | Field::Text) {
+            // The message text: the tokenizer passes over it without copying a byte.
+            return Flow::Skip;
+        }
+        self.field = Some(field);
+        Flow::Continue
+    }
+
+    /// Takes a value (a scalar or the start of a container) for `field`, or for an entry of
+    /// the array being read; `false` when it has the wrong type.
+    fn value(&mut self, field: Option<Field>, t: Token<'_>) -> bool {
+        match (self.at, field, t) {
+            (Frame::Outside, _, Token::BeginObject) => self.at = Frame::Root,
+            (Frame::Outside, _, Token::BeginArray) => self.at = Frame::RootArray,
+            (Frame::Participants, None, Token::Str(name)) => {
+                self.participant_count = self.participant_count.saturating_add(1);
+                if let Some(list) = &mut self.participants {
+                    list.push(name.to_string());
+                }
+            }
+            (Frame::Participants, None, Token::BeginObject) => {
+                self.participant_count = self.participant_count.saturating_add(1);
+                self.at = Frame::Participant;
+                self.item_seen = 0;
+                self.participant = None;
+            }
+            (Frame::Participants, None, _) => {
+                self.participant_count = self.participant_count.saturating_add(1);
+                return false;
+            }
+            (Frame::Messages, None, t) => {
+                self.message_count = self.message_count.saturating_add(1);
+                if t != Token::BeginObject {
+                    return false;
+                }
+                self.at = Frame::Message;
+                self.item_seen = 0;
+                self.message = MessageState::default();
+            }
+            (_, Some(Field::Participants), Token::BeginArray) => {
+                self.participants = Some(Vec::new());
+                self.at = Frame::Participants;
+            }
+            (_, Some(Field::Messages), Token::BeginArray) => {
+                self.has_messages = true;
+                self.at = Frame::Messages;
+            }
+            // `null` is as good as absent, for every field.
+            (_, Some(_), Token::Null) => {}
+            (_, Some(Field::Title), Token::Str(s)) => self.title = Some(s.to_string()),
+            (_, Some(Field::ThreadPath), Token::Str(s)) => self.thread_path = Some(s.to_string()),
+            (_, Some(Field::Name), Token::Str(s)) => self.participant = Some(s.to_string()),
+            (_, Some(Field::Sender), Token::Str(s)) => self.message.sender = Some(self.intern(s)),
+            (_, Some(Field::Time), Token::Number(n)) => self.message.at = seconds_of(n),
+            (_, Some(Field::Type), Token::Str(s)) => self.message.kind = kind_of(Some(s)),
+            _ => return false,
+        }
+        true
+    }
+
+    /// A container closed.
+    fn close(&mut self) {
+        self.at = match self.at {
+            Frame::Participant => {
+                if let (Some(list), Some(name)) = (&mut self.participants, self.participant.take()) {
+                    list.push(name);
+                }
+                Frame::Participants
+            }
+            Frame::Message => {
+                let m = std::mem::take(&mut self.message);
+                match (m.sender, m.at) {
+                    (Some(sender), Some(at)) => self.pending.push(Pending { sender, at, kind: m.kind }),
+                    _ => self.unreadable = self.unreadable.saturating_add(1),
+                }
+                Frame::Messages
+            }
+            Frame::Participants | Frame::Messages => Frame::Root,
+            Frame::Root | Frame::RootArray | Frame::Done => Frame::Done,
+            Frame::Outside => Frame::Outside,
+        };
+    }
+
+    /// The index of a sender's name in `senders`.
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.sender_index.get(name) {
+            return i;
+        }
+        let i = u32::try_from(self.senders.len()).unwrap_or(u32::MAX);
+        self.senders.push(name.to_string());
+        self.sender_index.insert(name.to_string(), i);
+        i
+    }
+
+    /// Where `field` of the object being read is, in words.
+    fn place(&self, field: Option<Field>) -> String {
+        let what = field.map_or("a field", Field::describe);
+        match self.at {
+            Frame::Participant => format!("the {what} of participant {}", self.participant_count),
+            Frame::Message => format!("the {what} of message {}", self.message_count),
+            _ => format!("the thread's {what}"),
+        }
+    }
+}
+
+/// Seconds since the epoch from Meta's milliseconds (a JSON number as written), rounded down.
+fn seconds_of(ms: &str) -> Option<i64> {
+    if let Ok(ms) = ms.parse::<i64>() {
         return Some(ms.div_euclid(1000));
     }
-    let ms = ms.as_f64()?;
+    let ms: f64 = ms.parse().ok()?;
     let seconds = (ms / 1000.0).floor();
     (seconds.is_finite() && seconds.abs() < 1e15).then_some(seconds as i64)
 }
@@ -338,22 +688,6 @@ fn thread_id(thread_path: Option<&str>, path: &str, title: Option<&str>) -> Stri
         1 => title.map_or_else(|| parts[0].to_string(), |t| format!("title:{t}")),
         2 => parts[0].to_string(),
         n => format!("{}/{}", parts[n - 3], parts[n - 2]),
-    }
-}
-
-/// A JSON error in structural terms only: serde_json's own messages can quote the input
-/// (`invalid type: string "…"`), so only the category and the position are used.
-fn malformed(source: HandleKind, path: &str, e: &serde_json::Error) -> ImportError {
-    use serde_json::error::Category;
-    let what = match e.classify() {
-        Category::Eof => "the JSON ends early, as if the file was cut short",
-        Category::Syntax => "the JSON is not well-formed",
-        Category::Data => "a field holds a value of the wrong type",
-        Category::Io => "the file could not be read",
-    };
-    ImportError::Malformed {
-        format: format_name(source),
-        detail: format!("{path}: {what} at line {}, column {}", e.line(), e.column()),
     }
 }
 
@@ -398,8 +732,13 @@ impl Format for MetaFormat {
             return Err(ImportError::HtmlExport);
         }
         self.path = path.to_string();
-        self.buffer.clear();
+        self.source = source_of(path, &self.file_name);
         self.started = false;
+        self.size = 0;
+        self.tok = Tokenizer::new(MAX_VALUE_BYTES);
+        self.lines = Lines::default();
+        self.thread = Reader::default();
+        self.failed = None;
         Ok(())
     }
 
@@ -415,7 +754,7 @@ impl Format for MetaFormat {
                 }
             }
         }
-        if self.buffer.len() + chunk.len() > MAX_FILE_BYTES {
+        if self.size + chunk.len() > MAX_FILE_BYTES {
             return Err(ImportError::TooLarge {
                 detail: format!(
                     "{} is larger than {} MiB, far more than a message file holds",
@@ -424,27 +763,22 @@ impl Format for MetaFormat {
                 ),
             });
         }
-        self.buffer.extend_from_slice(chunk);
+        self.size += chunk.len();
+        if self.failed.is_none() {
+            self.read(chunk);
+        }
         Ok(())
     }
 
     fn end_file(&mut self, sink: &mut dyn Sink) -> Result<(), ImportError> {
-        let bytes = std::mem::take(&mut self.buffer);
-        let result = if first_significant(&bytes).is_some() {
-            self.read_thread(&bytes, sink)
-        } else if self.path.contains(['/', '\\']) {
-            // One empty entry in a whole download: say so, and read the rest.
-            sink.skipped(Skip::Unreadable, 1);
-            sink.warn(format!("{} is empty.", self.path));
-            Ok(())
-        } else {
-            Err(ImportError::Empty)
-        };
-        // Keep the allocation for the next file, but not the text in it.
-        let mut bytes = bytes;
-        bytes.clear();
-        self.buffer = bytes;
-        result
+        let result = self.finish_file(sink);
+        // Whatever happened, the file's metadata goes with it.
+        let thread = std::mem::take(&mut self.thread);
+        self.tok = Tokenizer::new(MAX_VALUE_BYTES);
+        if result? {
+            self.report_thread(thread, sink);
+        }
+        Ok(())
     }
 
     fn finish(&mut self, sink: &mut dyn Sink) -> Result<Finished, ImportError> {

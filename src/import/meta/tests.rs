@@ -54,7 +54,11 @@ fn run(file_name: &str, files: &[(&str, &[u8])]) -> RecordingSink {
         let mut format = MetaFormat::new(context(file_name));
         let sink = run_format(&mut format, files, chunk).expect("import");
         assert!(!format!("{sink:?}").contains("CANARY-"), "a canary leaked at chunk size {chunk}");
-        assert!(format.buffer.is_empty(), "text stayed in the buffer");
+        assert_eq!(
+            format!("{:?}", format.thread),
+            format!("{:?}", Reader::default()),
+            "the file's metadata stayed after it ended"
+        );
         match &first {
             None => first = Some(sink),
             Some(f) => assert_eq!(f, &sink, "chunk size {chunk} changed the result"),
@@ -498,4 +502,66 @@ fn cases_json_report_counts_match_the_events() {
         checked += 1;
     }
     assert_eq!(checked, inputs.len());
+}
+
+#[test]
+fn keys_in_any_order_and_the_rules_serde_had() {
+    // `participants` and `title` after `messages`: the same thread as in the usual order.
+    let usual = br#"{"participants": [{"name": "Ann"}, {"name": "Sam"}], "title": "Ann", "messages": [
+        {"sender_name": "Sam", "timestamp_ms": 1700000001000, "content": "CANARY-o1", "type": "Call"},
+        {"sender_name": "Ann", "timestamp_ms": 1700000000000, "content": "CANARY-o2"}]}"#;
+    let reordered = br#"{"messages": [
+        {"content": "CANARY-o1", "type": "Call", "timestamp_ms": 1700000001000, "sender_name": "Sam"},
+        {"timestamp_ms": 1700000000000, "content": "CANARY-o2", "sender_name": "Ann"}],
+        "title": "Ann", "participants": [{"name": "Ann"}, {"name": "Sam"}]}"#;
+    let a = run("m.json", &[("inbox/ann_1/message_1.json", usual)]);
+    let b = run("m.json", &[("inbox/ann_1/message_1.json", reordered)]);
+    assert_eq!(a, b);
+    assert_eq!(a.chats[0].shape, ChatShape::Direct { peer: None });
+    assert_eq!(a.count_by(0, "Sam", Kind::Call), 1);
+
+    // `null` is absent; unknown keys, nested or not, are passed over.
+    let nulls = br#"{"participants": ["Ann", {"name": null}, {"name": "Sam", "x": [{}]}], "title": null,
+        "thread_path": null, "magic_words": [{"CANARY-o3": 1}],
+        "messages": [{"sender_name": "Ann", "timestamp_ms": 1700000000000, "type": null,
+        "content": {"CANARY-o4": ["x"]}, "share": {"link": "CANARY-o5"}}]}"#;
+    let sink = run("m.json", &[("inbox/ann_1/message_1.json", nulls)]);
+    assert_eq!(sink.chats[0].participants.len(), 2);
+    assert_eq!(sink.events.len(), 1);
+
+    // A field given twice (aliases included), or a value of the wrong type: malformed, with
+    // the place in words.
+    let detail = |json: &[u8]| match fail("m.json", &[("inbox/a_1/message_1.json", json)]) {
+        ImportError::Malformed { detail, .. } => detail,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        detail(br#"{"participants": [], "title": "CANARY-o6", "threadName": "CANARY-o7"}"#),
+        "inbox/a_1/message_1.json: the thread's title is given twice"
+    );
+    assert_eq!(
+        detail(br#"{"messages": [{}, {"sender_name": "A", "senderName": "CANARY-o8"}]}"#),
+        "inbox/a_1/message_1.json: the sender of message 2 is given twice"
+    );
+    assert_eq!(
+        detail(br#"{"participants": [], "messages": [{"sender_name": "A", "timestamp_ms": "CANARY-o9"}]}"#),
+        "inbox/a_1/message_1.json: the time of message 1 has the wrong type"
+    );
+    assert_eq!(
+        detail(br#"{"participants": ["A", 7], "messages": []}"#),
+        "inbox/a_1/message_1.json: participant 2 has the wrong type"
+    );
+    assert_eq!(
+        detail(b"{\"participants\": [],\n \"messages\": [\n  {\"sender_name\": \"CANARY-o10\"}\n  x"),
+        "inbox/a_1/message_1.json: the JSON is not well-formed (line 4, column 3)"
+    );
+
+    // An empty top-level array is a file with nothing in it, skipped as serde read it.
+    let sink =
+        run("x.zip", &[("messages/inbox/a_1/message_2.json", b"[]"), ("messages/inbox/a_1/message_1.json", DIRECT)]);
+    assert_eq!(sink.skipped_for(Skip::Unreadable), 1);
+    // A byte order mark before the JSON is allowed.
+    let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+    with_bom.extend_from_slice(DIRECT);
+    assert_eq!(run("m.json", &[("message_1.json", &with_bom)]).events.len(), 8);
 }

@@ -104,6 +104,9 @@ pub(crate) struct Accumulator {
     previous_message: Option<(i64, u32, bool)>,
     /// Active local days, and whether a message new to the engine fell on each.
     days: BTreeMap<i64, bool>,
+    /// The day of the last message and its flag, not yet in `days`: consecutive messages
+    /// mostly share a day, so the map is touched once per day rather than once per message.
+    current_day: Option<(i64, bool)>,
     last_message: Option<(i64, u32)>,
     pub(crate) messages: u32,
     pub(crate) calls: u32,
@@ -131,6 +134,7 @@ impl Accumulator {
             new_ids: HashSet::new(),
             previous_message: None,
             days: BTreeMap::new(),
+            current_day: None,
             last_message: None,
             messages: 0,
             calls: 0,
@@ -232,8 +236,14 @@ impl Accumulator {
             }
             self.previous_message = Some((at, author, !duplicate));
         }
-        let new_day = self.days.entry(day).or_insert(false);
-        *new_day |= !duplicate;
+        match &mut self.current_day {
+            Some((d, new)) if *d == day => *new |= !duplicate,
+            slot => {
+                if let Some((d, new)) = slot.replace((day, !duplicate)) {
+                    *self.days.entry(d).or_insert(false) |= new;
+                }
+            }
+        }
         if duplicate {
             self.duplicates = self.duplicates.saturating_add(1);
             return;
@@ -251,7 +261,10 @@ impl Accumulator {
     }
 
     /// Day gaps between consecutive active days, counted where the later day has something new.
-    fn day_gaps(&self) -> DayGaps {
+    fn day_gaps(&mut self) -> DayGaps {
+        if let Some((d, new)) = self.current_day.take() {
+            *self.days.entry(d).or_insert(false) |= new;
+        }
         let mut gaps = DayGaps::default();
         let mut previous: Option<i64> = None;
         for (&day, &new) in &self.days {
@@ -267,7 +280,7 @@ impl Accumulator {
 
     /// The finished aggregates, with authors given their keys and names.
     pub(crate) fn into_delta(
-        self,
+        mut self,
         key: String,
         title: Option<String>,
         source: Source,

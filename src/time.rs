@@ -2,7 +2,7 @@
 //! instants through a [`LocalZone`] that the host supplies (the browser's zone in wasm, a fixed
 //! offset in tests), and formats instants as ISO 8601 UTC strings for the JS API.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
 
 /// Maps a local wall-clock time to its offset from UTC. The host decides what "local" means.
 pub trait LocalZone {
@@ -73,12 +73,32 @@ pub(crate) fn date_to_days(date: NaiveDate) -> i64 {
     date.signed_duration_since(NaiveDate::default()).num_days()
 }
 
-/// An instant (seconds since the Unix epoch) as `2024-03-05T14:07:00Z`.
+/// An instant (seconds since the Unix epoch) as `2024-03-05T14:07:00Z`. Years outside
+/// 0000–9999 take a sign, as RFC 3339 extended years do (`+10000-01-01T00:00:00Z`).
+///
+/// Written out by hand: chrono's `format` brings its whole strftime machinery into the wasm
+/// module (about 10 KB gzipped) for this one layout.
 pub fn iso(seconds: i64) -> String {
-    match DateTime::<Utc>::from_timestamp(seconds, 0) {
-        Some(t) => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        None => String::from("invalid-time"),
-    }
+    let Some(t) = DateTime::<Utc>::from_timestamp(seconds, 0) else {
+        return String::from("invalid-time");
+    };
+    let y = t.year();
+    let sign = if y > 9999 {
+        "+"
+    } else if y < 0 {
+        "-"
+    } else {
+        ""
+    };
+    format!(
+        "{sign}{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        y.unsigned_abs(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// Serde helper: `Option<i64>` seconds serialized as an ISO string or `null`.
@@ -101,6 +121,9 @@ mod tests {
     fn formats_utc_iso() {
         assert_eq!(iso(0), "1970-01-01T00:00:00Z");
         assert_eq!(iso(1_709_647_620), "2024-03-05T14:07:00Z");
+        assert_eq!(iso(-62_167_219_200), "0000-01-01T00:00:00Z");
+        assert_eq!(iso(253_402_318_800), "+10000-01-01T05:00:00Z");
+        assert_eq!(iso(-62_198_755_200), "-0001-01-01T00:00:00Z");
     }
 
     /// Central European time for 2024: UTC+1, UTC+2 from 31 March 02:00 local.

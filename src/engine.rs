@@ -141,7 +141,7 @@ pub struct Engine {
     pub(crate) sync: crate::sync::SyncState,
 }
 
-impl CoverageLookup for &Engine {
+impl CoverageLookup for Engine {
     fn coverage(&self, chat_key: &str) -> Covered {
         match self.chat_index.get(chat_key) {
             Some(&i) => {

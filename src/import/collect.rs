@@ -23,6 +23,12 @@ pub trait CoverageLookup {
     fn coverage(&self, chat_key: &str) -> Covered;
 }
 
+impl<T: CoverageLookup + ?Sized> CoverageLookup for &T {
+    fn coverage(&self, chat_key: &str) -> Covered {
+        (**self).coverage(chat_key)
+    }
+}
+
 /// Who takes part in a chat, by identity key (the engine's form of [`ChatShape`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Shape {
@@ -345,8 +351,10 @@ struct ChatSlot {
 }
 
 /// The engine's [`Sink`] for one import.
-pub struct Collector<K: CoverageLookup> {
-    known: K,
+pub struct Collector<'k> {
+    /// What the engine already counted; one concrete type for every caller, so the collector
+    /// (and everything inlined into it) exists once in the wasm module.
+    known: Box<dyn CoverageLookup + 'k>,
     format: &'static str,
     default_source: Source,
     exclude: Vec<String>,
@@ -365,12 +373,12 @@ pub struct Collector<K: CoverageLookup> {
     date_order: (String, String),
 }
 
-impl<K: CoverageLookup> Collector<K> {
+impl<'k> Collector<'k> {
     /// A collector for an import of `format` (`whatsapp`, `telegram`…), whose chats belong to
     /// `default_source` unless their members' handles say otherwise. `exclude` lists identity
     /// keys of chats and people not to count.
     pub fn new(
-        known: K,
+        known: Box<dyn CoverageLookup + 'k>,
         format: &'static str,
         default_source: Source,
         exclude: Vec<String>,
@@ -505,7 +513,7 @@ impl<K: CoverageLookup> Collector<K> {
     }
 }
 
-impl<K: CoverageLookup> Sink for Collector<K> {
+impl Sink for Collector<'_> {
     fn chat(&mut self, info: ChatInfo) -> ChatId {
         let source = self.source_of(&info);
         let title = info.title.as_deref().map(clean_name).filter(|t| !t.is_empty());

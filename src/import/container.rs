@@ -64,13 +64,13 @@ enum State {
 }
 
 /// One import in progress.
-pub struct Session<K: CoverageLookup> {
+pub struct Session<'k> {
     file_name: String,
     size: u64,
     state: State,
     parts: Vec<Part>,
     format: Option<Box<dyn Format>>,
-    collector: Collector<K>,
+    collector: Collector<'k>,
     options: ImportOptions,
     make_zone: Box<dyn Fn() -> Box<dyn LocalZone>>,
     /// Bytes of file data read so far, and the total to read, for progress.
@@ -82,13 +82,13 @@ fn truncated() -> ImportError {
     ImportError::CorruptArchive { detail: "it ends before its data does; the file looks truncated".into() }
 }
 
-impl<K: CoverageLookup> Session<K> {
+impl<'k> Session<'k> {
     /// Starts reading a file of `size` bytes named `file_name`. `known` says what the engine
     /// already counted; `make_zone` gives the zone wall-clock times are read in.
     pub fn new(
         file_name: &str,
         size: u64,
-        known: K,
+        known: Box<dyn CoverageLookup + 'k>,
         options: ImportOptions,
         make_zone: Box<dyn Fn() -> Box<dyn LocalZone>>,
     ) -> Result<Self, ImportError> {
@@ -324,10 +324,10 @@ impl<K: CoverageLookup> Session<K> {
 }
 
 /// Runs a whole import over bytes held in memory.
-pub fn read_bytes<K: CoverageLookup>(
+pub fn read_bytes<'k>(
     file_name: &str,
     bytes: &[u8],
-    known: K,
+    known: Box<dyn CoverageLookup + 'k>,
     options: ImportOptions,
     make_zone: Box<dyn Fn() -> Box<dyn LocalZone>>,
 ) -> Result<ImportDelta, ImportError> {
@@ -395,7 +395,7 @@ mod tests {
     }
 
     fn read(name: &str, bytes: &[u8]) -> Result<ImportDelta, ImportError> {
-        read_bytes(name, bytes, Nothing, ImportOptions::default(), Box::new(|| Box::new(FixedZone(0))))
+        read_bytes(name, bytes, Box::new(Nothing), ImportOptions::default(), Box::new(|| Box::new(FixedZone(0))))
     }
 
     #[test]

@@ -185,12 +185,12 @@ pub(crate) fn new_format(
 }
 
 /// Imports a whole file held in memory (any format kith reads, loose or zipped).
-pub fn import_bytes<K: CoverageLookup>(
+pub fn import_bytes(
     file_name: &str,
     bytes: &[u8],
     make_zone: Box<dyn Fn() -> Box<dyn LocalZone>>,
     options: ImportOptions,
-    known: K,
+    known: &dyn CoverageLookup,
 ) -> Result<ImportDelta, ImportError> {
-    container::read_bytes(file_name, bytes, known, options, make_zone)
+    container::read_bytes(file_name, bytes, Box::new(known), options, make_zone)
 }

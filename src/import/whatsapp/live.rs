@@ -106,7 +106,7 @@ pub(crate) fn ingest(
     for title in titles {
         let chat_id = super::export::chat_id(Some(&title), &[]);
         let key = format!("{}:{}", Source::WhatsApp.as_str(), chat_id);
-        let covered = (&*engine).coverage(&key);
+        let covered = engine.coverage(&key);
         let known_ids = covered.ids.clone();
         // Exports' spans only: live minutes are matched by id, not by minute.
         let mut acc =

@@ -228,7 +228,7 @@ pub(crate) fn merge_span(spans: &mut Vec<Span>, new: Span) {
         }
     }
     kept.push(merged);
-    kept.sort_by_key(|s| s.start);
+    crate::sort::sort_by_key(&mut kept, |s| s.start);
     *spans = kept;
 }
 

@@ -467,7 +467,7 @@ impl Engine {
         }
         if let Some(span) = delta.id_span {
             chat.id_spans.push(span);
-            chat.id_spans.sort_unstable();
+            crate::sort::sort(&mut chat.id_spans);
             let mut merged: Vec<(i64, i64)> = Vec::with_capacity(chat.id_spans.len());
             for &(lo, hi) in &chat.id_spans {
                 match merged.last_mut() {
@@ -479,7 +479,7 @@ impl Engine {
         }
         if !delta.ids.is_empty() {
             chat.ids.extend_from_slice(&delta.ids);
-            chat.ids.sort_unstable();
+            crate::sort::sort(&mut chat.ids);
             chat.ids.dedup();
         }
         if let Some((at, author)) = delta.last_message {
@@ -585,12 +585,13 @@ impl Engine {
             .filter(|(key, b)| !excluded.contains(key) && !excluded.contains(&contact_key(&b.name)))
             .map(|(key, b)| b.build(&key, now))
             .collect();
-        contacts.sort_by(|a, b| {
+        crate::sort::sort_by(&mut contacts, |a, b| {
             b.last_interaction_at
                 .cmp(&a.last_interaction_at)
                 .then(b.last_group_message_at.cmp(&a.last_group_message_at))
                 .then_with(|| a.name.cmp(&b.name))
                 .then_with(|| a.id.cmp(&b.id))
+                .is_lt()
         });
         contacts
     }
@@ -769,7 +770,7 @@ impl Engine {
         use crate::store::{ChatState, PersonState, State};
         let mut acknowledged: Vec<(String, u64)> =
             self.sync.acknowledged.iter().map(|(id, f)| (id.clone(), *f)).collect();
-        acknowledged.sort();
+        crate::sort::sort(&mut acknowledged);
         State {
             owner_given: self.owner_given.clone(),
             owner_inferred: self.owner_inferred.clone(),

@@ -26,6 +26,7 @@ pub mod error;
 pub mod identity;
 pub mod import;
 pub mod model;
+mod sort;
 pub mod stats;
 pub mod store;
 pub mod sync;

@@ -75,7 +75,7 @@ impl<K: Ord + Copy> SortedCounts<K> {
     /// front, quadratic in the pairs).
     pub(crate) fn from_pairs(pairs: &[(K, u32)]) -> Self {
         let mut sorted = pairs.to_vec();
-        sorted.sort_by_key(|&(k, _)| k);
+        crate::sort::sort_by_key(&mut sorted, |&(k, _)| k);
         let mut merged: Vec<(K, u32)> = Vec::with_capacity(sorted.len());
         for (key, count) in sorted {
             match merged.last_mut() {

@@ -385,7 +385,7 @@ impl<'a> Reader<'a> {
     }
     fn ids(&mut self) -> Result<Vec<u64>, StoreError> {
         let mut ids = (0..self.len()?).map(|_| self.u()).collect::<Result<Vec<_>, _>>()?;
-        ids.sort_unstable();
+        crate::sort::sort(&mut ids);
         ids.dedup();
         Ok(ids)
     }
@@ -470,7 +470,7 @@ pub fn encode_snapshot(state: &State) -> Vec<u8> {
     }
     // Sorted by id so equal states encode equally.
     let mut acknowledged: Vec<&(String, u64)> = state.acknowledged.iter().collect();
-    acknowledged.sort();
+    crate::sort::sort(&mut acknowledged);
     w.u(acknowledged.len() as u64);
     for (id, fingerprint) in acknowledged {
         w.s(id);

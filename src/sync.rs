@@ -421,7 +421,7 @@ impl SyncState {
         }
         let mut deletions: Vec<String> =
             self.acknowledged.keys().filter(|id| !present.contains(*id)).cloned().collect();
-        deletions.sort();
+        crate::sort::sort(&mut deletions);
         (upserts, deletions, warnings)
     }
 

@@ -129,7 +129,7 @@ pub(crate) struct Accumulator {
 impl Accumulator {
     pub(crate) fn new(covered: Covered, exclude: Vec<String>) -> Self {
         let mut known_ids = covered.ids.clone();
-        known_ids.sort_unstable();
+        crate::sort::sort(&mut known_ids);
         Accumulator {
             known_id_spans: covered.id_spans.clone(),
             known_ids,
@@ -303,7 +303,7 @@ impl Accumulator {
         }
         let live = self.counted_minutes.is_some();
         let mut ids: Vec<u64> = self.new_ids.into_iter().collect();
-        ids.sort_unstable();
+        crate::sort::sort(&mut ids);
         ChatDelta {
             key,
             title,

@@ -126,7 +126,7 @@ pub fn detect_loose(file_name: &str, head: &[u8]) -> Result<Detected, ImportErro
 pub fn detect_archive(file_name: &str, entries: &[zip::Entry]) -> Result<(Detected, Vec<zip::Entry>), ImportError> {
     let pick = |wants: fn(&str) -> bool| -> Vec<zip::Entry> {
         let mut chosen: Vec<zip::Entry> = entries.iter().filter(|e| wants(&e.name)).cloned().collect();
-        chosen.sort_by(|a, b| a.name.cmp(&b.name));
+        crate::sort::sort_by(&mut chosen, |a, b| a.name < b.name);
         chosen
     };
     let threads = pick(meta::wants_entry);

@@ -78,7 +78,7 @@ pub(crate) fn chat_id(title: Option<&str>, writers: &[&str]) -> String {
         Some(t) => format!("title:{}", t.to_lowercase()),
         None => {
             let mut keys: Vec<String> = writers.iter().map(|a| crate::identity::contact_key(a)).collect();
-            keys.sort();
+            crate::sort::sort(&mut keys);
             keys.dedup();
             format!("authors:{}", keys.join("|"))
         }

@@ -100,7 +100,7 @@ pub(crate) fn ingest(
     }
     let date_order = engine.live_order.unwrap_or(fallback);
     let mut titles: Vec<&String> = parsed.iter().map(|p| &p.title).collect();
-    titles.sort();
+    crate::sort::sort(&mut titles);
     titles.dedup();
     let titles: Vec<String> = titles.into_iter().cloned().collect();
     for title in titles {
@@ -154,7 +154,7 @@ pub(crate) fn ingest(
             engine.learn_owner_name(owner);
         }
         let mut delta = acc.into_delta(key, Some(title), Source::WhatsApp, Shape::Unknown, Vec::new(), &names);
-        ids.sort_unstable();
+        crate::sort::sort(&mut ids);
         ids.dedup();
         delta.ids = ids;
         engine.commit(ImportDelta {

@@ -1,0 +1,82 @@
+//! One small sort for the whole crate. The standard library's sorts are fast but large: each
+//! element type gets its own copy of quicksort, drift sort and merging, about 6 KB apiece in
+//! the wasm module, and kith sorts a dozen types. A heapsort is a few hundred bytes per type,
+//! O(n log n) in the worst case, and needs no memory; none of kith's sorts needs stability
+//! (every order here is total, or its ties are interchangeable).
+
+/// Sorts `v` so that `less` never holds between an element and one before it.
+pub(crate) fn sort_by<T>(v: &mut [T], mut less: impl FnMut(&T, &T) -> bool) {
+    heapsort(v, &mut less);
+}
+
+/// Sorts `v` by a key.
+pub(crate) fn sort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
+    heapsort(v, &mut |a, b| key(a) < key(b));
+}
+
+/// Sorts `v` in ascending order.
+pub(crate) fn sort<T: Ord>(v: &mut [T]) {
+    heapsort(v, &mut |a, b| a < b);
+}
+
+/// The comparison is a `dyn` call so that one copy serves every closure over the same type.
+fn heapsort<T>(v: &mut [T], less: &mut dyn FnMut(&T, &T) -> bool) {
+    let n = v.len();
+    for root in (0..n / 2).rev() {
+        sift_down(v, root, n, less);
+    }
+    for end in (1..n).rev() {
+        v.swap(0, end);
+        sift_down(v, 0, end, less);
+    }
+}
+
+fn sift_down<T>(v: &mut [T], mut root: usize, end: usize, less: &mut dyn FnMut(&T, &T) -> bool) {
+    loop {
+        let mut child = 2 * root + 1;
+        if child >= end {
+            return;
+        }
+        if child + 1 < end && less(&v[child], &v[child + 1]) {
+            child += 1;
+        }
+        if !less(&v[root], &v[child]) {
+            return;
+        }
+        v.swap(root, child);
+        root = child;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorts_like_the_standard_library() {
+        let mut x: u32 = 7;
+        for len in [0, 1, 2, 3, 10, 100, 1000] {
+            let mut v: Vec<u32> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 17;
+                    x ^= x << 5;
+                    x % 50
+                })
+                .collect();
+            let mut expected = v.clone();
+            expected.sort_unstable();
+            sort(&mut v);
+            assert_eq!(v, expected);
+            sort_by(&mut v, |a, b| a > b);
+            expected.reverse();
+            assert_eq!(v, expected);
+            sort_by_key(&mut v, |&a| a);
+            expected.reverse();
+            assert_eq!(v, expected);
+        }
+        let mut descending: Vec<u32> = (0..200_000).rev().collect();
+        sort(&mut descending);
+        assert!(descending.windows(2).all(|w| w[0] <= w[1]));
+    }
+}

@@ -231,7 +231,7 @@ impl Tokenizer {
     }
 
     /// Feeds the next bytes; `on` receives every token that is not inside a skipped value.
-    pub fn push(&mut self, chunk: &[u8], on: &mut impl FnMut(Token<'_>) -> Flow) -> Result<(), SyntaxError> {
+    pub fn push(&mut self, chunk: &[u8], on: &mut dyn FnMut(Token<'_>) -> Flow) -> Result<(), SyntaxError> {
         let mut i = 0;
         while i < chunk.len() {
             let b = chunk[i];
@@ -407,7 +407,7 @@ impl Tokenizer {
     }
 
     /// The input ended: checks that it held one complete value.
-    pub fn finish(&mut self, on: &mut impl FnMut(Token<'_>) -> Flow) -> Result<(), SyntaxError> {
+    pub fn finish(&mut self, on: &mut dyn FnMut(Token<'_>) -> Flow) -> Result<(), SyntaxError> {
         let at = self.consumed;
         match self.state {
             State::Done => Ok(()),
@@ -422,7 +422,7 @@ impl Tokenizer {
         }
     }
 
-    fn begin_value(&mut self, b: u8, at: u64, on: &mut impl FnMut(Token<'_>) -> Flow) -> Result<(), SyntaxError> {
+    fn begin_value(&mut self, b: u8, at: u64, on: &mut dyn FnMut(Token<'_>) -> Flow) -> Result<(), SyntaxError> {
         let skip_this = std::mem::take(&mut self.skip_next);
         match b {
             b'{' | b'[' => {
@@ -476,7 +476,7 @@ impl Tokenizer {
         Ok(())
     }
 
-    fn close(&mut self, b: u8, at: u64, on: &mut impl FnMut(Token<'_>) -> Flow) -> Result<(), SyntaxError> {
+    fn close(&mut self, b: u8, at: u64, on: &mut dyn FnMut(Token<'_>) -> Flow) -> Result<(), SyntaxError> {
         let object = b == b'}';
         if self.stack.last() != Some(&object) {
             return Err(SyntaxError { kind: SyntaxErrorKind::Unexpected, offset: at });
@@ -510,7 +510,7 @@ impl Tokenizer {
         self.state = State::Str;
     }
 
-    fn end_string(&mut self, on: &mut impl FnMut(Token<'_>) -> Flow) {
+    fn end_string(&mut self, on: &mut dyn FnMut(Token<'_>) -> Flow) {
         let is_key = self.string_is_key;
         let mut flow = Flow::Continue;
         if self.capturing {
@@ -526,7 +526,7 @@ impl Tokenizer {
         }
     }
 
-    fn end_number(&mut self, on: &mut impl FnMut(Token<'_>) -> Flow) {
+    fn end_number(&mut self, on: &mut dyn FnMut(Token<'_>) -> Flow) {
         if self.capturing {
             // Numbers are ASCII by construction.
             let text = utf8_of(&self.buf, self.truncated);

@@ -221,7 +221,8 @@ fn chunk_boundaries_do_not_change_results() {
     };
     for size in [1, 2, 3, 5, 7, 64] {
         let empty = Engine::new(&[]);
-        let mut sink = Collector::new(Box::new(&empty), "whatsapp", kith::Source::WhatsApp, Vec::new(), Box::new(FixedZone(0)));
+        let mut sink =
+            Collector::new(Box::new(&empty), "whatsapp", kith::Source::WhatsApp, Vec::new(), Box::new(FixedZone(0)));
         let ctx = FormatContext {
             file_name: "WhatsApp Chat - Anna.txt".into(),
             zone: Box::new(FixedZone(0)),

@@ -544,7 +544,8 @@ async fn import_blob(
     let import_options = engine.borrow().import_options(settings.import_options());
     let zone_settings = settings.clone();
     let make_zone = Box::new(move || zone_settings.zone());
-    let mut session = Session::new(&file_name, size, Box::new(SharedEngine(Rc::clone(engine))), import_options, make_zone)?;
+    let mut session =
+        Session::new(&file_name, size, Box::new(SharedEngine(Rc::clone(engine))), import_options, make_zone)?;
     let mut ahead: Option<(u64, u64, JsFuture)> = None;
     loop {
         control.check(session.progress())?;

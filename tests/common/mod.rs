@@ -36,7 +36,20 @@ fixtures!(
     "android-month-name-time-first.txt",
     "android-group-phones-tilde.txt",
     "ios-notices-multilingual-calls.txt",
+    "ios-old-no-brackets-12h-mdy.txt",
+    "ios-old-no-brackets-24h-dmy.txt",
+    "android-month-name-day-first-yearless.txt",
+    "android-month-name-time-first-year-carried-de.txt",
+    "android-day-period-words.txt",
+    "android-hidden-author-mark.txt",
+    "ios-then-android-merged-layouts.txt",
+    "android-12h-hour-zero-odd-years.txt",
+    "ios-notices-more-languages.txt",
 );
+
+/// How many fixtures existed when the version 2 snapshot sample was made (the first ones of
+/// [`FILES`]); `native_store_live` rebuilds that sample from them.
+pub const V2_SAMPLE_FILES: usize = 23;
 
 /// The bytes of a fixture file.
 pub fn bytes_of(file: &str) -> &'static [u8] {

@@ -188,6 +188,7 @@ fn bad_input_gives_named_errors_and_changes_nothing() {
         ("WhatsApp Chat - Ann.zip", zip[..zip.len() - 30].to_vec(), "CorruptArchive"),
         ("WhatsApp Chat - Ann.zip", zip[..zip.len() / 2].to_vec(), "CorruptArchive"),
         ("empty.zip", no_chat, "NoChatInArchive"),
+        ("photos.zip", include_bytes!("fixtures/bad/unrelated-files.zip").to_vec(), "NoChatInArchive"),
         ("latin1.txt", b"\xff\xfe\xfa not utf8 at all\n\xe9t\xe9\n".to_vec(), "UnknownFormat"),
         ("one-line.txt", long_line, "UnknownFormat"),
     ];

@@ -22,12 +22,16 @@ export function random(seed) {
 const two = (n) => String(n).padStart(2, "0");
 
 /**
- * Yields export text in pieces of about `pieceBytes` until `totalBytes` are produced.
- * @param {number} totalBytes @param {{ seed?: number, pieceBytes?: number }} [options]
+ * Yields export text in pieces of about `pieceBytes` until `totalBytes` are produced. The
+ * shape is a direct chat by default; `members` above 2 makes a group of that many writers,
+ * `maxWords` sets how long bodies run, `media` the share of media placeholders.
+ * @param {number} totalBytes
+ * @param {{ seed?: number, pieceBytes?: number, members?: number, maxWords?: number, media?: number }} [options]
  * @returns {Generator<string>}
  */
-export function* exportPieces(totalBytes, { seed = 42, pieceBytes = 1 << 20 } = {}) {
+export function* exportPieces(totalBytes, { seed = 42, pieceBytes = 1 << 20, members = 2, maxWords = 14, media = 0.03 } = {}) {
   const next = random(seed);
+  const names = members <= 2 ? ["Sam Lee", "Alex Example"] : ["Sam Lee", ...Array.from({ length: members - 1 }, (_, i) => `Member ${i + 1}`)];
   let time = Date.UTC(2019, 0, 1, 8, 0) / 1000;
   let produced = 0;
   let piece = "";
@@ -38,13 +42,13 @@ export function* exportPieces(totalBytes, { seed = 42, pieceBytes = 1 << 20 } = 
   piece += `${stamp()} - Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them. Tap to learn more.\n`;
   while (produced + piece.length < totalBytes) {
     time += Math.floor(next() * next() * 7200);
-    const author = next() < 0.5 ? "Sam Lee" : "Alex Example";
+    const author = names[Math.floor(next() * names.length)];
     const roll = next();
     let body;
-    if (roll < 0.03) body = "<Media omitted>";
-    else if (roll < 0.035) body = "This message was deleted";
+    if (roll < media) body = "<Media omitted>";
+    else if (roll < media + 0.005) body = "This message was deleted";
     else {
-      const words = 1 + Math.floor(next() * 14);
+      const words = 1 + Math.floor(next() * maxWords);
       body = Array.from({ length: words }, () => WORDS[Math.floor(next() * WORDS.length)]).join(" ");
       if (roll > 0.95) body += `\n${WORDS[Math.floor(next() * WORDS.length)]} and more on a second line`;
     }
@@ -58,12 +62,15 @@ export function* exportPieces(totalBytes, { seed = 42, pieceBytes = 1 << 20 } = 
   if (piece) yield piece;
 }
 
-/** The whole export as UTF-8 bytes (all ASCII, so length in characters = bytes). @param {number} totalBytes */
-export function generateExport(totalBytes) {
+/**
+ * The whole export as UTF-8 bytes (all ASCII, so length in characters = bytes).
+ * @param {number} totalBytes @param {Parameters<typeof exportPieces>[1]} [shape]
+ */
+export function generateExport(totalBytes, shape) {
   const out = new Uint8Array(totalBytes + (1 << 20));
   const encoder = new TextEncoder();
   let at = 0;
-  for (const piece of exportPieces(totalBytes)) {
+  for (const piece of exportPieces(totalBytes, shape)) {
     at += encoder.encodeInto(piece, out.subarray(at)).written;
   }
   return out.subarray(0, at);

@@ -7,7 +7,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).ok_or("usage: import_file FILE [FILE_NAME] [OWNER] [RUNS]")?;
     let name = std::env::args().nth(2).unwrap_or_else(|| "WhatsApp Chat with Alex Example.txt".into());
     let owner: Vec<String> = std::env::args().nth(3).into_iter().filter(|o| !o.is_empty()).collect();
-    let runs: usize = std::env::args().nth(4).and_then(|r| r.parse().ok()).unwrap_or(3);
+    let runs: usize = std::env::args().nth(4).and_then(|r| r.parse().ok()).unwrap_or(3).max(1);
     let bytes = std::fs::read(&path)?;
     let mut times = Vec::new();
     let mut summary = String::new();

@@ -10,6 +10,8 @@
 
 use std::collections::HashMap;
 
+use crate::fast_hash::IntMap;
+
 /// A covered range of minutes (since the Unix epoch, UTC), both ends included.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Span {
@@ -64,7 +66,7 @@ pub(crate) struct Dedup {
     boundary: Vec<(HashMap<String, u32>, HashMap<String, u32>)>,
     live: HashMap<(i64, String), u32>,
     /// Messages seen in this import per (minute, author id), where a count is known.
-    seen: HashMap<(i64, u32), u32>,
+    seen: IntMap<(i64, u32), u32>,
 }
 
 impl Dedup {
@@ -75,7 +77,7 @@ impl Dedup {
             .iter()
             .map(|s| (s.start_counts.iter().cloned().collect(), s.end_counts.iter().cloned().collect()))
             .collect();
-        Dedup { spans: covered.spans, boundary, live, seen: HashMap::new() }
+        Dedup { spans: covered.spans, boundary, live, seen: IntMap::default() }
     }
 
     /// The k-th message by `author` in a minute whose count is known is new once k exceeds it.
@@ -129,7 +131,7 @@ pub(crate) struct SpanTracker {
 #[derive(Debug, Default)]
 struct MinuteCounts {
     counts: Vec<(u32, u32)>,
-    index: Option<HashMap<u32, usize>>,
+    index: Option<IntMap<u32, usize>>,
 }
 
 impl MinuteCounts {

@@ -23,6 +23,7 @@
 pub mod coverage;
 pub mod engine;
 pub mod error;
+mod fast_hash;
 pub mod identity;
 pub mod import;
 pub mod model;

@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDateTime};
 use super::event::{ChatId, ChatInfo, ChatShape, Event, HandleId, HandleKind, MessageId, OwnerEvidence};
 use super::event::{PersonDetails, Sink, Skip};
 use crate::coverage::{Covered, Dedup, Span, SpanTracker};
+use crate::fast_hash::IntMap;
 use crate::identity::{clean_name, contact_key, handle_key};
 use crate::model::{Kind, Source};
 use crate::stats::{AuthorStats, DayGaps, MAX_REPLY_GAP_SECONDS};
@@ -344,7 +345,7 @@ struct ChatSlot {
     excluded: bool,
     acc: Accumulator,
     /// Handle id -> local author index, and the reverse.
-    local: HashMap<HandleId, u32>,
+    local: IntMap<HandleId, u32>,
     authors: Vec<HandleId>,
     /// The last lookup: most chats alternate between two people.
     recent: [(HandleId, u32); 2],
@@ -362,7 +363,8 @@ pub struct Collector<'k> {
     /// (UTC day, offset seconds) of the last local-day lookup.
     zone_memo: Option<(i64, i64)>,
     handles: Vec<HandleSlot>,
-    handle_ids: HashMap<(HandleKind, String), HandleId>,
+    /// Handle ids by kind, then by the source's id: looked up without allocating a key.
+    handle_ids: HashMap<HandleKind, HashMap<String, HandleId>>,
     chats: Vec<ChatSlot>,
     chat_ids: HashMap<String, ChatId>,
     owners: Vec<(HandleId, OwnerEvidence)>,
@@ -543,7 +545,7 @@ impl Sink for Collector<'_> {
             participants: info.participants,
             excluded,
             acc: Accumulator::new(covered, self.exclude.clone()),
-            local: HashMap::new(),
+            local: IntMap::default(),
             authors: Vec::new(),
             recent: [(HandleId::MAX, 0); 2],
         });
@@ -552,10 +554,14 @@ impl Sink for Collector<'_> {
     }
 
     fn handle(&mut self, kind: HandleKind, id: &str, name: &str) -> HandleId {
-        if let Some(&h) = self.handle_ids.get(&(kind, id.to_string())) {
-            let clean = clean_name(name);
-            if !clean.is_empty() && self.handles[h as usize].name != clean {
-                self.handles[h as usize].name = clean;
+        if let Some(&h) = self.handle_ids.get(&kind).and_then(|ids| ids.get(id)) {
+            // Parsers call this once per message: clean (and allocate) only when the name differs.
+            let current = &mut self.handles[h as usize].name;
+            if !name.is_empty() && current != name {
+                let clean = clean_name(name);
+                if !clean.is_empty() && *current != clean {
+                    *current = clean;
+                }
             }
             return h;
         }
@@ -566,7 +572,7 @@ impl Sink for Collector<'_> {
             key: handle_key(kind, id),
             name: if clean.is_empty() { clean_name(id) } else { clean },
         });
-        self.handle_ids.insert((kind, id.to_string()), h);
+        self.handle_ids.entry(kind).or_default().insert(id.to_string(), h);
         h
     }
 

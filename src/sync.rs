@@ -27,7 +27,15 @@ pub const MAX_BATCH_ITEMS: usize = 1000;
 /// What each field may hold: the rules the server enforces and `docs/openapi.yaml` states,
 /// kept here so that the payload builder and the server check with the same code.
 pub mod rules {
-    use super::MAX_NAME_CHARS;
+    use super::{MAX_ID_BYTES, MAX_NAME_CHARS};
+
+    /// A contact id: 1 to [`MAX_ID_BYTES`] of `A-Z a-z 0-9 - _ :` (the core makes `c` and 16
+    /// hex digits). Upserts and deletions are held to the same rule.
+    pub fn id_ok(id: &str) -> bool {
+        !id.is_empty()
+            && id.len() <= MAX_ID_BYTES
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b':')
+    }
 
     /// The sources a contact may list: the formats the core reads, and the address book.
     pub const SOURCES: [&str; 7] = ["whatsapp", "telegram", "messenger", "instagram", "linkedin", "email", "contacts"];
@@ -229,10 +237,7 @@ impl SyncContact {
 
     /// Checks lengths, counts and formats; the error names the field.
     pub fn validate(&self) -> Result<(), String> {
-        let id_ok = !self.id.is_empty()
-            && self.id.len() <= MAX_ID_BYTES
-            && self.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b':');
-        if !id_ok {
+        if !rules::id_ok(&self.id) {
             return Err("id: 1 to 64 characters of A-Z, a-z, 0-9, '-', '_' or ':'".into());
         }
         if !rules::name_ok(&self.name) {
@@ -384,8 +389,8 @@ impl SyncBatch {
         for (i, c) in self.upserts.iter().enumerate() {
             c.validate().map_err(|e| format!("upserts[{i}].{e}"))?;
         }
-        if self.deletions.iter().any(|d| d.is_empty() || d.len() > MAX_ID_BYTES) {
-            return Err("deletions: ids of 1 to 64 characters".into());
+        if let Some(i) = self.deletions.iter().position(|d| !rules::id_ok(d)) {
+            return Err(format!("deletions[{i}]: 1 to 64 characters of A-Z, a-z, 0-9, '-', '_' or ':'"));
         }
         Ok(())
     }
@@ -623,5 +628,13 @@ mod tests {
         let mut warnings = Vec::new();
         assert_eq!(SyncContact::from_contact(&bad_id, &mut warnings), None);
         assert_eq!(warnings.last().map(|w| w.change), Some(SyncChange::NotSent));
+    }
+
+    #[test]
+    fn deletions_are_held_to_the_id_rule() {
+        let batch = |d: &str| SyncBatch { batch_key: "batch-0001".into(), upserts: vec![], deletions: vec![d.into()] };
+        assert!(batch("c0123456789abcdef").validate().is_ok());
+        let err = batch("ann lee <script>").validate().expect_err("refused");
+        assert!(err.starts_with("deletions[0]") && !err.contains("script"), "{err}");
     }
 }

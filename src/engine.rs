@@ -389,9 +389,13 @@ impl Engine {
         if delta.shape == Shape::Unknown {
             if let Some(title) = &delta.title {
                 let title_key = contact_key(title);
+                let hidden_key = hidden_author_key();
                 let keys: Vec<&str> = writers.iter().map(|a| a.key.as_str()).collect();
-                if keys.len() == 2 && keys.contains(&title_key.as_str()) {
-                    let me = writers.iter().find(|a| a.key != title_key)?;
+                // The person the file name names may write under their name or, where WhatsApp
+                // hid it, as the hidden-name placeholder; the other writer is the user.
+                let contact = [title_key.as_str(), hidden_key.as_str()];
+                if keys.len() == 2 && keys.iter().filter(|k| contact.contains(k)).count() == 1 {
+                    let me = writers.iter().find(|a| !contact.contains(&a.key.as_str()))?;
                     self.owner_inferred.push((me.name.clone(), me.key.clone()));
                     return Some(OwnerSource::FileName);
                 }
@@ -553,7 +557,9 @@ impl Engine {
                     }
                     if let Some((at, by)) = &chat.last_message {
                         if c.last_message.is_none_or(|(last, _)| *at >= last) {
-                            c.last_message = Some((*at, *by != key));
+                            // The contact may write under another key (a hidden name).
+                            let theirs = *by == key || author.is_some_and(|a| a.key == *by);
+                            c.last_message = Some((*at, !theirs));
                         }
                     }
                     c.day_gaps.merge(&chat.day_gaps);
@@ -595,6 +601,11 @@ impl Engine {
         });
         contacts
     }
+}
+
+/// The identity key of the placeholder WhatsApp's hidden names are read as.
+fn hidden_author_key() -> String {
+    contact_key(import::whatsapp::HIDDEN_AUTHOR)
 }
 
 /// A zone shared by the parser and the collector of one import.
@@ -653,6 +664,14 @@ fn role_of<'a>(chat: &'a Chat, owner: &OwnerKeys) -> ChatRole<'a> {
                                 ChatRole::Direct { key: a.key.clone(), name: &a.name, author: Some(a), own: own() }
                             }
                             None => ChatRole::Direct { key: title_key, name: title.as_str(), author: None, own: own() },
+                        }
+                    } else if let [hidden] = others.as_slice() {
+                        // WhatsApp hid the other person's name in a chat the file name says is
+                        // with them: the hidden writer is the person the title names.
+                        if hidden.key == hidden_author_key() {
+                            ChatRole::Direct { key: title_key, name: title.as_str(), author: Some(hidden), own: own() }
+                        } else {
+                            ChatRole::Group
                         }
                     } else {
                         ChatRole::Group

@@ -24,7 +24,7 @@ const MAX_AUTHOR_BYTES: usize = 120;
 
 /// The name given to an author WhatsApp wrote as nothing but an invisible mark
 /// (`… - \u{200E}: <Media omitted>`): a person whose name the export hides, not a system line.
-pub(crate) const HIDDEN_AUTHOR: &str = "Hidden name";
+pub const HIDDEN_AUTHOR: &str = "Hidden name";
 
 /// One line that starts a message, reduced to its metadata.
 #[derive(Debug, Clone, Copy)]

@@ -122,7 +122,7 @@ impl ReplyTimes {
 
     /// `floor(8 × log2(1 + minutes))`, from the float's exponent and a comparison of its
     /// mantissa with the eight steps 2^(k/8): in wasm, `log2` is slow software code.
-    fn bucket_of(seconds: i64) -> u8 {
+    pub(crate) fn bucket_of(seconds: i64) -> u8 {
         const STEPS: [f64; 7] = [
             1.090_507_732_665_257_7,
             1.189_207_115_002_721,
@@ -147,6 +147,18 @@ impl ReplyTimes {
     /// Records one reply time.
     pub fn add(&mut self, seconds: i64) {
         self.0.add_count(Self::bucket_of(seconds), 1);
+    }
+
+    /// Records many replies given as buckets ([`ReplyTimes::bucket_of`]): counted into a
+    /// dense table, then merged once, instead of one sorted insert per reply.
+    pub(crate) fn add_buckets(&mut self, buckets: &[u8]) {
+        let mut counts = [0u32; 256];
+        for &b in buckets {
+            counts[usize::from(b)] = counts[usize::from(b)].saturating_add(1);
+        }
+        let pairs: Vec<(u8, u32)> =
+            counts.iter().enumerate().filter(|(_, &c)| c > 0).map(|(b, &c)| (b as u8, c)).collect();
+        self.0.merge(&SortedCounts { pairs });
     }
 
     /// Adds another histogram's counts.

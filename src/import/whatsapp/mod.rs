@@ -62,6 +62,8 @@ pub(crate) struct Parser {
     /// The last few authors as written: most chats alternate between a handful of people,
     /// and comparing a short string beats hashing it on every line.
     recent_authors: Vec<(String, u32)>,
+    /// The entry of `recent_authors` to overwrite next, once it is full.
+    recent_next: usize,
     pub(crate) counts: ParseCounts,
     saw_any_byte: bool,
     date_memo: DateMemo,
@@ -235,10 +237,17 @@ impl Parser {
             return *id;
         }
         if let Some(&id) = self.raw_author_ids.get(raw_author) {
-            if self.recent_authors.len() == RECENT {
-                self.recent_authors.remove(0);
+            // In a large group nearly every line misses the recent list: overwrite the oldest
+            // entry in place, reusing its buffer, rather than allocating a name per line.
+            if self.recent_authors.len() < RECENT {
+                self.recent_authors.push((raw_author.to_string(), id));
+            } else {
+                let slot = &mut self.recent_authors[self.recent_next % RECENT];
+                slot.0.clear();
+                slot.0.push_str(raw_author);
+                slot.1 = id;
+                self.recent_next = self.recent_next.wrapping_add(1);
             }
-            self.recent_authors.push((raw_author.to_string(), id));
             return id;
         }
         let clean = crate::identity::clean_name(raw_author);

@@ -371,16 +371,35 @@ impl Engine {
             }
             return Some(code.clone());
         }
+        // Each chat's writers, once for the whole import (an export can hold hundreds of chats):
+        // the chats known before, then this import's new ones.
+        let writers_of = |c: &ChatDelta| c.authors.iter().filter(|a| a.is_active()).map(|a| a.key.clone()).collect();
+        let writer_sets: Vec<(String, BTreeSet<String>)> = self
+            .chats
+            .iter()
+            .map(|c| (c.key.clone(), c.authors.iter().filter(|a| a.is_active()).map(|a| a.key.clone()).collect()))
+            .chain(
+                delta
+                    .chats
+                    .iter()
+                    .filter(|c| !self.chat_index.contains_key(&c.key))
+                    .map(|c| (c.key.clone(), writers_of(c))),
+            )
+            .collect();
         let mut found = None;
         for chat in &delta.chats {
-            if let Some(source) = self.learn_owner_from_chat(chat, &delta.chats) {
+            if let Some(source) = self.learn_owner_from_chat(chat, &writer_sets) {
                 found.get_or_insert(source);
             }
         }
         found.map(|s| s.code().to_string())
     }
 
-    fn learn_owner_from_chat(&mut self, delta: &ChatDelta, this_import: &[ChatDelta]) -> Option<OwnerSource> {
+    fn learn_owner_from_chat(
+        &mut self,
+        delta: &ChatDelta,
+        writer_sets: &[(String, BTreeSet<String>)],
+    ) -> Option<OwnerSource> {
         let writers: Vec<&AuthorStats> = delta.authors.iter().filter(|a| a.is_active()).collect();
         let owner = self.owner_keys();
         if writers.iter().any(|a| owner.is_author(a)) {
@@ -402,24 +421,17 @@ impl Engine {
             }
         }
         // The writer common to this chat and every other chat known.
-        let others: Vec<BTreeSet<String>> = self
-            .chats
-            .iter()
-            .filter(|c| c.key != delta.key)
-            .map(|c| c.authors.iter().filter(|a| a.is_active()).map(|a| a.key.clone()).collect())
-            .chain(
-                this_import
-                    .iter()
-                    .filter(|c| c.key != delta.key && !self.chat_index.contains_key(&c.key))
-                    .map(|c| c.authors.iter().filter(|a| a.is_active()).map(|a| a.key.clone()).collect()),
-            )
-            .collect();
+        let others: Vec<&BTreeSet<String>> =
+            writer_sets.iter().filter(|(key, _)| *key != delta.key).map(|(_, set)| set).collect();
         if others.is_empty() {
             return if self.owner_inferred.is_empty() { None } else { Some(OwnerSource::EarlierImport) };
         }
         let mut common: BTreeSet<String> = writers.iter().map(|a| a.key.clone()).collect();
         for theirs in &others {
-            common = common.intersection(theirs).cloned().collect();
+            common.retain(|k| theirs.contains(k));
+            if common.is_empty() {
+                break;
+            }
         }
         if common.len() == 1 {
             let key = common.into_iter().next()?;

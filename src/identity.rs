@@ -89,7 +89,7 @@ pub fn handle_key(kind: crate::import::event::HandleKind, id: &str) -> String {
     let id = clean_name(id);
     match kind {
         HandleKind::WhatsApp => contact_key(&id),
-        other => format!("{}:{}", other.source(), id.to_lowercase()),
+        other => format!("{}:{}", other.as_str(), id.to_lowercase()),
     }
 }
 

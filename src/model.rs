@@ -49,19 +49,6 @@ impl Source {
             Source::Email => "email",
         }
     }
-
-    /// The source a kind of handle belongs to.
-    pub fn of_handle(kind: crate::import::event::HandleKind) -> Source {
-        use crate::import::event::HandleKind;
-        match kind {
-            HandleKind::WhatsApp => Source::WhatsApp,
-            HandleKind::Telegram => Source::Telegram,
-            HandleKind::Messenger => Source::Messenger,
-            HandleKind::Instagram => Source::Instagram,
-            HandleKind::LinkedIn => Source::LinkedIn,
-            HandleKind::Email => Source::Email,
-        }
-    }
 }
 
 /// Which side is waiting for a reply in a direct chat.

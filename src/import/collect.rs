@@ -262,9 +262,6 @@ impl Accumulator {
             self.duplicates = self.duplicates.saturating_add(1);
             return;
         }
-        if let Some(MessageId::Unordered(h)) = id {
-            self.new_ids.insert(h);
-        }
         self.authors[author as usize].record(at, is_call);
         if let Some(minutes) = self.counted_minutes.as_mut() {
             minutes.push((minute, author));
@@ -463,7 +460,7 @@ impl<'k> Collector<'k> {
             ChatShape::Direct { peer: Some(p) } => Some(p),
             _ => info.participants.first().copied(),
         };
-        first.and_then(|h| self.handles.get(h as usize)).map_or(self.default_source, |s| Source::of_handle(s.kind))
+        first.and_then(|h| self.handles.get(h as usize)).map_or(self.default_source, |s| s.kind)
     }
 
     /// Everything the import found, as one delta for [`crate::Engine::commit`].
@@ -518,7 +515,7 @@ impl<'k> Collector<'k> {
             .into_iter()
             .map(|(h, d)| {
                 let (key, name) = key_name(h);
-                let source = handles.get(h as usize).map_or(Source::WhatsApp, |s| Source::of_handle(s.kind));
+                let source = handles.get(h as usize).map_or(Source::WhatsApp, |s| s.kind);
                 PersonDelta { key, name, source, phones: d.phones, emails: d.emails, connected_at: d.connected_at }
             })
             .collect();

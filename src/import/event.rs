@@ -19,37 +19,12 @@ pub type ChatId = u32;
 /// A handle declared in the current import ([`Sink::handle`] returns it).
 pub type HandleId = u32;
 
-/// What kind of address a handle is. With the handle's id it makes the identity key that a
-/// contact is known by (see [`crate::identity::handle_key`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum HandleKind {
-    /// A WhatsApp author: the name or phone number the export shows.
-    WhatsApp,
-    /// A Telegram user id (`user123`; old exports' plain numbers are given as `user123` too).
-    Telegram,
-    /// A Messenger display name (Meta's exports carry no user ids).
-    Messenger,
-    /// An Instagram display name.
-    Instagram,
-    /// A LinkedIn profile URL.
-    LinkedIn,
-    /// An email address.
-    Email,
-}
-
-impl HandleKind {
-    /// The `Contact.sources` name of the source this kind of handle comes from.
-    pub fn source(self) -> &'static str {
-        match self {
-            HandleKind::WhatsApp => "whatsapp",
-            HandleKind::Telegram => "telegram",
-            HandleKind::Messenger => "messenger",
-            HandleKind::Instagram => "instagram",
-            HandleKind::LinkedIn => "linkedin",
-            HandleKind::Email => "email",
-        }
-    }
-}
+/// What kind of address a handle is: the source it comes from. With the handle's id it makes
+/// the identity key that a contact is known by (see [`crate::identity::handle_key`]): a
+/// WhatsApp name or phone, a Telegram user id (`user123`; old exports' plain numbers are given
+/// as `user123` too), a Messenger or Instagram display name (Meta's exports carry no user ids),
+/// a LinkedIn profile URL, an email address.
+pub type HandleKind = crate::model::Source;
 
 /// Who takes part in a conversation, as far as the source says.
 #[derive(Debug, Clone, PartialEq, Eq)]

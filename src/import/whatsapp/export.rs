@@ -344,7 +344,6 @@ impl WhatsAppFormat {
         if self.processed <= self.reported_in_first_pass {
             return;
         }
-        let order = self.settled.as_ref().and_then(|s| s.order).or(self.order.decided().map(|(o, _)| o));
         let date = match self.last_date {
             Some((raw, y, date, day)) if raw == m.date && y == year => {
                 self.sanity.observe(day);
@@ -355,7 +354,12 @@ impl WhatsAppFormat {
                     (RawDate::Known { year: None, month, day }, Some(y)) => {
                         NaiveDate::from_ymd_opt(y, u32::from(month), u32::from(day))
                     }
-                    (raw, _) => dates::resolve(raw, order),
+                    (raw, _) => {
+                        // Only when the date differs from the last line's: most lines share one.
+                        let order =
+                            self.settled.as_ref().and_then(|s| s.order).or(self.order.decided().map(|(o, _)| o));
+                        dates::resolve(raw, order)
+                    }
                 };
                 let Some(date) = date else {
                     self.invalid_dates += 1;

@@ -31,12 +31,21 @@ pub enum Source {
     LinkedIn,
     /// Mail: a Google Takeout `.mbox`, or any mbox.
     Email,
+    /// A contacts file (vCard, Google Contacts CSV): people, not conversations.
+    Contacts,
 }
 
 impl Source {
     /// Every source, in the order of their snapshot codes.
-    pub const ALL: [Source; 6] =
-        [Source::WhatsApp, Source::Telegram, Source::Messenger, Source::Instagram, Source::LinkedIn, Source::Email];
+    pub const ALL: [Source; 7] = [
+        Source::WhatsApp,
+        Source::Telegram,
+        Source::Messenger,
+        Source::Instagram,
+        Source::LinkedIn,
+        Source::Email,
+        Source::Contacts,
+    ];
 
     /// The name used in `Contact.sources`.
     pub fn as_str(self) -> &'static str {
@@ -47,6 +56,7 @@ impl Source {
             Source::Instagram => "instagram",
             Source::LinkedIn => "linkedin",
             Source::Email => "email",
+            Source::Contacts => "contacts",
         }
     }
 }
@@ -75,7 +85,7 @@ pub struct Contact {
     /// Email addresses.
     pub emails: Vec<String>,
     /// Sources the contact was seen in: `whatsapp`, `telegram`, `messenger`, `instagram`,
-    /// `linkedin`, `email`.
+    /// `linkedin`, `email`, `contacts`.
     pub sources: Vec<String>,
     /// The user's latest message in a direct chat with the contact.
     #[serde(with = "iso_opt")]

@@ -6,10 +6,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::coverage::{merge_span, Covered, Span};
 use crate::error::ImportError;
-use crate::identity::{clean_name, contact_id, contact_key, owner_key, phone_of};
+use crate::identity::{canonical_email, clean_name, contact_id, contact_key, owner_key, phone_of};
 use crate::import::collect::{ImportDelta, PersonDelta, Shape};
 use crate::import::{self, ChatDelta, CoverageLookup, ImportOptions};
-use crate::model::{Contact, ImportReport, Source, WaitingOn};
+use crate::merge::{self, Decision, Grouping, HandleInfo};
+use crate::model::{Contact, HandleView, ImportReport, Source, WaitingOn};
 use crate::stats::{max_opt, min_opt, AuthorStats, DayGaps, ReplyTimes};
 use crate::time::LocalZone;
 use crate::DateOrder;
@@ -139,6 +140,33 @@ pub struct Engine {
     journal: Option<Vec<ImportDelta>>,
     /// What the sync server has acknowledged.
     pub(crate) sync: crate::sync::SyncState,
+    /// The user's decisions about who is who, in the order made (see [`crate::merge`]).
+    pub(crate) decisions: Vec<Decision>,
+    /// The number the next decision gets.
+    pub(crate) next_decision: u64,
+    /// ISO code of the country national phone numbers are from, as the user set it.
+    pub(crate) default_country: Option<String>,
+}
+
+/// Handles grouped into people, and the contacts made of them (`persons[i]` is the group of
+/// `contacts[i]`).
+pub(crate) struct PeopleView {
+    pub(crate) contacts: Vec<Contact>,
+    pub(crate) persons: Vec<usize>,
+    pub(crate) handles: Vec<HandleInfo>,
+    pub(crate) grouping: Grouping,
+}
+
+/// A person's name: the user's correction, else the contacts file's, else the first name of a
+/// handle (in anchor order) that is a name rather than a number or an address.
+fn person_name(grouping: &Grouping, p: usize, members: &[usize], handles: &[HandleInfo], fallback: &str) -> String {
+    if let Some(name) = &grouping.names[p] {
+        return name.clone();
+    }
+    let is_name = |n: &str| !n.is_empty() && phone_of(n).is_none() && !n.contains('@');
+    let card = members.iter().map(|&i| &handles[i]).find(|h| h.sources.contains(&Source::Contacts) && is_name(&h.name));
+    card.or_else(|| members.iter().map(|&i| &handles[i]).find(|h| is_name(&h.name)))
+        .map_or_else(|| fallback.to_string(), |h| h.name.clone())
 }
 
 impl CoverageLookup for Engine {
@@ -527,11 +555,11 @@ impl Engine {
             person.name.clone_from(&p.name);
         }
         person.sources.insert(p.source);
+        // Phones are kept as given: which country a national number is from can be set later.
         for phone in &p.phones {
-            if let Some(normal) = phone_of(phone) {
-                if !person.phones.contains(&normal) {
-                    person.phones.push(normal);
-                }
+            let given = clean_name(phone);
+            if !given.is_empty() && !person.phones.contains(&given) {
+                person.phones.push(given);
             }
         }
         for email in &p.emails {
@@ -543,9 +571,16 @@ impl Engine {
         person.connected_at = max_opt(person.connected_at, p.connected_at);
     }
 
-    /// Every contact with their stats, most recent interaction first. `now` (seconds since
-    /// the epoch) is used for `overdueRatio` only.
+    /// Every contact with their stats, most recent interaction first: one per person, with the
+    /// handles of every source that person was found in (see [`crate::merge`]). `now` (seconds
+    /// since the epoch) is used for `overdueRatio` only.
     pub fn contacts(&self, now: i64) -> Vec<Contact> {
+        self.people_view(now).contacts
+    }
+
+    /// What each handle contributes, by identity key, before handles are grouped into people;
+    /// excluded people left out, sorted by key so the grouping never depends on map order.
+    fn handle_builders(&self) -> Vec<(String, ContactBuilder)> {
         let owner = self.owner_keys();
         let mut by_key: HashMap<String, ContactBuilder> = HashMap::new();
         for chat in &self.chats {
@@ -598,12 +633,72 @@ impl Engine {
             c.connected_at = max_opt(c.connected_at, person.connected_at);
         }
         let excluded = self.exclusion_keys();
-        let mut contacts: Vec<Contact> = by_key
+        let mut builders: Vec<(String, ContactBuilder)> = by_key
             .into_iter()
             .filter(|(key, b)| !excluded.contains(key) && !excluded.contains(&contact_key(&b.name)))
-            .map(|(key, b)| b.build(&key, now))
             .collect();
-        crate::sort::sort_by(&mut contacts, |a, b| {
+        crate::sort::sort_by(&mut builders, |a, b| a.0 < b.0);
+        builders
+    }
+
+    /// The user's default country for national phone numbers.
+    fn country(&self) -> Option<crate::phone::Country> {
+        self.default_country.as_deref().and_then(crate::phone::country)
+    }
+
+    /// Handles grouped into people, and the contacts made of them.
+    pub(crate) fn people_view(&self, now: i64) -> PeopleView {
+        let country = self.country();
+        let builders = self.handle_builders();
+        let handles: Vec<HandleInfo> = builders.iter().map(|(key, b)| b.handle_info(key, country)).collect();
+        let grouping = merge::group(&handles, &self.decisions);
+        let (own_phones, own_emails) = self.owner_handles(country);
+        let mut builders: Vec<Option<ContactBuilder>> = builders.into_iter().map(|(_, b)| Some(b)).collect();
+        let mut contacts = Vec::with_capacity(grouping.persons.len());
+        let mut persons = Vec::with_capacity(grouping.persons.len());
+        for (p, members) in grouping.persons.iter().enumerate() {
+            let phones: Vec<&String> = members.iter().flat_map(|&i| &grouping.phones[i]).collect();
+            let emails: Vec<&String> = members.iter().flat_map(|&i| &grouping.emails[i]).collect();
+            // A card of the user's own (their number in their contacts file) is not a contact.
+            if phones.iter().any(|ph| own_phones.contains(*ph))
+                || emails.iter().filter_map(|e| canonical_email(e)).any(|e| own_emails.contains(&e))
+            {
+                continue;
+            }
+            let mut views = Vec::with_capacity(members.len());
+            let mut combined: Option<ContactBuilder> = None;
+            for &i in members {
+                let Some(b) = builders[i].take() else { continue };
+                views.push(HandleView {
+                    key: handles[i].key.clone(),
+                    name: b.name.clone(),
+                    sources: b.sources.iter().map(|s| s.as_str().to_string()).collect(),
+                    last_interaction_at: max_opt(b.last_interaction, b.last_group),
+                });
+                match combined.as_mut() {
+                    Some(c) => c.absorb(b),
+                    None => combined = Some(b),
+                }
+            }
+            let Some(mut combined) = combined else { continue };
+            combined.name = person_name(&grouping, p, members, &handles, &combined.name);
+            combined.phones = Vec::new();
+            for ph in phones {
+                if !combined.phones.contains(ph) {
+                    combined.phones.push(ph.clone());
+                }
+            }
+            let mut seen = BTreeSet::new();
+            combined.emails = emails.into_iter().filter(|e| seen.insert(canonical_email(e))).cloned().collect();
+            let mut contact = combined.build(&handles[members[0]].key, now);
+            contact.handles = views;
+            contact.merged_because = grouping.reasons[p].iter().map(merge::Reason::words).collect();
+            persons.push(p);
+            contacts.push(contact);
+        }
+        let mut order: Vec<usize> = (0..contacts.len()).collect();
+        crate::sort::sort_by(&mut order, |&a, &b| {
+            let (a, b) = (&contacts[a], &contacts[b]);
             b.last_interaction_at
                 .cmp(&a.last_interaction_at)
                 .then(b.last_group_message_at.cmp(&a.last_group_message_at))
@@ -611,7 +706,26 @@ impl Engine {
                 .then_with(|| a.id.cmp(&b.id))
                 .is_lt()
         });
-        contacts
+        let mut slots: Vec<Option<Contact>> = contacts.into_iter().map(Some).collect();
+        let contacts: Vec<Contact> = order.iter().filter_map(|&i| slots[i].take()).collect();
+        let persons: Vec<usize> = order.iter().map(|&i| persons[i]).collect();
+        PeopleView { contacts, persons, handles, grouping }
+    }
+
+    /// The user's own phones (E.164) and addresses (canonical), from what they said and what
+    /// kith learnt.
+    fn owner_handles(&self, country: Option<crate::phone::Country>) -> (BTreeSet<String>, BTreeSet<String>) {
+        let mut phones = BTreeSet::new();
+        let mut emails = BTreeSet::new();
+        let given = self.owner_given.iter().map(|o| owner_key(o));
+        for key in given.chain(self.owner_inferred.iter().map(|(_, k)| k.clone())) {
+            if let Some(phone) = key.strip_prefix("tel:").and_then(|p| crate::phone::normalize(p, country)) {
+                phones.insert(phone);
+            } else if let Some(email) = key.strip_prefix("email:").and_then(canonical_email) {
+                emails.insert(email);
+            }
+        }
+        (phones, emails)
     }
 }
 
@@ -749,12 +863,61 @@ impl ContactBuilder {
         }
     }
 
+    /// This handle as the grouping sees it: phones in E.164 (from its key, a name that is a
+    /// number, and what a source listed), addresses in lower case.
+    fn handle_info(&self, key: &str, country: Option<crate::phone::Country>) -> HandleInfo {
+        let mut phones: Vec<String> = Vec::new();
+        let own = key.strip_prefix("tel:").map(str::to_string).or_else(|| phone_of(&self.name));
+        for phone in own.iter().chain(&self.phones) {
+            if let Some(e164) = crate::phone::normalize(phone, country) {
+                if !phones.contains(&e164) {
+                    phones.push(e164);
+                }
+            }
+        }
+        let mut emails: Vec<String> = key.strip_prefix("email:").map(str::to_string).into_iter().collect();
+        for email in &self.emails {
+            let lower = email.trim().to_lowercase();
+            if canonical_email(&lower).is_some() && !emails.contains(&lower) {
+                emails.push(lower);
+            }
+        }
+        HandleInfo { key: key.to_string(), name: self.name.clone(), sources: self.sources.clone(), phones, emails }
+    }
+
+    /// Adds another handle's stats: one person across sources. Counts add up, first and last
+    /// times are the min and max, reply times and day gaps are merged, and who owes a reply
+    /// follows the latest direct message of any conversation.
+    fn absorb(&mut self, other: ContactBuilder) {
+        self.sources.extend(other.sources);
+        self.connected_at = max_opt(self.connected_at, other.connected_at);
+        self.sent = self.sent.saturating_add(other.sent);
+        self.received = self.received.saturating_add(other.received);
+        self.calls = self.calls.saturating_add(other.calls);
+        self.group = self.group.saturating_add(other.group);
+        self.last_sent = max_opt(self.last_sent, other.last_sent);
+        self.last_received = max_opt(self.last_received, other.last_received);
+        self.first_interaction = min_opt(self.first_interaction, other.first_interaction);
+        self.last_interaction = max_opt(self.last_interaction, other.last_interaction);
+        self.last_group = max_opt(self.last_group, other.last_group);
+        self.my_replies.merge(&other.my_replies);
+        self.their_replies.merge(&other.their_replies);
+        if let Some((at, mine)) = other.last_message {
+            if self.last_message.is_none_or(|(last, _)| at > last) {
+                self.last_message = Some((at, mine));
+            }
+        }
+        self.day_gaps.merge(&other.day_gaps);
+    }
+
     fn interaction(&mut self, a: &AuthorStats) {
         self.first_interaction = min_opt(self.first_interaction, a.first_at);
         self.last_interaction = max_opt(self.last_interaction, a.last_at);
     }
 
-    fn build(mut self, key: &str, now: i64) -> Contact {
+    /// The contact, with the id of `key` (the person's anchor handle). Phones and emails are
+    /// the person's, set by the caller.
+    fn build(self, key: &str, now: i64) -> Contact {
         let cadence = self.day_gaps.cadence_days();
         let overdue_ratio = match (cadence, self.last_interaction) {
             (Some(days), Some(last)) if days > 0.0 => {
@@ -762,14 +925,6 @@ impl ContactBuilder {
             }
             _ => None,
         };
-        if let Some(phone) = key.strip_prefix("tel:").map(str::to_string).or_else(|| phone_of(&self.name)) {
-            self.phones.insert(0, phone);
-        }
-        if let Some(email) = key.strip_prefix("email:") {
-            self.emails.insert(0, email.to_string());
-        }
-        self.phones.dedup();
-        self.emails.dedup();
         Contact {
             id: contact_id(key),
             phones: self.phones,
@@ -791,6 +946,8 @@ impl ContactBuilder {
             cadence_days: cadence,
             overdue_ratio,
             connected_at: self.connected_at,
+            handles: Vec::new(),
+            merged_because: Vec::new(),
         }
     }
 }
@@ -838,6 +995,8 @@ impl Engine {
                 })
                 .collect(),
             acknowledged,
+            default_country: self.default_country.clone(),
+            decisions: self.decisions.clone(),
         }
     }
 
@@ -875,6 +1034,9 @@ impl Engine {
             );
         }
         engine.sync.acknowledged = state.acknowledged.into_iter().collect();
+        engine.default_country = state.default_country;
+        engine.next_decision = state.decisions.iter().map(|d| d.id + 1).max().unwrap_or(1);
+        engine.decisions = state.decisions;
         engine
     }
 

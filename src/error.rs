@@ -133,3 +133,75 @@ impl fmt::Display for ImportError {
 }
 
 impl std::error::Error for ImportError {}
+
+/// Why a decision about who is who (merge, split, correct, undo) could not be made. The
+/// engine is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityError {
+    /// No contact has this id now (it may have been merged into another since the list was
+    /// drawn).
+    UnknownContact,
+    /// The suggestion no longer stands (its people changed since it was made).
+    UnknownSuggestion,
+    /// The contact has no such handle.
+    UnknownHandle,
+    /// No decision has this number, or there is nothing to undo.
+    UnknownDecision,
+    /// The two are already one contact.
+    SameContact,
+    /// The contact is one handle: there is nothing to split off.
+    NothingToSplit,
+    /// Not a phone number kith can read; `needs_country` when it would be, with a country.
+    InvalidPhone {
+        /// Whether it is a national number and no default country is set.
+        needs_country: bool,
+    },
+    /// Not an email address.
+    InvalidEmail,
+    /// The contact does not have this phone or address.
+    NotTheirs,
+    /// A name must have a visible character.
+    EmptyName,
+    /// Not a country kith knows (an ISO 3166 two-letter code, like `GB`).
+    UnknownCountry,
+}
+
+impl IdentityError {
+    /// Stable machine-readable name, used as the JS `Error.name`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            IdentityError::UnknownContact => "UnknownContact",
+            IdentityError::UnknownSuggestion => "UnknownSuggestion",
+            IdentityError::UnknownHandle => "UnknownHandle",
+            IdentityError::UnknownDecision => "UnknownDecision",
+            IdentityError::SameContact => "SameContact",
+            IdentityError::NothingToSplit => "NothingToSplit",
+            IdentityError::InvalidPhone { .. } => "InvalidPhone",
+            IdentityError::InvalidEmail => "InvalidEmail",
+            IdentityError::NotTheirs => "NotTheirs",
+            IdentityError::EmptyName => "EmptyName",
+            IdentityError::UnknownCountry => "UnknownCountry",
+        }
+    }
+}
+
+impl fmt::Display for IdentityError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            IdentityError::UnknownContact => "That contact has changed since the list was shown (it may have been merged). Reload the list and try again.",
+            IdentityError::UnknownSuggestion => "That suggestion no longer applies: the people in it have changed. Reload the list of possible duplicates.",
+            IdentityError::UnknownHandle => "That contact has no such handle. Reload the contact and try again.",
+            IdentityError::UnknownDecision => "There is no such change to undo.",
+            IdentityError::SameContact => "These are already one contact.",
+            IdentityError::NothingToSplit => "This contact is known by one handle only, so there is nothing to split off.",
+            IdentityError::InvalidPhone { needs_country: true } => "This number has no country code. Write it with one (+44 …), or set your country in kith's options.",
+            IdentityError::InvalidPhone { needs_country: false } => "This is not a phone number kith can read. Write it with its country code, like +44 7700 900123.",
+            IdentityError::InvalidEmail => "This is not an email address. Write it like ann@example.com.",
+            IdentityError::NotTheirs => "This contact does not have that phone number or address.",
+            IdentityError::EmptyName => "A name needs at least one visible character.",
+            IdentityError::UnknownCountry => "kith does not know this country. Use its two-letter code, like GB or US.",
+        })
+    }
+}
+
+impl std::error::Error for IdentityError {}

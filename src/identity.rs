@@ -104,6 +104,29 @@ pub fn owner_key(given: &str) -> String {
     }
 }
 
+/// An email address in the form two spellings of one mailbox share: lower case, and for
+/// Gmail (`gmail.com`, `googlemail.com`) without the dots and `+tag` Gmail ignores. `None` when
+/// it is not an address.
+///
+/// ```
+/// use kith::identity::canonical_email;
+/// assert_eq!(canonical_email(" Ann.Lee+work@GoogleMail.com").as_deref(), Some("annlee@gmail.com"));
+/// assert_eq!(canonical_email("ann.lee+work@example.com").as_deref(), Some("ann.lee+work@example.com"));
+/// assert_eq!(canonical_email("not an address"), None);
+/// ```
+pub fn canonical_email(raw: &str) -> Option<String> {
+    let address = raw.trim().strip_prefix("mailto:").unwrap_or(raw.trim()).to_lowercase();
+    let (local, domain) = address.rsplit_once('@')?;
+    if local.is_empty() || !domain.contains('.') || address.contains(char::is_whitespace) {
+        return None;
+    }
+    if domain == "gmail.com" || domain == "googlemail.com" {
+        let local = local.split('+').next().unwrap_or(local).replace('.', "");
+        return Some(format!("{local}@gmail.com"));
+    }
+    Some(address)
+}
+
 /// A stable, opaque contact id: `c` followed by 16 hex digits of the FNV-1a hash of the key.
 pub fn contact_id(key: &str) -> String {
     format!("c{:016x}", fnv1a(key.as_bytes()))

@@ -21,12 +21,15 @@
 //! ```
 
 pub mod coverage;
+pub mod decide;
 pub mod engine;
 pub mod error;
 mod fast_hash;
 pub mod identity;
 pub mod import;
+pub mod merge;
 pub mod model;
+pub mod phone;
 mod sort;
 pub mod stats;
 pub mod store;
@@ -36,8 +39,9 @@ pub mod time;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
+pub use decide::{Applied, Correction, DecisionView, PhoneCountry, SuggestionView};
 pub use engine::Engine;
-pub use error::ImportError;
+pub use error::{IdentityError, ImportError};
 pub use import::dates::DateOrder;
 pub use import::whatsapp::live::{IngestReport, LiveEvent};
 pub use import::ImportOptions;

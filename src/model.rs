@@ -59,6 +59,36 @@ impl Source {
             Source::Contacts => "contacts",
         }
     }
+
+    /// The name people know the source by, for sentences.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Source::WhatsApp => "WhatsApp",
+            Source::Telegram => "Telegram",
+            Source::Messenger => "Messenger",
+            Source::Instagram => "Instagram",
+            Source::LinkedIn => "LinkedIn",
+            Source::Email => "Email",
+            Source::Contacts => "your contacts",
+        }
+    }
+}
+
+/// One of the handles a contact is known by (a WhatsApp number, a Telegram user, an address…),
+/// with its own last interaction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HandleView {
+    /// The handle's identity key (`tel:+447700900123`, `telegram:user123`,
+    /// `email:ann@example.com`…): what `split` names.
+    pub key: String,
+    /// The name the source shows for it.
+    pub name: String,
+    /// The sources it was seen in.
+    pub sources: Vec<String>,
+    /// Latest message or call with this handle, in a direct chat or a group.
+    #[serde(with = "iso_opt")]
+    pub last_interaction_at: Option<i64>,
 }
 
 /// Which side is waiting for a reply in a direct chat.
@@ -123,6 +153,11 @@ pub struct Contact {
     /// When the user connected with the contact (LinkedIn); not an interaction.
     #[serde(with = "iso_opt")]
     pub connected_at: Option<i64>,
+    /// Every handle the contact is known by, the one its id comes from first.
+    pub handles: Vec<HandleView>,
+    /// Why those handles are one person, in words (`same phone number +44…`,
+    /// `you merged them`); empty for a contact of one handle.
+    pub merged_because: Vec<String>,
 }
 
 /// What one import did. Holds counts and names of people, never message text.

@@ -17,6 +17,7 @@ use std::fmt;
 use crate::coverage::Span;
 use crate::identity::contact_key;
 use crate::import::collect::{ChatDelta, ImportDelta, PersonDelta, Shape};
+use crate::merge::{Decision, DecisionKind};
 use crate::model::Source;
 use crate::stats::{AuthorStats, DayGaps, ReplyTimes, SortedCounts};
 use crate::DateOrder;
@@ -30,8 +31,10 @@ const JOURNAL_VERSION: u8 = 2;
 /// version 1 snapshots restore with an empty one, so the next sync sends everything. Version 3
 /// made every author a handle with an identity key, added chat shapes and members, message-id
 /// coverage and people; version 1 and 2 snapshots (WhatsApp only) migrate by deriving each key
-/// from the WhatsApp name, exactly as version 2 derived contact ids.
-pub const SNAPSHOT_VERSION: u8 = 3;
+/// from the WhatsApp name, exactly as version 2 derived contact ids. Version 4 added the user's
+/// decisions about who is who and the default phone country; earlier snapshots restore with
+/// none, which is what they had.
+pub const SNAPSHOT_VERSION: u8 = 4;
 
 /// The engine's persisted state: a plain type this codec owns, so the engine's internals can
 /// change without touching the format.
@@ -51,6 +54,10 @@ pub struct State {
     pub people: Vec<PersonState>,
     /// `(contact id, fingerprint)` the sync server acknowledged, sorted by id.
     pub acknowledged: Vec<(String, u64)>,
+    /// ISO code of the default phone country.
+    pub default_country: Option<String>,
+    /// The user's decisions about who is who, in order.
+    pub decisions: Vec<Decision>,
 }
 
 /// One chat's aggregates.
@@ -252,6 +259,49 @@ impl Writer {
             self.u(id);
         }
     }
+    /// A decision: its number, time, kind code, then the kind's strings in declaration order.
+    fn decision(&mut self, d: &Decision) {
+        self.u(d.id);
+        self.i(d.at);
+        match &d.kind {
+            DecisionKind::Merge { a, b, suggested } => {
+                self.u(if *suggested { 1 } else { 0 });
+                self.strings(&[a.clone(), b.clone()]);
+            }
+            DecisionKind::Reject { a, b } => {
+                self.u(2);
+                self.strings(&[a.clone(), b.clone()]);
+            }
+            DecisionKind::Split { key, keep } => {
+                self.u(3);
+                self.s(key);
+                self.strings(keep);
+            }
+            DecisionKind::Rename { key, name } => {
+                self.u(4);
+                self.strings(&[key.clone(), name.clone()]);
+            }
+            DecisionKind::AddPhone { key, phone } => {
+                self.u(5);
+                self.strings(&[key.clone(), phone.clone()]);
+            }
+            DecisionKind::RemovePhone { key, phone, members } => {
+                self.u(6);
+                self.strings(&[key.clone(), phone.clone()]);
+                self.strings(members);
+            }
+            DecisionKind::AddEmail { key, email } => {
+                self.u(7);
+                self.strings(&[key.clone(), email.clone()]);
+            }
+            DecisionKind::RemoveEmail { key, email, members } => {
+                self.u(8);
+                self.strings(&[key.clone(), email.clone()]);
+                self.strings(members);
+            }
+        }
+    }
+
     fn gaps(&mut self, g: &DayGaps) {
         self.u(g.0.pairs().len() as u64);
         for &(days, count) in g.0.pairs() {
@@ -352,6 +402,51 @@ impl<'a> Reader<'a> {
     fn span(&mut self) -> Result<Span, StoreError> {
         Ok(Span { start: self.i()?, end: self.i()?, start_counts: self.counts()?, end_counts: self.counts()? })
     }
+    fn decision(&mut self) -> Result<Decision, StoreError> {
+        let id = self.u()?;
+        let at = self.i()?;
+        let code = self.u()?;
+        let mut pair = || -> Result<(String, String), StoreError> {
+            match <[String; 2]>::try_from(self.strings()?) {
+                Ok([a, b]) => Ok((a, b)),
+                Err(_) => Err(corrupt("a decision has the wrong number of fields")),
+            }
+        };
+        let kind = match code {
+            0 | 1 => {
+                let (a, b) = pair()?;
+                DecisionKind::Merge { a, b, suggested: code == 1 }
+            }
+            2 => {
+                let (a, b) = pair()?;
+                DecisionKind::Reject { a, b }
+            }
+            3 => DecisionKind::Split { key: self.s()?, keep: self.strings()? },
+            4 => {
+                let (key, name) = pair()?;
+                DecisionKind::Rename { key, name }
+            }
+            5 => {
+                let (key, phone) = pair()?;
+                DecisionKind::AddPhone { key, phone }
+            }
+            6 => {
+                let (key, phone) = pair()?;
+                DecisionKind::RemovePhone { key, phone, members: self.strings()? }
+            }
+            7 => {
+                let (key, email) = pair()?;
+                DecisionKind::AddEmail { key, email }
+            }
+            8 => {
+                let (key, email) = pair()?;
+                DecisionKind::RemoveEmail { key, email, members: self.strings()? }
+            }
+            _ => return Err(corrupt("unknown decision")),
+        };
+        Ok(Decision { id, at, kind })
+    }
+
     fn gaps(&mut self) -> Result<DayGaps, StoreError> {
         let pairs = (0..self.len()?).map(|_| Ok((self.u32()?, self.u32()?))).collect::<Result<Vec<_>, StoreError>>()?;
         Ok(DayGaps(SortedCounts::from_pairs(&pairs)))
@@ -476,6 +571,11 @@ pub fn encode_snapshot(state: &State) -> Vec<u8> {
         w.s(id);
         w.u(*fingerprint);
     }
+    w.opt_s(state.default_country.as_deref());
+    w.u(state.decisions.len() as u64);
+    for d in &state.decisions {
+        w.decision(d);
+    }
     w.0
 }
 
@@ -550,6 +650,17 @@ pub fn decode_snapshot(bytes: &[u8]) -> Result<State, StoreError> {
             let id = r.s()?;
             let fingerprint = r.u()?;
             state.acknowledged.push((id, fingerprint));
+        }
+    }
+    if version >= 4 {
+        state.default_country = r.opt_s()?;
+        let mut ids = std::collections::HashSet::new();
+        for _ in 0..r.len()? {
+            let d = r.decision()?;
+            if !ids.insert(d.id) {
+                return Err(corrupt("a decision appears twice"));
+            }
+            state.decisions.push(d);
         }
     }
     r.end()?;
@@ -703,7 +814,7 @@ mod tests {
     /// descending order, as crafted bytes (the encoder itself always writes them ascending).
     fn descending_gaps_snapshot(n: u32) -> Vec<u8> {
         let mut w = Writer(SNAPSHOT_MAGIC.to_vec());
-        w.0.push(SNAPSHOT_VERSION);
+        w.0.push(3);
         w.strings(&[]);
         w.pairs(&[]);
         w.strings(&[]);
@@ -734,7 +845,8 @@ mod tests {
         let bytes = descending_gaps_snapshot(200_000);
         let engine = Engine::restore(&bytes).expect("restores");
         assert_eq!(engine.to_state().chats[0].day_gaps.0.total(), 200_000);
-        assert_eq!(engine.snapshot().len(), bytes.len(), "re-encoded ascending, same size");
+        // Version 4 adds an empty country and decision list: two bytes.
+        assert_eq!(engine.snapshot().len(), bytes.len() + 2, "re-encoded ascending, same size");
     }
 
     #[test]

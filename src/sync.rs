@@ -495,6 +495,8 @@ mod tests {
             cadence_days: Some(7.0),
             overdue_ratio: None,
             connected_at: None,
+            handles: Vec::new(),
+            merged_because: Vec::new(),
         }
     }
 

@@ -1,0 +1,707 @@
+//! One person across sources: which handles (a WhatsApp author, a Telegram user, a mail
+//! address, a contacts-file card…) are the same person, why, and what the user decided.
+//!
+//! Three kinds of evidence, in order of trust:
+//! - **The user's word** ([`Decision`]): merges, splits, rejected suggestions and corrections,
+//!   kept as an ordered log. Contacts are a pure function of the imported data and this log,
+//!   so undoing a decision (removing it from the log) restores exactly the contacts before it.
+//! - **Exact evidence, applied automatically**: a shared phone number (E.164) or email address
+//!   (canonical form), or a name that appears exactly once in the user's contacts files and
+//!   exactly once among one source's people.
+//! - **Likeness, only suggested** ([`Suggestion`]): the same name in two sources with nothing
+//!   shared, a name and its initial form ("Ann L." / "Ann Lee"), names that differ only by
+//!   accents or capitals. Never merged without the user.
+//!
+//! Decisions name handles by identity key, never by contact id: ids follow membership, keys are
+//! what re-imports reproduce, so decisions survive re-imports and snapshot round trips.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use crate::identity::{canonical_email, contact_id, fnv1a};
+use crate::model::Source;
+
+/// Something the user decided about who is who. Undoing it removes it from the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// Its number, unique in this engine's log (undo names it).
+    pub id: u64,
+    /// When it was made, seconds since the epoch (as the host said).
+    pub at: i64,
+    /// What was decided.
+    pub kind: DecisionKind,
+}
+
+/// What the user decided. Handles are named by identity key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecisionKind {
+    /// These two handles' people are one (a manual merge, or an accepted suggestion).
+    Merge {
+        /// A handle of the first person.
+        a: String,
+        /// A handle of the second person.
+        b: String,
+        /// Whether it was kith's suggestion, accepted.
+        suggested: bool,
+    },
+    /// A suggestion that these two handles' people are one was wrong: it does not come back.
+    Reject {
+        /// A handle of the first person.
+        a: String,
+        /// A handle of the second person.
+        b: String,
+    },
+    /// This handle is not the person it was merged into: it stands alone, and no automatic
+    /// evidence joins it to anyone again. `keep` are the other members at the time, kept
+    /// together (they may have been joined only through the split handle).
+    Split {
+        /// The handle taken out.
+        key: String,
+        /// The rest of the person, who stay one.
+        keep: Vec<String>,
+    },
+    /// The person holding this handle is called `name`.
+    Rename {
+        /// A handle of the person.
+        key: String,
+        /// The name the user gave.
+        name: String,
+    },
+    /// The person holding this handle has this phone (E.164) too.
+    AddPhone {
+        /// A handle of the person.
+        key: String,
+        /// `+digits`.
+        phone: String,
+    },
+    /// This phone is not the person's: it is dropped from every handle that was theirs.
+    RemovePhone {
+        /// A handle of the person.
+        key: String,
+        /// `+digits`.
+        phone: String,
+        /// The person's handles at the time.
+        members: Vec<String>,
+    },
+    /// The person holding this handle has this email address too.
+    AddEmail {
+        /// A handle of the person.
+        key: String,
+        /// The address, lower case.
+        email: String,
+    },
+    /// This address is not the person's.
+    RemoveEmail {
+        /// A handle of the person.
+        key: String,
+        /// The address, lower case.
+        email: String,
+        /// The person's handles at the time.
+        members: Vec<String>,
+    },
+}
+
+impl DecisionKind {
+    /// A stable code for the kind, for the JS side.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DecisionKind::Merge { suggested: true, .. } => "acceptSuggestion",
+            DecisionKind::Merge { .. } => "merge",
+            DecisionKind::Reject { .. } => "rejectSuggestion",
+            DecisionKind::Split { .. } => "split",
+            DecisionKind::Rename { .. } => "rename",
+            DecisionKind::AddPhone { .. } => "addPhone",
+            DecisionKind::RemovePhone { .. } => "removePhone",
+            DecisionKind::AddEmail { .. } => "addEmail",
+            DecisionKind::RemoveEmail { .. } => "removeEmail",
+        }
+    }
+}
+
+/// A handle as the grouping sees it: its key, name, sources, and normalised phones and emails.
+#[derive(Debug, Clone)]
+pub(crate) struct HandleInfo {
+    pub(crate) key: String,
+    pub(crate) name: String,
+    pub(crate) sources: BTreeSet<Source>,
+    /// E.164.
+    pub(crate) phones: Vec<String>,
+    /// Lower case, as given; compared in canonical form ([`crate::identity::canonical_email`]).
+    pub(crate) emails: Vec<String>,
+}
+
+impl HandleInfo {
+    fn is_card(&self) -> bool {
+        self.sources.len() == 1 && self.sources.contains(&Source::Contacts)
+    }
+}
+
+/// Why two handles are one person.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Reason {
+    /// The user merged them (or accepted kith's suggestion).
+    User,
+    /// They share this phone number.
+    Phone(String),
+    /// They share this email address.
+    Email(String),
+    /// The name appears once in the contacts files and once among the source's people.
+    NameInContacts(String),
+}
+
+impl Reason {
+    /// The reason in words, for the contact's detail.
+    pub(crate) fn words(&self) -> String {
+        match self {
+            Reason::User => "you merged them".to_string(),
+            Reason::Phone(p) => format!("same phone number {p}"),
+            Reason::Email(e) => format!("same email address {e}"),
+            Reason::NameInContacts(n) => format!("same name as in your contacts, “{n}”"),
+        }
+    }
+}
+
+/// Handles grouped into people.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Grouping {
+    /// Each person's handles (indexes into the input), in anchor order: the first is the
+    /// person's anchor, whose contact id the person takes.
+    pub(crate) persons: Vec<Vec<usize>>,
+    /// Per person, why its handles are one, each reason once.
+    pub(crate) reasons: Vec<Vec<Reason>>,
+    /// Per person, the name the user gave, if any.
+    pub(crate) names: Vec<Option<String>>,
+    /// Per handle, its phones with the user's corrections applied.
+    pub(crate) phones: Vec<Vec<String>>,
+    /// Per handle, its emails with the user's corrections applied.
+    pub(crate) emails: Vec<Vec<String>>,
+}
+
+/// The rank of a handle's kind in choosing a person's anchor: WhatsApp keys first (contact ids
+/// existed before any other source, and synced records carry them), contacts-file cards last.
+fn anchor_rank(key: &str) -> u8 {
+    match key.split_once(':').map(|(prefix, _)| prefix) {
+        Some("tel" | "name") => 0,
+        Some("telegram") => 1,
+        Some("messenger") => 2,
+        Some("instagram") => 3,
+        Some("email") => 4,
+        Some("linkedin") => 5,
+        Some("contacts") => 7,
+        _ => 6,
+    }
+}
+
+struct UnionFind {
+    parent: Vec<usize>,
+}
+
+impl UnionFind {
+    fn new(n: usize) -> Self {
+        UnionFind { parent: (0..n).collect() }
+    }
+    fn find(&mut self, mut i: usize) -> usize {
+        while self.parent[i] != i {
+            self.parent[i] = self.parent[self.parent[i]];
+            i = self.parent[i];
+        }
+        i
+    }
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            // The smaller index becomes the root, so the result does not depend on edge order.
+            let (low, high) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.parent[high] = low;
+        }
+    }
+}
+
+/// What the decision log says, replayed in order.
+#[derive(Default)]
+struct Replayed<'a> {
+    detached: HashSet<&'a str>,
+    manual: Vec<(&'a str, &'a str)>,
+    added_phones: Vec<(&'a str, &'a str)>,
+    added_emails: Vec<(&'a str, &'a str)>,
+    removed: HashSet<(&'a str, &'a str)>,
+    names: Vec<(&'a str, &'a str)>,
+    /// Pairs of handles the user said are not one person (rejections and splits).
+    apart: Vec<(&'a str, &'a str)>,
+}
+
+fn replay(decisions: &[Decision]) -> Replayed<'_> {
+    let mut r = Replayed::default();
+    for d in decisions {
+        match &d.kind {
+            DecisionKind::Merge { a, b, .. } => r.manual.push((a, b)),
+            DecisionKind::Reject { a, b } => r.apart.push((a, b)),
+            DecisionKind::Split { key, keep } => {
+                r.detached.insert(key);
+                r.manual.retain(|(a, b)| a != key && b != key);
+                r.manual.extend(keep.windows(2).map(|w| (w[0].as_str(), w[1].as_str())));
+                r.apart.extend(keep.iter().map(|k| (key.as_str(), k.as_str())));
+            }
+            DecisionKind::Rename { key, name } => r.names.push((key, name)),
+            DecisionKind::AddPhone { key, phone } => r.added_phones.push((key, phone)),
+            DecisionKind::AddEmail { key, email } => r.added_emails.push((key, email)),
+            DecisionKind::RemovePhone { phone, members, .. } => {
+                r.added_phones.retain(|(_, p)| p != phone);
+                r.removed.extend(members.iter().map(|m| (m.as_str(), phone.as_str())));
+            }
+            DecisionKind::RemoveEmail { email, members, .. } => {
+                r.added_emails.retain(|(_, e)| e != email);
+                r.removed.extend(members.iter().map(|m| (m.as_str(), email.as_str())));
+            }
+        }
+    }
+    r
+}
+
+/// A name for exact comparison: lower case, single spaces.
+pub(crate) fn exact_name(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// Latin letters with accents, and the letters they are written as without (lower case only:
+/// folding lower-cases first). Covers Latin-1 and Latin Extended-A, where the names kith sees
+/// differ by accents; other scripts compare as they are.
+const ACCENTS: &str = "àa áa âa ãa äa åa æae çc èe ée êe ëe ìi íi îi ïi ðd ñn òo óo ôo õo öo øo ùu úu ûu üu ýy ÿy ßss \
+œoe āa ăa ąa ćc ĉc ċc čc ďd đd ēe ĕe ėe ęe ěe ĝg ğg ġg ģg ĥh ħh ĩi īi ĭi įi ıi ĵj ķk ĺl ļl ľl ŀl łl ńn ņn ňn ōo \
+ŏo őo ŕr ŗr řr śs ŝs şs šs ţt ťt ŧt ũu ūu ŭu ůu űu ųu ŵw ŷy źz żz žz șs țt";
+
+/// A name with case and accents folded away: "Zoë  LEE" → "zoe lee".
+pub fn folded_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in exact_name(name).chars() {
+        match ACCENTS.split(' ').find(|pair| pair.starts_with(c)) {
+            Some(pair) => out.push_str(&pair[c.len_utf8()..]),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether a name is a person's name rather than a number or an address standing in for one.
+fn is_real_name(name: &str) -> bool {
+    !name.trim().is_empty() && crate::identity::phone_of(name).is_none() && !name.contains('@')
+}
+
+/// Groups handles into people by the user's decisions and exact evidence.
+pub(crate) fn group(handles: &[HandleInfo], decisions: &[Decision]) -> Grouping {
+    let replayed = replay(decisions);
+    let index: HashMap<&str, usize> = handles.iter().enumerate().map(|(i, h)| (h.key.as_str(), i)).collect();
+    let mut sets = UnionFind::new(handles.len());
+    let mut edges: Vec<(usize, Reason)> = Vec::new();
+
+    // Phones and emails, as the user corrected them.
+    let mut phones: Vec<Vec<&str>> = handles.iter().map(|h| h.phones.iter().map(String::as_str).collect()).collect();
+    let mut emails: Vec<Vec<&str>> = handles.iter().map(|h| h.emails.iter().map(String::as_str).collect()).collect();
+    for &(key, phone) in &replayed.added_phones {
+        if let Some(&i) = index.get(key) {
+            phones[i].push(phone);
+        }
+    }
+    for &(key, email) in &replayed.added_emails {
+        if let Some(&i) = index.get(key) {
+            emails[i].push(email);
+        }
+    }
+    for (i, h) in handles.iter().enumerate() {
+        for list in [&mut phones[i], &mut emails[i]] {
+            list.retain(|v| !replayed.removed.contains(&(h.key.as_str(), *v)));
+        }
+    }
+    let canonical: Vec<Vec<String>> =
+        emails.iter().map(|list| list.iter().filter_map(|e| canonical_email(e)).collect()).collect();
+
+    // Exact evidence: a shared phone or address. Detached handles take none.
+    let mut first_with: HashMap<&str, usize> = HashMap::new();
+    for (i, h) in handles.iter().enumerate() {
+        if replayed.detached.contains(h.key.as_str()) {
+            continue;
+        }
+        let canonical = canonical[i].iter().map(String::as_str);
+        let values = phones[i].iter().copied().map(|p| (p, Reason::Phone as fn(String) -> Reason));
+        // Phones start with `+` and addresses hold an `@`: one map serves both.
+        for (v, make) in values.chain(canonical.map(|e| (e, Reason::Email as fn(String) -> Reason))) {
+            match first_with.get(v) {
+                Some(&j) if sets.find(j) != sets.find(i) => {
+                    sets.union(i, j);
+                    edges.push((i, make(v.to_string())));
+                }
+                Some(_) => {}
+                None => {
+                    first_with.insert(v, i);
+                }
+            }
+        }
+    }
+
+    // A name found once in the contacts files and once among one source's people.
+    let mut in_cards: HashMap<String, (u32, usize)> = HashMap::new();
+    let mut per_source: HashMap<(Source, String), u32> = HashMap::new();
+    for (i, h) in handles.iter().enumerate() {
+        if !is_real_name(&h.name) {
+            continue;
+        }
+        let name = exact_name(&h.name);
+        if h.is_card() {
+            let slot = in_cards.entry(name).or_insert((0, i));
+            slot.0 += 1;
+        } else {
+            for &s in h.sources.iter().filter(|&&s| s != Source::Contacts) {
+                *per_source.entry((s, name.clone())).or_insert(0) += 1;
+            }
+        }
+    }
+    for (i, h) in handles.iter().enumerate() {
+        if h.is_card() || !is_real_name(&h.name) || replayed.detached.contains(h.key.as_str()) {
+            continue;
+        }
+        let name = exact_name(&h.name);
+        let Some(&(1, card)) = in_cards.get(&name) else { continue };
+        if replayed.detached.contains(handles[card].key.as_str()) {
+            continue;
+        }
+        let once = h.sources.iter().any(|&s| per_source.get(&(s, name.clone())) == Some(&1));
+        if once && sets.find(i) != sets.find(card) {
+            sets.union(i, card);
+            edges.push((i, Reason::NameInContacts(handles[card].name.clone())));
+        }
+    }
+
+    // The user's merges.
+    for &(a, b) in &replayed.manual {
+        if let (Some(&i), Some(&j)) = (index.get(a), index.get(b)) {
+            if sets.find(i) != sets.find(j) {
+                sets.union(i, j);
+            }
+            edges.push((i, Reason::User));
+        }
+    }
+
+    let mut by_root: HashMap<usize, usize> = HashMap::new();
+    let mut persons: Vec<Vec<usize>> = Vec::new();
+    for i in 0..handles.len() {
+        let root = sets.find(i);
+        let p = *by_root.entry(root).or_insert_with(|| {
+            persons.push(Vec::new());
+            persons.len() - 1
+        });
+        persons[p].push(i);
+    }
+    for members in &mut persons {
+        let rank = |&i: &usize| (anchor_rank(&handles[i].key), contact_id(&handles[i].key));
+        crate::sort::sort_by(members, |a, b| rank(a) < rank(b));
+    }
+    let person_of: HashMap<usize, usize> =
+        persons.iter().enumerate().flat_map(|(p, members)| members.iter().map(move |&i| (i, p))).collect();
+    let mut reasons: Vec<Vec<Reason>> = vec![Vec::new(); persons.len()];
+    for (i, reason) in edges {
+        let list = &mut reasons[person_of[&i]];
+        if !list.contains(&reason) {
+            list.push(reason);
+        }
+    }
+    for list in &mut reasons {
+        crate::sort::sort(list);
+    }
+    let mut names: Vec<Option<String>> = vec![None; persons.len()];
+    for &(key, name) in &replayed.names {
+        if let Some(&i) = index.get(key) {
+            names[person_of[&i]] = Some(name.to_string());
+        }
+    }
+    let owned =
+        |lists: Vec<Vec<&str>>| lists.into_iter().map(|l| l.into_iter().map(str::to_string).collect()).collect();
+    Grouping { persons, reasons, names, phones: owned(phones), emails: owned(emails) }
+}
+
+/// kith's guess that two contacts are one person, with its reasons in words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    /// Stable while both people stay as they are: a hash of their anchor keys.
+    pub id: String,
+    /// The two people's anchor keys.
+    pub keys: [String; 2],
+    /// Why kith thinks so, in words.
+    pub reasons: Vec<String>,
+}
+
+/// How alike two names are, if they are alike enough to suggest.
+fn likeness(a: &str, b: &str) -> Option<String> {
+    if a == b {
+        return Some(format!("same name, “{a}”"));
+    }
+    if exact_name(a) == exact_name(b) {
+        return Some(format!("same name apart from capitals: “{a}” and “{b}”"));
+    }
+    let (fa, fb) = (folded_name(a), folded_name(b));
+    if fa == fb {
+        return Some(format!("same name apart from accents: “{a}” and “{b}”"));
+    }
+    let initial_of = |short: &str, long: &str| {
+        let (s, l): (Vec<&str>, Vec<&str>) = (short.split(' ').collect(), long.split(' ').collect());
+        let [first_s, .., last_s] = s.as_slice() else { return false };
+        let [first_l, .., last_l] = l.as_slice() else { return false };
+        let initial = last_s.trim_end_matches('.');
+        s.len() == l.len()
+            && first_s == first_l
+            && s[1..s.len() - 1] == l[1..l.len() - 1]
+            && initial.chars().count() == 1
+            && last_l.chars().count() > 1
+            && last_l.starts_with(initial)
+    };
+    if initial_of(&fa, &fb) {
+        return Some(format!("“{a}” may be short for “{b}”"));
+    }
+    if initial_of(&fb, &fa) {
+        return Some(format!("“{b}” may be short for “{a}”"));
+    }
+    None
+}
+
+/// People with more names alike than this in one bucket are not paired: a name that common
+/// ("Mum", "John") says nothing, and pairing them would be quadratic.
+const MAX_ALIKE: usize = 12;
+
+/// Suggestions between the grouped people, strongest evidence first, without those the user
+/// rejected or split apart.
+pub(crate) fn suggestions(handles: &[HandleInfo], grouping: &Grouping, decisions: &[Decision]) -> Vec<Suggestion> {
+    let replayed = replay(decisions);
+    let persons = &grouping.persons;
+    let person_of: HashMap<&str, usize> = persons
+        .iter()
+        .enumerate()
+        .flat_map(|(p, members)| members.iter().map(move |&i| (handles[i].key.as_str(), p)))
+        .collect();
+    let apart: HashSet<(usize, usize)> = replayed
+        .apart
+        .iter()
+        .filter_map(|(a, b)| Some((*person_of.get(a)?, *person_of.get(b)?)))
+        .flat_map(|(p, q)| [(p, q), (q, p)])
+        .collect();
+    // Bucket people by folded first name and the first letter of the last word: names alike
+    // by case, accents or an initial share a bucket.
+    let mut buckets: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+    for (p, members) in persons.iter().enumerate() {
+        for &i in members {
+            let name = &handles[i].name;
+            if !is_real_name(name) {
+                continue;
+            }
+            let folded = folded_name(name);
+            let words: Vec<&str> = folded.split(' ').collect();
+            let bucket = match words.as_slice() {
+                [first, .., last] => format!("{first} {}", last.chars().next().unwrap_or(' ')),
+                _ => folded.clone(),
+            };
+            buckets.entry(bucket).or_default().push((p, i));
+        }
+    }
+    let mut found: HashMap<(usize, usize), Vec<String>> = HashMap::new();
+    for entries in buckets.values() {
+        let people: BTreeSet<usize> = entries.iter().map(|&(p, _)| p).collect();
+        if people.len() < 2 || people.len() > MAX_ALIKE {
+            continue;
+        }
+        for (x, &(p, i)) in entries.iter().enumerate() {
+            for &(q, j) in &entries[x + 1..] {
+                let pair = if p < q { (p, q) } else { (q, p) };
+                if p == q || apart.contains(&pair) {
+                    continue;
+                }
+                let sources = |p: usize| -> BTreeSet<Source> {
+                    persons[p].iter().flat_map(|&i| handles[i].sources.iter().copied()).collect()
+                };
+                if !sources(p).is_disjoint(&sources(q)) {
+                    continue;
+                }
+                if let Some(reason) = likeness(&handles[i].name, &handles[j].name) {
+                    let list = found.entry(pair).or_default();
+                    let reason =
+                        format!("{reason}, in {} and {}", source_words(&sources(p)), source_words(&sources(q)));
+                    if !list.contains(&reason) {
+                        list.push(reason);
+                    }
+                }
+            }
+        }
+    }
+    let mut out: Vec<Suggestion> = found
+        .into_iter()
+        .map(|((p, q), reasons)| {
+            let mut keys = [handles[persons[p][0]].key.clone(), handles[persons[q][0]].key.clone()];
+            keys.sort();
+            let id = format!("s{:016x}", fnv1a(format!("{}\n{}", keys[0], keys[1]).as_bytes()));
+            Suggestion { id, keys, reasons }
+        })
+        .collect();
+    crate::sort::sort_by(&mut out, |a, b| {
+        (a.reasons[0].starts_with("same name,"), &a.id) > (b.reasons[0].starts_with("same name,"), &b.id)
+    });
+    out
+}
+
+/// Sources in words: "WhatsApp and Telegram".
+fn source_words(sources: &BTreeSet<Source>) -> String {
+    let names: Vec<&str> = sources.iter().map(|s| s.display_name()).collect();
+    match names.as_slice() {
+        [] => "no source".to_string(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn handle(key: &str, name: &str, source: Source, phones: &[&str], emails: &[&str]) -> HandleInfo {
+        HandleInfo {
+            key: key.into(),
+            name: name.into(),
+            sources: [source].into_iter().collect(),
+            phones: phones.iter().map(|s| s.to_string()).collect(),
+            emails: emails.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn keys_of(handles: &[HandleInfo], g: &Grouping) -> Vec<Vec<String>> {
+        let mut out: Vec<Vec<String>> =
+            g.persons.iter().map(|p| p.iter().map(|&i| handles[i].key.clone()).collect()).collect();
+        out.sort();
+        out
+    }
+
+    fn decision(id: u64, kind: DecisionKind) -> Decision {
+        Decision { id, at: 0, kind }
+    }
+
+    #[test]
+    fn shared_phone_or_email_is_one_person_anchored_on_whatsapp() {
+        let handles = vec![
+            handle(
+                "contacts:ann lee <ann@example.com>",
+                "Ann Lee",
+                Source::Contacts,
+                &["+447700900123"],
+                &["ann@example.com"],
+            ),
+            handle("email:ann@example.com", "Ann", Source::Email, &[], &["ann@example.com"]),
+            handle("tel:+447700900123", "+44 7700 900123", Source::WhatsApp, &["+447700900123"], &[]),
+            handle("telegram:user9", "Bob", Source::Telegram, &["+15550100199"], &[]),
+        ];
+        let g = group(&handles, &[]);
+        assert_eq!(g.persons.len(), 2);
+        let ann = g.persons.iter().position(|p| p.len() == 3).expect("Ann is one person");
+        assert_eq!(handles[g.persons[ann][0]].key, "tel:+447700900123", "the WhatsApp key anchors the id");
+        let reasons = &g.reasons[ann];
+        assert!(reasons.contains(&Reason::Phone("+447700900123".into())), "{reasons:?}");
+        assert!(reasons.contains(&Reason::Email("ann@example.com".into())), "{reasons:?}");
+    }
+
+    #[test]
+    fn a_name_once_in_the_cards_and_once_in_a_source_is_one_person() {
+        let mut handles = vec![
+            handle("contacts:ann lee", "Ann Lee", Source::Contacts, &[], &[]),
+            handle("name:ann lee", "Ann Lee", Source::WhatsApp, &[], &[]),
+            handle("telegram:user1", "Bob Stone", Source::Telegram, &[], &[]),
+            handle("contacts:bob stone", "Bob Stone", Source::Contacts, &[], &[]),
+            handle("contacts:bob stone 2", "Bob Stone", Source::Contacts, &[], &[]),
+        ];
+        let g = group(&handles, &[]);
+        assert_eq!(g.persons.len(), 4, "Bob is twice in the cards: no automatic merge; {:?}", keys_of(&handles, &g));
+        assert!(g.reasons.iter().flatten().any(|r| *r == Reason::NameInContacts("Ann Lee".into())));
+        // A second Ann Lee in WhatsApp makes the name ambiguous there.
+        handles.push(handle("tel:+15550100100", "Ann Lee", Source::WhatsApp, &[], &[]));
+        assert_eq!(group(&handles, &[]).persons.len(), 6);
+    }
+
+    #[test]
+    fn split_detaches_and_keeps_the_rest_together_and_undo_restores() {
+        let handles = vec![
+            handle("tel:+447700900123", "+447700900123", Source::WhatsApp, &["+447700900123"], &[]),
+            handle("contacts:ann", "Ann", Source::Contacts, &["+447700900123"], &["ann@example.com"]),
+            handle("email:ann@example.com", "Ann", Source::Email, &[], &["ann@example.com"]),
+        ];
+        let before = keys_of(&handles, &group(&handles, &[]));
+        assert_eq!(before.len(), 1);
+        // The card is what links the two; split it out and the other two stay one.
+        let split = decision(
+            1,
+            DecisionKind::Split {
+                key: "contacts:ann".into(),
+                keep: vec!["tel:+447700900123".into(), "email:ann@example.com".into()],
+            },
+        );
+        let after = keys_of(&handles, &group(&handles, std::slice::from_ref(&split)));
+        assert_eq!(
+            after,
+            vec![vec!["contacts:ann".to_string()], vec!["tel:+447700900123".into(), "email:ann@example.com".into()]]
+        );
+        // A merge after the split joins the card again.
+        let merge = decision(
+            2,
+            DecisionKind::Merge { a: "contacts:ann".into(), b: "email:ann@example.com".into(), suggested: false },
+        );
+        assert_eq!(keys_of(&handles, &group(&handles, &[split.clone(), merge])).len(), 1);
+        assert_eq!(keys_of(&handles, &group(&handles, &[])), before, "no decisions: as before");
+    }
+
+    #[test]
+    fn removing_a_phone_unlinks_what_it_linked() {
+        let handles = vec![
+            handle("tel:+447700900123", "+447700900123", Source::WhatsApp, &["+447700900123"], &[]),
+            handle("contacts:ann", "Ann", Source::Contacts, &["+447700900123"], &[]),
+        ];
+        let remove = decision(
+            1,
+            DecisionKind::RemovePhone {
+                key: "contacts:ann".into(),
+                phone: "+447700900123".into(),
+                members: vec!["contacts:ann".into()],
+            },
+        );
+        assert_eq!(group(&handles, &[remove]).persons.len(), 2);
+        let add = decision(2, DecisionKind::AddPhone { key: "contacts:ann".into(), phone: "+447700900123".into() });
+        assert_eq!(group(&handles, &[add]).persons.len(), 1);
+    }
+
+    #[test]
+    fn suggestions_by_name_with_reasons_and_rejections_stick() {
+        let handles = vec![
+            handle("name:ann lee", "Ann Lee", Source::WhatsApp, &[], &[]),
+            handle("telegram:user1", "Ann Lee", Source::Telegram, &[], &[]),
+            handle("messenger:zoe", "Zoë Park", Source::Messenger, &[], &[]),
+            handle("email:zoe@example.com", "Zoe Park", Source::Email, &[], &["zoe@example.com"]),
+            handle("instagram:bo", "Bo K.", Source::Instagram, &[], &[]),
+            handle("linkedin:bo", "Bo Kim", Source::LinkedIn, &[], &[]),
+            handle("telegram:user2", "Cy Ray", Source::Telegram, &[], &[]),
+            handle("telegram:user3", "Cy Ray", Source::Telegram, &[], &[]),
+        ];
+        let g = group(&handles, &[]);
+        assert_eq!(g.persons.len(), handles.len(), "likeness never merges");
+        let found = suggestions(&handles, &g, &[]);
+        let reasons: Vec<&str> = found.iter().map(|s| s.reasons[0].as_str()).collect();
+        assert_eq!(found.len(), 3, "{reasons:?}");
+        assert_eq!(reasons[0], "same name, “Ann Lee”, in WhatsApp and Telegram");
+        assert!(
+            reasons.contains(&"same name apart from accents: “Zoë Park” and “Zoe Park”, in Messenger and Email"),
+            "{reasons:?}"
+        );
+        assert!(reasons.contains(&"“Bo K.” may be short for “Bo Kim”, in Instagram and LinkedIn"), "{reasons:?}");
+        let ann = found[0].clone();
+        let reject = decision(1, DecisionKind::Reject { a: ann.keys[0].clone(), b: ann.keys[1].clone() });
+        let again = suggestions(&handles, &g, &[reject]);
+        assert_eq!(again.len(), 2);
+        assert!(again.iter().all(|s| s.id != ann.id));
+    }
+
+    #[test]
+    fn folding() {
+        assert_eq!(folded_name("  Zoë   LEE "), "zoe lee");
+        assert_eq!(folded_name("Łukasz Żółć"), "lukasz zolc");
+        assert_eq!(folded_name("Ἀθηνᾶ"), "ἀθηνᾶ", "other scripts compare as they are");
+    }
+}

@@ -145,22 +145,20 @@ impl Engine {
 
     /// Suggestions with the positions of their two contacts in `view.contacts`.
     fn suggestions_in(&self, view: &PeopleView) -> Vec<(merge::Suggestion, (usize, usize))> {
-        let contact_of_person: std::collections::HashMap<usize, usize> =
-            view.persons.iter().enumerate().map(|(c, &p)| (p, c)).collect();
-        let person_of_key: std::collections::HashMap<&str, usize> = view
-            .grouping
-            .persons
-            .iter()
-            .enumerate()
-            .flat_map(|(p, members)| members.iter().map(move |&i| (view.handles[i].key.as_str(), p)))
-            .collect();
+        let mut contact_of_person = vec![usize::MAX; view.grouping.persons.len()];
+        for (c, &p) in view.persons.iter().enumerate() {
+            contact_of_person[p] = c;
+        }
+        let contact_of_key = |key: &str| {
+            let i = view.handles.iter().position(|h| h.key == key)?;
+            Some(contact_of_person[view.grouping.person_of[i]]).filter(|&c| c != usize::MAX)
+        };
         merge::suggestions(&view.handles, &view.grouping, &self.decisions)
             .into_iter()
+            // A person left out of the contacts (the user's own card) is not suggested.
             .filter_map(|s| {
-                // A person left out of the contacts (the user's own card) is not suggested.
-                let c0 = *contact_of_person.get(person_of_key.get(s.keys[0].as_str())?)?;
-                let c1 = *contact_of_person.get(person_of_key.get(s.keys[1].as_str())?)?;
-                Some((s, (c0, c1)))
+                let pair = (contact_of_key(&s.keys[0])?, contact_of_key(&s.keys[1])?);
+                Some((s, pair))
             })
             .collect()
     }

@@ -15,7 +15,7 @@
 //! Decisions name handles by identity key, never by contact id: ids follow membership, keys are
 //! what re-imports reproduce, so decisions survive re-imports and snapshot round trips.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use crate::identity::{canonical_email, contact_id, fnv1a};
 use crate::model::Source;
@@ -168,6 +168,8 @@ pub(crate) struct Grouping {
     pub(crate) persons: Vec<Vec<usize>>,
     /// Per person, why its handles are one, each reason once.
     pub(crate) reasons: Vec<Vec<Reason>>,
+    /// Per handle, the person it is in.
+    pub(crate) person_of: Vec<usize>,
     /// Per person, the name the user gave, if any.
     pub(crate) names: Vec<Option<String>>,
     /// Per handle, its phones with the user's corrections applied.
@@ -216,14 +218,15 @@ impl UnionFind {
     }
 }
 
-/// What the decision log says, replayed in order.
+/// What the decision log says, replayed in order. (Plain lists: the log is short, and every
+/// distinct map type costs the wasm build several kilobytes.)
 #[derive(Default)]
 struct Replayed<'a> {
-    detached: HashSet<&'a str>,
+    detached: Vec<&'a str>,
     manual: Vec<(&'a str, &'a str)>,
     added_phones: Vec<(&'a str, &'a str)>,
     added_emails: Vec<(&'a str, &'a str)>,
-    removed: HashSet<(&'a str, &'a str)>,
+    removed: Vec<(&'a str, &'a str)>,
     names: Vec<(&'a str, &'a str)>,
     /// Pairs of handles the user said are not one person (rejections and splits).
     apart: Vec<(&'a str, &'a str)>,
@@ -236,7 +239,7 @@ fn replay(decisions: &[Decision]) -> Replayed<'_> {
             DecisionKind::Merge { a, b, .. } => r.manual.push((a, b)),
             DecisionKind::Reject { a, b } => r.apart.push((a, b)),
             DecisionKind::Split { key, keep } => {
-                r.detached.insert(key);
+                r.detached.push(key);
                 r.manual.retain(|(a, b)| a != key && b != key);
                 r.manual.extend(keep.windows(2).map(|w| (w[0].as_str(), w[1].as_str())));
                 r.apart.extend(keep.iter().map(|k| (key.as_str(), k.as_str())));
@@ -289,45 +292,44 @@ fn is_real_name(name: &str) -> bool {
 /// Groups handles into people by the user's decisions and exact evidence.
 pub(crate) fn group(handles: &[HandleInfo], decisions: &[Decision]) -> Grouping {
     let replayed = replay(decisions);
-    let index: HashMap<&str, usize> = handles.iter().enumerate().map(|(i, h)| (h.key.as_str(), i)).collect();
+    let index: HashMap<String, usize> = handles.iter().enumerate().map(|(i, h)| (h.key.clone(), i)).collect();
+    let find = |key: &str| index.get(key).copied();
     let mut sets = UnionFind::new(handles.len());
     let mut edges: Vec<(usize, Reason)> = Vec::new();
+    let mut detached = vec![false; handles.len()];
+    for i in replayed.detached.iter().filter_map(|k| find(k)) {
+        detached[i] = true;
+    }
 
     // Phones and emails, as the user corrected them.
-    let mut phones: Vec<Vec<&str>> = handles.iter().map(|h| h.phones.iter().map(String::as_str).collect()).collect();
-    let mut emails: Vec<Vec<&str>> = handles.iter().map(|h| h.emails.iter().map(String::as_str).collect()).collect();
-    for &(key, phone) in &replayed.added_phones {
-        if let Some(&i) = index.get(key) {
-            phones[i].push(phone);
+    let mut phones: Vec<Vec<String>> = handles.iter().map(|h| h.phones.clone()).collect();
+    let mut emails: Vec<Vec<String>> = handles.iter().map(|h| h.emails.clone()).collect();
+    for (list, added) in [(&mut phones, &replayed.added_phones), (&mut emails, &replayed.added_emails)] {
+        for &(key, value) in added {
+            if let Some(i) = find(key) {
+                list[i].push(value.to_string());
+            }
         }
     }
-    for &(key, email) in &replayed.added_emails {
-        if let Some(&i) = index.get(key) {
-            emails[i].push(email);
+    for &(key, value) in &replayed.removed {
+        if let Some(i) = find(key) {
+            phones[i].retain(|v| v != value);
+            emails[i].retain(|v| v != value);
         }
     }
-    for (i, h) in handles.iter().enumerate() {
-        for list in [&mut phones[i], &mut emails[i]] {
-            list.retain(|v| !replayed.removed.contains(&(h.key.as_str(), *v)));
-        }
-    }
-    let canonical: Vec<Vec<String>> =
-        emails.iter().map(|list| list.iter().filter_map(|e| canonical_email(e)).collect()).collect();
 
-    // Exact evidence: a shared phone or address. Detached handles take none.
-    let mut first_with: HashMap<&str, usize> = HashMap::new();
-    for (i, h) in handles.iter().enumerate() {
-        if replayed.detached.contains(h.key.as_str()) {
-            continue;
-        }
-        let canonical = canonical[i].iter().map(String::as_str);
-        let values = phones[i].iter().copied().map(|p| (p, Reason::Phone as fn(String) -> Reason));
-        // Phones start with `+` and addresses hold an `@`: one map serves both.
-        for (v, make) in values.chain(canonical.map(|e| (e, Reason::Email as fn(String) -> Reason))) {
-            match first_with.get(v) {
+    // Exact evidence: a shared phone or address. Detached handles take none. Phones start
+    // with `+` and addresses hold an `@`: one map serves both.
+    let mut first_with: HashMap<String, usize> = HashMap::new();
+    for i in (0..handles.len()).filter(|&i| !detached[i]) {
+        let canonical = emails[i].iter().filter_map(|e| canonical_email(e));
+        let values = phones[i].iter().cloned().chain(canonical);
+        for v in values {
+            match first_with.get(&v) {
                 Some(&j) if sets.find(j) != sets.find(i) => {
                     sets.union(i, j);
-                    edges.push((i, make(v.to_string())));
+                    let reason = if v.starts_with('+') { Reason::Phone(v) } else { Reason::Email(v) };
+                    edges.push((i, reason));
                 }
                 Some(_) => {}
                 None => {
@@ -337,34 +339,44 @@ pub(crate) fn group(handles: &[HandleInfo], decisions: &[Decision]) -> Grouping 
         }
     }
 
-    // A name found once in the contacts files and once among one source's people.
-    let mut in_cards: HashMap<String, (u32, usize)> = HashMap::new();
-    let mut per_source: HashMap<(Source, String), u32> = HashMap::new();
-    for (i, h) in handles.iter().enumerate() {
+    // A name found once in the contacts files and once among one source's people: count
+    // each (source, name), then join where both counts are one.
+    let mut counted: HashMap<String, usize> = HashMap::new();
+    let mut counts: Vec<(u32, usize)> = Vec::new();
+    let name_keys = |h: &HandleInfo| -> Vec<String> {
         if !is_real_name(&h.name) {
-            continue;
+            return Vec::new();
         }
         let name = exact_name(&h.name);
         if h.is_card() {
-            let slot = in_cards.entry(name).or_insert((0, i));
-            slot.0 += 1;
+            vec![format!("contacts\u{1}{name}")]
         } else {
-            for &s in h.sources.iter().filter(|&&s| s != Source::Contacts) {
-                *per_source.entry((s, name.clone())).or_insert(0) += 1;
-            }
+            h.sources.iter().filter(|&&s| s != Source::Contacts).map(|s| format!("{}\u{1}{name}", s.as_str())).collect()
         }
+    };
+    let mut keys_of: Vec<Vec<usize>> = Vec::with_capacity(handles.len());
+    for (i, h) in handles.iter().enumerate() {
+        let slots = name_keys(h)
+            .into_iter()
+            .map(|k| {
+                let slot = *counted.entry(k).or_insert_with(|| {
+                    counts.push((0, i));
+                    counts.len() - 1
+                });
+                counts[slot].0 += 1;
+                slot
+            })
+            .collect();
+        keys_of.push(slots);
     }
     for (i, h) in handles.iter().enumerate() {
-        if h.is_card() || !is_real_name(&h.name) || replayed.detached.contains(h.key.as_str()) {
+        if h.is_card() || detached[i] || !keys_of[i].iter().any(|&slot| counts[slot].0 == 1) {
             continue;
         }
         let name = exact_name(&h.name);
-        let Some(&(1, card)) = in_cards.get(&name) else { continue };
-        if replayed.detached.contains(handles[card].key.as_str()) {
-            continue;
-        }
-        let once = h.sources.iter().any(|&s| per_source.get(&(s, name.clone())) == Some(&1));
-        if once && sets.find(i) != sets.find(card) {
+        let Some(&slot) = counted.get(&format!("contacts\u{1}{name}")) else { continue };
+        let (count, card) = counts[slot];
+        if count == 1 && !detached[card] && sets.find(i) != sets.find(card) {
             sets.union(i, card);
             edges.push((i, Reason::NameInContacts(handles[card].name.clone())));
         }
@@ -372,33 +384,33 @@ pub(crate) fn group(handles: &[HandleInfo], decisions: &[Decision]) -> Grouping 
 
     // The user's merges.
     for &(a, b) in &replayed.manual {
-        if let (Some(&i), Some(&j)) = (index.get(a), index.get(b)) {
-            if sets.find(i) != sets.find(j) {
-                sets.union(i, j);
-            }
+        if let (Some(i), Some(j)) = (find(a), find(b)) {
+            sets.union(i, j);
             edges.push((i, Reason::User));
         }
     }
 
-    let mut by_root: HashMap<usize, usize> = HashMap::new();
+    let mut person_of_root = vec![usize::MAX; handles.len()];
     let mut persons: Vec<Vec<usize>> = Vec::new();
+    let mut person_of = vec![0; handles.len()];
     for i in 0..handles.len() {
         let root = sets.find(i);
-        let p = *by_root.entry(root).or_insert_with(|| {
+        if person_of_root[root] == usize::MAX {
+            person_of_root[root] = persons.len();
             persons.push(Vec::new());
-            persons.len() - 1
-        });
-        persons[p].push(i);
+        }
+        person_of[i] = person_of_root[root];
+        persons[person_of[i]].push(i);
     }
     for members in &mut persons {
-        let rank = |&i: &usize| (anchor_rank(&handles[i].key), contact_id(&handles[i].key));
-        crate::sort::sort_by(members, |a, b| rank(a) < rank(b));
+        if members.len() > 1 {
+            let rank = |&i: &usize| (anchor_rank(&handles[i].key), contact_id(&handles[i].key));
+            crate::sort::sort_by(members, |a, b| rank(a) < rank(b));
+        }
     }
-    let person_of: HashMap<usize, usize> =
-        persons.iter().enumerate().flat_map(|(p, members)| members.iter().map(move |&i| (i, p))).collect();
     let mut reasons: Vec<Vec<Reason>> = vec![Vec::new(); persons.len()];
     for (i, reason) in edges {
-        let list = &mut reasons[person_of[&i]];
+        let list = &mut reasons[person_of[i]];
         if !list.contains(&reason) {
             list.push(reason);
         }
@@ -408,13 +420,11 @@ pub(crate) fn group(handles: &[HandleInfo], decisions: &[Decision]) -> Grouping 
     }
     let mut names: Vec<Option<String>> = vec![None; persons.len()];
     for &(key, name) in &replayed.names {
-        if let Some(&i) = index.get(key) {
-            names[person_of[&i]] = Some(name.to_string());
+        if let Some(i) = find(key) {
+            names[person_of[i]] = Some(name.to_string());
         }
     }
-    let owned =
-        |lists: Vec<Vec<&str>>| lists.into_iter().map(|l| l.into_iter().map(str::to_string).collect()).collect();
-    Grouping { persons, reasons, names, phones: owned(phones), emails: owned(emails) }
+    Grouping { persons, person_of, reasons, names, phones, emails }
 }
 
 /// kith's guess that two contacts are one person, with its reasons in words.
@@ -470,76 +480,70 @@ const MAX_ALIKE: usize = 12;
 pub(crate) fn suggestions(handles: &[HandleInfo], grouping: &Grouping, decisions: &[Decision]) -> Vec<Suggestion> {
     let replayed = replay(decisions);
     let persons = &grouping.persons;
-    let person_of: HashMap<&str, usize> = persons
-        .iter()
-        .enumerate()
-        .flat_map(|(p, members)| members.iter().map(move |&i| (handles[i].key.as_str(), p)))
-        .collect();
-    let apart: HashSet<(usize, usize)> = replayed
+    let index: HashMap<String, usize> = handles.iter().enumerate().map(|(i, h)| (h.key.clone(), i)).collect();
+    let person_of_key = |key: &str| index.get(key).map(|&i| grouping.person_of[i]);
+    let mut apart: Vec<(usize, usize)> = replayed
         .apart
         .iter()
-        .filter_map(|(a, b)| Some((*person_of.get(a)?, *person_of.get(b)?)))
+        .filter_map(|(a, b)| Some((person_of_key(a)?, person_of_key(b)?)))
         .flat_map(|(p, q)| [(p, q), (q, p)])
+        .collect();
+    crate::sort::sort(&mut apart);
+    let sources: Vec<BTreeSet<Source>> = persons
+        .iter()
+        .map(|members| members.iter().flat_map(|&i| handles[i].sources.iter().copied()).collect())
         .collect();
     // Bucket people by folded first name and the first letter of the last word: names alike
     // by case, accents or an initial share a bucket.
-    let mut buckets: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+    let mut entries: Vec<(String, usize, usize)> = Vec::new();
     for (p, members) in persons.iter().enumerate() {
-        for &i in members {
-            let name = &handles[i].name;
-            if !is_real_name(name) {
-                continue;
-            }
-            let folded = folded_name(name);
+        for &i in members.iter().filter(|&&i| is_real_name(&handles[i].name)) {
+            let folded = folded_name(&handles[i].name);
             let words: Vec<&str> = folded.split(' ').collect();
             let bucket = match words.as_slice() {
                 [first, .., last] => format!("{first} {}", last.chars().next().unwrap_or(' ')),
                 _ => folded.clone(),
             };
-            buckets.entry(bucket).or_default().push((p, i));
+            entries.push((bucket, p, i));
         }
     }
-    let mut found: HashMap<(usize, usize), Vec<String>> = HashMap::new();
-    for entries in buckets.values() {
-        let people: BTreeSet<usize> = entries.iter().map(|&(p, _)| p).collect();
-        if people.len() < 2 || people.len() > MAX_ALIKE {
+    crate::sort::sort_by(&mut entries, |a, b| a < b);
+    let mut found: Vec<((usize, usize), String)> = Vec::new();
+    for bucket in entries.chunk_by(|a, b| a.0 == b.0) {
+        let people = bucket.iter().map(|e| e.1).collect::<BTreeSet<usize>>().len();
+        if !(2..=MAX_ALIKE).contains(&people) {
             continue;
         }
-        for (x, &(p, i)) in entries.iter().enumerate() {
-            for &(q, j) in &entries[x + 1..] {
+        for (x, &(_, p, i)) in bucket.iter().enumerate() {
+            for &(_, q, j) in &bucket[x + 1..] {
                 let pair = if p < q { (p, q) } else { (q, p) };
-                if p == q || apart.contains(&pair) {
-                    continue;
-                }
-                let sources = |p: usize| -> BTreeSet<Source> {
-                    persons[p].iter().flat_map(|&i| handles[i].sources.iter().copied()).collect()
-                };
-                if !sources(p).is_disjoint(&sources(q)) {
+                if p == q || apart.binary_search(&pair).is_ok() || !sources[p].is_disjoint(&sources[q]) {
                     continue;
                 }
                 if let Some(reason) = likeness(&handles[i].name, &handles[j].name) {
-                    let list = found.entry(pair).or_default();
-                    let reason =
-                        format!("{reason}, in {} and {}", source_words(&sources(p)), source_words(&sources(q)));
-                    if !list.contains(&reason) {
-                        list.push(reason);
-                    }
+                    let (a, b) = (source_words(&sources[pair.0]), source_words(&sources[pair.1]));
+                    found.push((pair, format!("{reason}, in {a} and {b}")));
                 }
             }
         }
     }
+    crate::sort::sort_by(&mut found, |a, b| a < b);
+    found.dedup();
     let mut out: Vec<Suggestion> = found
-        .into_iter()
-        .map(|((p, q), reasons)| {
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|same| {
+            let (p, q) = same[0].0;
             let mut keys = [handles[persons[p][0]].key.clone(), handles[persons[q][0]].key.clone()];
-            keys.sort();
+            if keys[0] > keys[1] {
+                keys.swap(0, 1);
+            }
             let id = format!("s{:016x}", fnv1a(format!("{}\n{}", keys[0], keys[1]).as_bytes()));
-            Suggestion { id, keys, reasons }
+            Suggestion { id, keys, reasons: same.iter().map(|(_, r)| r.clone()).collect() }
         })
         .collect();
-    crate::sort::sort_by(&mut out, |a, b| {
-        (a.reasons[0].starts_with("same name,"), &a.id) > (b.reasons[0].starts_with("same name,"), &b.id)
-    });
+    // The same name first, then the weaker likenesses; by id within each, for a stable order.
+    let strength = |s: &Suggestion| !s.reasons.iter().any(|r| r.starts_with("same name,"));
+    crate::sort::sort_by(&mut out, |a, b| (strength(a), &a.id) < (strength(b), &b.id));
     out
 }
 

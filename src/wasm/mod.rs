@@ -84,6 +84,37 @@ export interface Contact {
   waitingOn: "me" | "them" | null; cadenceDays: number | null; overdueRatio: number | null;
   /** When you connected (LinkedIn); not an interaction. */
   connectedAt: string | null;
+  /** Every handle the contact is known by (its id comes from the first), each with its own last interaction. */
+  handles: ContactHandle[];
+  /** Why those handles are one person, in words; empty for a contact of one handle. */
+  mergedBecause: string[];
+}
+export interface ContactHandle {
+  /** Identity key: "tel:+447700900123", "telegram:user123", "email:ann@example.com", … Pass it to split(). */
+  key: string; name: string; sources: string[]; lastInteractionAt: string | null;
+}
+/** Two contacts kith thinks are one person. It never merges them without you. */
+export interface Suggestion {
+  id: string;
+  contacts: [{ id: string; name: string; sources: string[] }, { id: string; name: string; sources: string[] }];
+  /** Why, in words: "same name, “Ann Lee”, in WhatsApp and Telegram". */
+  reasons: string[];
+}
+/** Exactly one field: a new name, or a phone or email address added or removed. */
+export type Correction =
+  | { name: string } | { addPhone: string } | { removePhone: string } | { addEmail: string } | { removeEmail: string };
+/** What a decision did: its number for undo(), and the contact it is about as it is now. */
+export interface Applied { decision: number; contactId: string | null; }
+export interface Decision {
+  id: number;
+  kind: "merge" | "acceptSuggestion" | "rejectSuggestion" | "split" | "rename" | "addPhone" | "removePhone" | "addEmail" | "removeEmail";
+  /** When it was made, ISO 8601. */ at: string;
+  /** What it did, in words. */ summary: string;
+}
+export interface PhoneCountry {
+  /** The country national numbers are read in (ISO code), when you set one. */ country: string | null;
+  /** The country most international numbers kith has seen are from: what to propose. */ proposed: string | null;
+  /** Numbers written without a country code, waiting for a country. */ waiting: number;
 }
 "#;
 
@@ -455,6 +486,146 @@ impl Kith {
     pub fn set_owner(&mut self, owner: Vec<String>) {
         self.engine.borrow_mut().set_owner(&owner);
     }
+
+    /// Possible duplicates: pairs of contacts kith thinks are one person (the same name in two
+    /// sources, "Ann L." and "Ann Lee", names that differ by accents), with reasons. kith never
+    /// merges these without you; a rejected suggestion does not come back.
+    ///
+    /// ```js
+    /// for (const s of kith.suggestions()) console.log(s.contacts[0].name, s.contacts[1].name, s.reasons);
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "Suggestion[]")]
+    pub fn suggestions(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.engine.borrow().suggestions())
+    }
+
+    /// Merges two contacts (by id) into one person. The result keeps one of the two ids; the
+    /// other is deleted on the server at the next sync.
+    ///
+    /// ```js
+    /// const { contactId, decision } = kith.merge(a.id, b.id);
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "Applied")]
+    pub fn merge(&mut self, contact_id: &str, other_id: &str) -> Result<JsValue, JsValue> {
+        let at = self.settings.now_seconds();
+        to_js(&self.engine.borrow_mut().merge_contacts(contact_id, other_id, at).map_err(identity_error)?)
+    }
+
+    /// Accepts a suggestion: its two contacts become one.
+    ///
+    /// ```js
+    /// kith.acceptSuggestion(kith.suggestions()[0].id);
+    /// ```
+    #[wasm_bindgen(js_name = acceptSuggestion, unchecked_return_type = "Applied")]
+    pub fn accept_suggestion(&mut self, id: &str) -> Result<JsValue, JsValue> {
+        let at = self.settings.now_seconds();
+        to_js(&self.engine.borrow_mut().accept_suggestion(id, at).map_err(identity_error)?)
+    }
+
+    /// Rejects a suggestion: the two stay apart and it is not suggested again.
+    ///
+    /// ```js
+    /// kith.rejectSuggestion(suggestion.id);
+    /// ```
+    #[wasm_bindgen(js_name = rejectSuggestion, unchecked_return_type = "Applied")]
+    pub fn reject_suggestion(&mut self, id: &str) -> Result<JsValue, JsValue> {
+        let at = self.settings.now_seconds();
+        to_js(&self.engine.borrow_mut().reject_suggestion(id, at).map_err(identity_error)?)
+    }
+
+    /// Takes one handle (`contact.handles[i].key`) out of a contact; it becomes its own contact
+    /// and is not joined to the others again automatically.
+    ///
+    /// ```js
+    /// kith.split(contact.id, contact.handles[1].key);
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "Applied")]
+    pub fn split(&mut self, contact_id: &str, handle_key: &str) -> Result<JsValue, JsValue> {
+        let at = self.settings.now_seconds();
+        to_js(&self.engine.borrow_mut().split_contact(contact_id, handle_key, at).map_err(identity_error)?)
+    }
+
+    /// Corrects a contact: a new name, or a phone or address added or removed. The next sync
+    /// sends the corrected record.
+    ///
+    /// ```js
+    /// kith.correct(contact.id, { name: "Ann Lee" });
+    /// kith.correct(contact.id, { addPhone: "+44 7700 900123" });
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "Applied")]
+    pub fn correct(
+        &mut self,
+        contact_id: &str,
+        #[wasm_bindgen(unchecked_param_type = "Correction")] correction: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        use crate::Correction;
+        type Make = fn(String) -> Correction;
+        let fields: [(&str, Make); 5] = [
+            ("name", Correction::Rename),
+            ("addPhone", Correction::AddPhone),
+            ("removePhone", Correction::RemovePhone),
+            ("addEmail", Correction::AddEmail),
+            ("removeEmail", Correction::RemoveEmail),
+        ];
+        let given: Vec<Correction> =
+            fields.iter().filter_map(|(field, make)| get(&correction, field).as_string().map(make)).collect();
+        let [one] = <[Correction; 1]>::try_from(given).map_err(|_| {
+            type_error(
+                "A correction has exactly one of name, addPhone, removePhone, addEmail or removeEmail, as a string.",
+            )
+        })?;
+        let at = self.settings.now_seconds();
+        to_js(&self.engine.borrow_mut().correct_contact(contact_id, one, at).map_err(identity_error)?)
+    }
+
+    /// Takes back a decision (a merge, split, rejection or correction): the latest when no
+    /// number is given. The contacts are exactly as they were before it.
+    ///
+    /// ```js
+    /// const { decision } = kith.merge(a.id, b.id);
+    /// kith.undo(decision);
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "Applied")]
+    pub fn undo(&mut self, decision: Option<f64>) -> Result<JsValue, JsValue> {
+        let id = decision.map(|d| d as u64);
+        to_js(&self.engine.borrow_mut().undo(id).map_err(identity_error)?)
+    }
+
+    /// Every decision made about who is who, oldest first, each with what it did in words.
+    ///
+    /// ```js
+    /// for (const d of kith.decisions()) console.log(d.at, d.summary);
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "Decision[]")]
+    pub fn decisions(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.engine.borrow().decisions())
+    }
+
+    /// Sets the country that phone numbers written without a country code are from (an ISO
+    /// code like "GB"), or clears it with `null`. Then `07700 900123` in a contacts file and a
+    /// WhatsApp `+44 7700 900123` are one number.
+    ///
+    /// ```js
+    /// kith.setDefaultCountry(kith.phoneCountry().proposed);
+    /// ```
+    #[wasm_bindgen(js_name = setDefaultCountry)]
+    pub fn set_default_country(&mut self, iso: Option<String>) -> Result<(), JsValue> {
+        self.engine.borrow_mut().set_default_country(iso.as_deref()).map_err(identity_error)
+    }
+
+    /// The default phone country, kith's proposal for it, and how many numbers wait for one.
+    ///
+    /// ```js
+    /// const { country, proposed, waiting } = kith.phoneCountry();
+    /// ```
+    #[wasm_bindgen(js_name = phoneCountry, unchecked_return_type = "PhoneCountry")]
+    pub fn phone_country(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.engine.borrow().phone_country())
+    }
+}
+
+fn identity_error(err: crate::IdentityError) -> JsValue {
+    named_error(err.name(), &err.to_string())
 }
 
 fn owner_list(value: &JsValue) -> Result<Vec<String>, JsValue> {

@@ -521,8 +521,11 @@ pub(crate) fn suggestions(handles: &[HandleInfo], grouping: &Grouping, decisions
                     continue;
                 }
                 if let Some(reason) = likeness(&handles[i].name, &handles[j].name) {
-                    let (a, b) = (source_words(&sources[pair.0]), source_words(&sources[pair.1]));
-                    found.push((pair, format!("{reason}, in {a} and {b}")));
+                    let (mut a, mut b) = (&sources[pair.0], &sources[pair.1]);
+                    if a > b {
+                        std::mem::swap(&mut a, &mut b);
+                    }
+                    found.push((pair, format!("{reason}, in {} and {}", source_words(a), source_words(b))));
                 }
             }
         }

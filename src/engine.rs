@@ -34,7 +34,11 @@ pub(crate) struct Chat {
     pub(crate) ids: Vec<u64>,
     /// Time and author key of the latest message.
     pub(crate) last_message: Option<(i64, String)>,
+    /// Day gaps kept by snapshots written before chats kept their active days (version 3 and
+    /// earlier); used for cadence only while `days` is empty.
     pub(crate) day_gaps: DayGaps,
+    /// Local day numbers with a message or call, ascending.
+    pub(crate) days: Vec<i32>,
     /// Messages captured live from WhatsApp Web: (minute, author key, count), so that an
     /// export of the same period does not count them again.
     pub(crate) live_minutes: Vec<(i64, String, u32)>,
@@ -55,6 +59,7 @@ impl Chat {
             ids: Vec::new(),
             last_message: None,
             day_gaps: DayGaps::default(),
+            days: Vec::new(),
             live_minutes: Vec::new(),
         }
     }
@@ -532,7 +537,7 @@ impl Engine {
                 chat.last_message = Some((at, key));
             }
         }
-        chat.day_gaps.merge(&delta.day_gaps);
+        crate::stats::union_days(&mut chat.days, &delta.days);
         if !delta.live_minutes.is_empty() {
             let mut at: HashMap<(i64, String), usize> =
                 chat.live_minutes.iter().enumerate().map(|(i, (m, k, _))| ((*m, k.clone()), i)).collect();
@@ -609,7 +614,11 @@ impl Engine {
                             c.last_message = Some((*at, !theirs));
                         }
                     }
-                    c.day_gaps.merge(&chat.day_gaps);
+                    if chat.days.is_empty() {
+                        c.day_gaps.merge(&chat.day_gaps);
+                    } else {
+                        crate::stats::union_days(&mut c.days, &chat.days);
+                    }
                 }
                 ChatRole::Group => {
                     for a in chat.authors.iter().filter(|a| a.is_active() && !owner.is_author(a)) {
@@ -836,7 +845,11 @@ struct ContactBuilder {
     their_replies: ReplyTimes,
     /// Latest direct message and whether the user wrote it.
     last_message: Option<(i64, bool)>,
+    /// Gaps of chats restored without their days (see `Chat::day_gaps`).
     day_gaps: DayGaps,
+    /// Active days of the direct chats, ascending: merged across sources by union, so the
+    /// cadence is that of the whole history.
+    days: Vec<i32>,
 }
 
 impl ContactBuilder {
@@ -860,6 +873,7 @@ impl ContactBuilder {
             their_replies: ReplyTimes::default(),
             last_message: None,
             day_gaps: DayGaps::default(),
+            days: Vec::new(),
         }
     }
 
@@ -908,6 +922,7 @@ impl ContactBuilder {
             }
         }
         self.day_gaps.merge(&other.day_gaps);
+        crate::stats::union_days(&mut self.days, &other.days);
     }
 
     fn interaction(&mut self, a: &AuthorStats) {
@@ -918,7 +933,9 @@ impl ContactBuilder {
     /// The contact, with the id of `key` (the person's anchor handle). Phones and emails are
     /// the person's, set by the caller.
     fn build(self, key: &str, now: i64) -> Contact {
-        let cadence = self.day_gaps.cadence_days();
+        let mut gaps = DayGaps::from_days(&self.days);
+        gaps.merge(&self.day_gaps);
+        let cadence = gaps.cadence_days();
         let overdue_ratio = match (cadence, self.last_interaction) {
             (Some(days), Some(last)) if days > 0.0 => {
                 Some(((now - last) as f64 / 86_400.0 / days * 100.0).round() / 100.0)
@@ -979,6 +996,7 @@ impl Engine {
                     ids: c.ids.clone(),
                     last_message: c.last_message.clone(),
                     day_gaps: c.day_gaps.clone(),
+                    days: c.days.clone(),
                     live_minutes: c.live_minutes.clone(),
                 })
                 .collect(),
@@ -1017,6 +1035,7 @@ impl Engine {
             chat.ids = c.ids;
             chat.last_message = c.last_message;
             chat.day_gaps = c.day_gaps;
+            chat.days = c.days;
             chat.live_minutes = c.live_minutes;
             engine.chat_index.insert(chat.key.clone(), engine.chats.len());
             engine.chats.push(chat);

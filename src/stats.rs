@@ -187,6 +187,15 @@ impl ReplyTimes {
 pub struct DayGaps(pub SortedCounts<u32>);
 
 impl DayGaps {
+    /// The gaps between consecutive days of an ascending set of day numbers.
+    pub fn from_days(days: &[i32]) -> DayGaps {
+        let mut gaps = DayGaps::default();
+        for pair in days.windows(2) {
+            gaps.add(u32::try_from(i64::from(pair[1]) - i64::from(pair[0])).unwrap_or(u32::MAX));
+        }
+        gaps
+    }
+
     /// Fewer gaps than this say nothing about a habit.
     pub const MIN_FOR_CADENCE: u32 = 2;
 
@@ -334,4 +343,37 @@ mod tests {
             (2, 1, Some(50), Some(200), Some(200))
         );
     }
+}
+
+/// Adds the days of `more` to the ascending set `days` (both ascending, without repeats).
+pub fn union_days(days: &mut Vec<i32>, more: &[i32]) {
+    if more.is_empty() {
+        return;
+    }
+    let mut out = Vec::with_capacity(days.len() + more.len());
+    let (mut a, mut b) = (0, 0);
+    while a < days.len() || b < more.len() {
+        let next = match (days.get(a), more.get(b)) {
+            (Some(&x), Some(&y)) if x == y => {
+                a += 1;
+                b += 1;
+                x
+            }
+            (Some(&x), Some(&y)) if x < y => {
+                a += 1;
+                x
+            }
+            (Some(_), Some(&y)) | (None, Some(&y)) => {
+                b += 1;
+                y
+            }
+            (Some(&x), None) => {
+                a += 1;
+                x
+            }
+            (None, None) => break,
+        };
+        out.push(next);
+    }
+    *days = out;
 }

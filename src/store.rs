@@ -26,7 +26,7 @@ const SNAPSHOT_MAGIC: &[u8; 4] = b"KITH";
 const JOURNAL_MAGIC: &[u8; 4] = b"KITJ";
 /// Journals are only exchanged between pages of one running extension, so only the current
 /// layout is read.
-const JOURNAL_VERSION: u8 = 2;
+const JOURNAL_VERSION: u8 = 3;
 /// The layout this build writes. Version 2 added the sync state (what the server acknowledged);
 /// version 1 snapshots restore with an empty one, so the next sync sends everything. Version 3
 /// made every author a handle with an identity key, added chat shapes and members, message-id
@@ -83,8 +83,10 @@ pub struct ChatState {
     pub ids: Vec<u64>,
     /// Time and author key of the latest message.
     pub last_message: Option<(i64, String)>,
-    /// Active-day gaps.
+    /// Active-day gaps, from snapshots of version 3 and earlier.
     pub day_gaps: DayGaps,
+    /// Active local days, ascending (version 4).
+    pub days: Vec<i32>,
     /// `(minute, author key, count)` captured live.
     pub live_minutes: Vec<(i64, String, u32)>,
 }
@@ -302,6 +304,16 @@ impl Writer {
         }
     }
 
+    /// Ascending day numbers as the first (zigzag) and then the gaps: a byte a day.
+    fn days(&mut self, days: &[i32]) {
+        self.u(days.len() as u64);
+        let mut previous = 0i64;
+        for &d in days {
+            self.i(i64::from(d) - previous);
+            previous = i64::from(d);
+        }
+    }
+
     fn gaps(&mut self, g: &DayGaps) {
         self.u(g.0.pairs().len() as u64);
         for &(days, count) in g.0.pairs() {
@@ -447,6 +459,21 @@ impl<'a> Reader<'a> {
         Ok(Decision { id, at, kind })
     }
 
+    fn days(&mut self) -> Result<Vec<i32>, StoreError> {
+        let mut previous = 0i64;
+        let mut days = Vec::new();
+        for _ in 0..self.len()? {
+            let step = self.i()?;
+            let day = previous.checked_add(step).ok_or_else(|| corrupt("a day out of range"))?;
+            if !days.is_empty() && step <= 0 {
+                return Err(corrupt("days out of order"));
+            }
+            days.push(i32::try_from(day).map_err(|_| corrupt("a day out of range"))?);
+            previous = day;
+        }
+        Ok(days)
+    }
+
     fn gaps(&mut self) -> Result<DayGaps, StoreError> {
         let pairs = (0..self.len()?).map(|_| Ok((self.u32()?, self.u32()?))).collect::<Result<Vec<_>, StoreError>>()?;
         Ok(DayGaps(SortedCounts::from_pairs(&pairs)))
@@ -544,6 +571,7 @@ pub fn encode_snapshot(state: &State) -> Vec<u8> {
             None => w.u(0),
         }
         w.gaps(&chat.day_gaps);
+        w.days(&chat.days);
         w.u(chat.live_minutes.len() as u64);
         for (minute, key, count) in &chat.live_minutes {
             w.i(*minute);
@@ -619,6 +647,9 @@ pub fn decode_snapshot(bytes: &[u8]) -> Result<State, StoreError> {
             None
         };
         chat.day_gaps = r.gaps()?;
+        if version >= 4 {
+            chat.days = r.days()?;
+        }
         chat.live_minutes = (0..r.len()?)
             .map(|_| {
                 let minute = r.i()?;
@@ -696,7 +727,7 @@ pub fn encode_journal(deltas: &[ImportDelta]) -> Vec<u8> {
                 }
                 None => w.u(0),
             }
-            w.gaps(&c.day_gaps);
+            w.days(&c.days);
             for n in [c.messages, c.calls, c.system, c.duplicates, c.excluded] {
                 w.u(u64::from(n));
             }
@@ -752,7 +783,7 @@ pub fn decode_journal(bytes: &[u8]) -> Result<Vec<ImportDelta>, StoreError> {
             let id_span = r.id_spans()?.first().copied();
             let ids = r.ids()?;
             let last_message = if r.flag()? { Some((r.i()?, r.u32()?)) } else { None };
-            let day_gaps = r.gaps()?;
+            let days = r.days()?;
             let (messages, calls, system, duplicates, excluded) = (r.u32()?, r.u32()?, r.u32()?, r.u32()?, r.u32()?);
             let live_minutes = (0..r.len()?).map(|_| Ok((r.i()?, r.u32()?))).collect::<Result<Vec<_>, StoreError>>()?;
             if last_message.is_some_and(|(_, a)| a as usize >= authors.len())
@@ -771,7 +802,7 @@ pub fn decode_journal(bytes: &[u8]) -> Result<Vec<ImportDelta>, StoreError> {
                 id_span,
                 ids,
                 last_message,
-                day_gaps,
+                days,
                 messages,
                 calls,
                 system,
@@ -845,8 +876,9 @@ mod tests {
         let bytes = descending_gaps_snapshot(200_000);
         let engine = Engine::restore(&bytes).expect("restores");
         assert_eq!(engine.to_state().chats[0].day_gaps.0.total(), 200_000);
-        // Version 4 adds an empty country and decision list: two bytes.
-        assert_eq!(engine.snapshot().len(), bytes.len() + 2, "re-encoded ascending, same size");
+        // Version 4 adds an empty day list to the chat, and an empty country and decision list:
+        // three bytes.
+        assert_eq!(engine.snapshot().len(), bytes.len() + 3, "re-encoded ascending, same size");
     }
 
     #[test]
@@ -873,7 +905,7 @@ mod tests {
                 id_span: None,
                 ids: Vec::new(),
                 last_message: Some((60, 0)),
-                day_gaps: DayGaps::default(),
+                days: Vec::new(),
                 messages,
                 calls: 0,
                 system: 0,

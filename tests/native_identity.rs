@@ -86,7 +86,11 @@ fn a_shared_name_is_only_suggested_and_accepting_merges_then_undo_splits() {
     let after = engine.contacts(NOW);
     assert_eq!(after.len(), 1);
     assert_eq!(applied.contact_id.as_deref(), Some(after[0].id.as_str()));
-    assert_eq!(after[0].id, before.iter().find(|c| c.sources == vec!["whatsapp"]).map(|c| c.id.clone()).unwrap_or_default(), "the WhatsApp id is kept");
+    assert_eq!(
+        after[0].id,
+        before.iter().find(|c| c.sources == vec!["whatsapp"]).map(|c| c.id.clone()).unwrap_or_default(),
+        "the WhatsApp id is kept"
+    );
     assert_eq!(after[0].merged_because, vec!["you merged them"]);
     assert!(engine.suggestions().is_empty());
     engine.undo(Some(applied.decision)).expect("undoes");
@@ -265,7 +269,11 @@ fn undo_restores_the_previous_contacts_exactly_over_random_sequences() {
                     applied[kind] += 1;
                     history.push(contacts);
                 }
-                Err(_) => assert_eq!(engine.contacts(NOW), contacts, "seed {seed} step {step}: a refused decision changes nothing"),
+                Err(_) => assert_eq!(
+                    engine.contacts(NOW),
+                    contacts,
+                    "seed {seed} step {step}: a refused decision changes nothing"
+                ),
             }
             let restored = Engine::restore(&engine.snapshot()).expect("restores");
             assert_eq!(restored.contacts(NOW), engine.contacts(NOW), "seed {seed} step {step}: survives a snapshot");
@@ -278,4 +286,32 @@ fn undo_restores_the_previous_contacts_exactly_over_random_sequences() {
     }
     assert!(applied.iter().all(|&n| n >= 20), "every kind was applied often: {applied:?}");
     assert!(undone >= 50, "{undone} undone mid-sequence");
+}
+
+#[test]
+fn cadence_is_measured_over_the_merged_history() {
+    // WhatsApp on the 1st, 3rd and 5th; mail on the 2nd, 4th and 6th: every other day in each
+    // source, every day together.
+    let chat = "01/03/2024, 10:00 - Ann Lee: a\n03/03/2024, 10:00 - Sam: b\n05/03/2024, 10:00 - Ann Lee: c\n";
+    let mail = |day: u32, id: u32| {
+        format!(
+            "From {id}@xxx Mon Mar 0{day} 09:00:00 +0000 2024\nFrom: Ann Lee <ann@example.com>\nTo: Sam <sam@example.com>\nDate: 0{day} Mar 2024 09:00:00 +0000\nMessage-ID: <m{id}@example.com>\nSubject: s\n\nbody\n\n"
+        )
+    };
+    let files = [
+        ("WhatsApp Chat with Ann Lee.txt".to_string(), chat.to_string()),
+        ("mail.mbox".to_string(), format!("{}{}{}", mail(2, 1), mail(4, 2), mail(6, 3))),
+    ];
+    let mut engine = engine_with(&files);
+    let cadences = |engine: &Engine| {
+        let mut c: Vec<Option<f64>> = engine.contacts(NOW).iter().map(|c| c.cadence_days).collect();
+        c.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        c
+    };
+    assert_eq!(cadences(&engine), vec![Some(2.0), Some(2.0)], "apart, each source alone");
+    let ids: Vec<String> = engine.contacts(NOW).iter().map(|c| c.id.clone()).collect();
+    engine.merge_contacts(&ids[0], &ids[1], NOW).expect("merges");
+    assert_eq!(cadences(&engine), vec![Some(1.0)], "together, the days of both");
+    let restored = Engine::restore(&engine.snapshot()).expect("restores");
+    assert_eq!(cadences(&restored), vec![Some(1.0)], "the days survive a snapshot");
 }

@@ -15,7 +15,7 @@ use crate::coverage::{Covered, Dedup, Span, SpanTracker};
 use crate::fast_hash::IntMap;
 use crate::identity::{clean_name, contact_key, handle_key};
 use crate::model::{Kind, Source};
-use crate::stats::{AuthorStats, DayGaps, ReplyTimes, MAX_REPLY_GAP_SECONDS};
+use crate::stats::{AuthorStats, ReplyTimes, MAX_REPLY_GAP_SECONDS};
 use crate::time::LocalZone;
 
 /// What the engine already counted, per chat key.
@@ -62,7 +62,9 @@ pub struct ChatDelta {
     pub(crate) ids: Vec<u64>,
     /// The latest message, and its author index.
     pub(crate) last_message: Option<(i64, u32)>,
-    pub(crate) day_gaps: DayGaps,
+    /// Local day numbers (days since 1970-01-01 in the import's zone) with a message or call,
+    /// ascending: a set, so re-imports and other sources merge by union.
+    pub(crate) days: Vec<i32>,
     pub(crate) messages: u32,
     pub(crate) calls: u32,
     pub(crate) system: u32,
@@ -286,22 +288,12 @@ impl Accumulator {
         }
     }
 
-    /// Day gaps between consecutive active days, counted where the later day has something new.
-    fn day_gaps(&mut self) -> DayGaps {
+    /// The active local days, ascending.
+    fn active_days(&mut self) -> Vec<i32> {
         if let Some((d, new)) = self.current_day.take() {
             *self.days.entry(d).or_insert(false) |= new;
         }
-        let mut gaps = DayGaps::default();
-        let mut previous: Option<i64> = None;
-        for (&day, &new) in &self.days {
-            if let Some(p) = previous {
-                if new {
-                    gaps.add(u32::try_from(day - p).unwrap_or(u32::MAX));
-                }
-            }
-            previous = Some(day);
-        }
-        gaps
+        self.days.keys().filter_map(|&d| i32::try_from(d).ok()).collect()
     }
 
     /// The finished aggregates, with authors given their keys and names.
@@ -314,7 +306,7 @@ impl Accumulator {
         participants: Vec<(String, String)>,
         names: &[(String, String)],
     ) -> ChatDelta {
-        let day_gaps = self.day_gaps();
+        let days = self.active_days();
         let mut authors = self.authors;
         for (stats, buffer) in authors.iter_mut().zip(&self.reply_buffers) {
             stats.replies.add_buckets(buffer);
@@ -338,7 +330,7 @@ impl Accumulator {
             ids,
             authors,
             last_message: self.last_message,
-            day_gaps,
+            days,
             messages: self.messages,
             calls: self.calls,
             system: self.system,

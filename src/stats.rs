@@ -291,6 +291,39 @@ pub fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     }
 }
 
+/// Adds the days of `more` to the ascending set `days` (both ascending, without repeats).
+pub fn union_days(days: &mut Vec<i32>, more: &[i32]) {
+    if more.is_empty() {
+        return;
+    }
+    let mut out = Vec::with_capacity(days.len() + more.len());
+    let (mut a, mut b) = (0, 0);
+    while a < days.len() || b < more.len() {
+        let next = match (days.get(a), more.get(b)) {
+            (Some(&x), Some(&y)) if x == y => {
+                a += 1;
+                b += 1;
+                x
+            }
+            (Some(&x), Some(&y)) if x < y => {
+                a += 1;
+                x
+            }
+            (Some(_), Some(&y)) | (None, Some(&y)) => {
+                b += 1;
+                y
+            }
+            (Some(&x), None) => {
+                a += 1;
+                x
+            }
+            (None, None) => break,
+        };
+        out.push(next);
+    }
+    *days = out;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,37 +376,4 @@ mod tests {
             (2, 1, Some(50), Some(200), Some(200))
         );
     }
-}
-
-/// Adds the days of `more` to the ascending set `days` (both ascending, without repeats).
-pub fn union_days(days: &mut Vec<i32>, more: &[i32]) {
-    if more.is_empty() {
-        return;
-    }
-    let mut out = Vec::with_capacity(days.len() + more.len());
-    let (mut a, mut b) = (0, 0);
-    while a < days.len() || b < more.len() {
-        let next = match (days.get(a), more.get(b)) {
-            (Some(&x), Some(&y)) if x == y => {
-                a += 1;
-                b += 1;
-                x
-            }
-            (Some(&x), Some(&y)) if x < y => {
-                a += 1;
-                x
-            }
-            (Some(_), Some(&y)) | (None, Some(&y)) => {
-                b += 1;
-                y
-            }
-            (Some(&x), None) => {
-                a += 1;
-                x
-            }
-            (None, None) => break,
-        };
-        out.push(next);
-    }
-    *days = out;
 }

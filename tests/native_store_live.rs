@@ -153,7 +153,8 @@ fn a_journal_applied_elsewhere_gives_the_same_contacts_as_importing_there() {
     assert_eq!(reports[0].duplicates, 5, "the page deduplicated against the worker's state");
     assert_eq!(worker.contacts(0), page.contacts(0));
     assert!(page.take_journal().len() < 10, "taking empties the journal");
-    assert_eq!(worker.apply_journal(b"KITJ\x02\x05").expect_err("short").name(), "CorruptSnapshot");
+    assert_eq!(worker.apply_journal(b"KITJ\x03\x05").expect_err("short").name(), "CorruptSnapshot");
+    assert_eq!(worker.apply_journal(b"KITJ\x02\x05").expect_err("an older layout").name(), "UnsupportedSnapshot");
 }
 
 #[test]

@@ -147,10 +147,13 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
+/// Writes the layout. Its methods are never inlined: the codec is cold, and inlining its LEB128
+/// loops at every field cost the wasm build kilobytes.
 #[derive(Default)]
 struct Writer(Vec<u8>);
 
 impl Writer {
+    #[inline(never)]
     fn u(&mut self, mut v: u64) {
         loop {
             let byte = (v & 0x7F) as u8;
@@ -162,13 +165,16 @@ impl Writer {
             self.0.push(byte | 0x80);
         }
     }
+    #[inline(never)]
     fn i(&mut self, v: i64) {
         self.u(((v << 1) ^ (v >> 63)) as u64);
     }
+    #[inline(never)]
     fn s(&mut self, v: &str) {
         self.u(v.len() as u64);
         self.0.extend_from_slice(v.as_bytes());
     }
+    #[inline(never)]
     fn opt_i(&mut self, v: Option<i64>) {
         match v {
             Some(x) => {
@@ -178,6 +184,7 @@ impl Writer {
             None => self.u(0),
         }
     }
+    #[inline(never)]
     fn opt_s(&mut self, v: Option<&str>) {
         match v {
             Some(x) => {
@@ -187,12 +194,14 @@ impl Writer {
             None => self.u(0),
         }
     }
+    #[inline(never)]
     fn strings(&mut self, v: &[String]) {
         self.u(v.len() as u64);
         for s in v {
             self.s(s);
         }
     }
+    #[inline(never)]
     fn author(&mut self, a: &AuthorStats) {
         self.s(&a.key);
         self.s(&a.name);
@@ -207,6 +216,7 @@ impl Writer {
             self.u(u64::from(count));
         }
     }
+    #[inline(never)]
     fn counts(&mut self, v: &[(String, u32)]) {
         self.u(v.len() as u64);
         for (name, count) in v {
@@ -214,6 +224,7 @@ impl Writer {
             self.u(u64::from(*count));
         }
     }
+    #[inline(never)]
     fn span(&mut self, span: &Span) {
         self.i(span.start);
         self.i(span.end);
@@ -221,6 +232,7 @@ impl Writer {
         self.counts(&span.end_counts);
     }
     /// What snapshots and journals both record first about a chat.
+    #[inline(never)]
     fn chat_head(&mut self, key: &str, title: Option<&str>, source: Source, authors: &[AuthorStats]) {
         self.s(key);
         self.opt_s(title);
@@ -230,6 +242,7 @@ impl Writer {
             self.author(a);
         }
     }
+    #[inline(never)]
     fn shape(&mut self, shape: &Shape) {
         match shape {
             Shape::Unknown => self.u(0),
@@ -241,6 +254,7 @@ impl Writer {
             }
         }
     }
+    #[inline(never)]
     fn pairs(&mut self, v: &[(String, String)]) {
         self.u(v.len() as u64);
         for (a, b) in v {
@@ -248,6 +262,7 @@ impl Writer {
             self.s(b);
         }
     }
+    #[inline(never)]
     fn id_spans(&mut self, v: &[(i64, i64)]) {
         self.u(v.len() as u64);
         for &(lo, hi) in v {
@@ -255,6 +270,7 @@ impl Writer {
             self.i(hi);
         }
     }
+    #[inline(never)]
     fn ids(&mut self, v: &[u64]) {
         self.u(v.len() as u64);
         for &id in v {
@@ -262,6 +278,7 @@ impl Writer {
         }
     }
     /// A decision: its number, time, kind code, then the kind's strings in declaration order.
+    #[inline(never)]
     fn decision(&mut self, d: &Decision) {
         self.u(d.id);
         self.i(d.at);
@@ -305,6 +322,7 @@ impl Writer {
     }
 
     /// Ascending day numbers as the first (zigzag) and then the gaps: a byte a day.
+    #[inline(never)]
     fn days(&mut self, days: &[i32]) {
         self.u(days.len() as u64);
         let mut previous = 0i64;
@@ -314,6 +332,7 @@ impl Writer {
         }
     }
 
+    #[inline(never)]
     fn gaps(&mut self, g: &DayGaps) {
         self.u(g.0.pairs().len() as u64);
         for &(days, count) in g.0.pairs() {
@@ -333,6 +352,7 @@ fn corrupt(detail: &str) -> StoreError {
 }
 
 impl<'a> Reader<'a> {
+    #[inline(never)]
     fn u(&mut self) -> Result<u64, StoreError> {
         let mut value: u64 = 0;
         for shift in (0..64).step_by(7) {
@@ -345,18 +365,22 @@ impl<'a> Reader<'a> {
         }
         Err(corrupt("a number is too long"))
     }
+    #[inline(never)]
     fn u32(&mut self) -> Result<u32, StoreError> {
         u32::try_from(self.u()?).map_err(|_| corrupt("a count is out of range"))
     }
+    #[inline(never)]
     fn u8(&mut self) -> Result<u8, StoreError> {
         u8::try_from(self.u()?).map_err(|_| corrupt("a small number is out of range"))
     }
+    #[inline(never)]
     fn i(&mut self) -> Result<i64, StoreError> {
         let v = self.u()?;
         Ok(((v >> 1) as i64) ^ -((v & 1) as i64))
     }
     /// A count of items, each at least one byte: a damaged count cannot ask for more items
     /// than there are bytes left, so no allocation is larger than the input.
+    #[inline(never)]
     fn len(&mut self) -> Result<usize, StoreError> {
         let n = usize::try_from(self.u()?).map_err(|_| corrupt("a length is out of range"))?;
         if n > self.b.len() - self.at {
@@ -364,12 +388,14 @@ impl<'a> Reader<'a> {
         }
         Ok(n)
     }
+    #[inline(never)]
     fn s(&mut self) -> Result<String, StoreError> {
         let n = self.len()?;
         let bytes = &self.b[self.at..self.at + n];
         self.at += n;
         String::from_utf8(bytes.to_vec()).map_err(|_| corrupt("a name is not UTF-8"))
     }
+    #[inline(never)]
     fn flag(&mut self) -> Result<bool, StoreError> {
         match self.u()? {
             0 => Ok(false),
@@ -377,16 +403,20 @@ impl<'a> Reader<'a> {
             _ => Err(corrupt("a flag is neither 0 nor 1")),
         }
     }
+    #[inline(never)]
     fn opt_i(&mut self) -> Result<Option<i64>, StoreError> {
         Ok(if self.flag()? { Some(self.i()?) } else { None })
     }
+    #[inline(never)]
     fn opt_s(&mut self) -> Result<Option<String>, StoreError> {
         Ok(if self.flag()? { Some(self.s()?) } else { None })
     }
+    #[inline(never)]
     fn strings(&mut self) -> Result<Vec<String>, StoreError> {
         (0..self.len()?).map(|_| self.s()).collect()
     }
     /// An author; layouts before 3 had no key, which is then derived from the WhatsApp name.
+    #[inline(never)]
     fn author(&mut self, version: u8) -> Result<AuthorStats, StoreError> {
         let key = if version >= 3 { Some(self.s()?) } else { None };
         let name = self.s()?;
@@ -408,12 +438,15 @@ impl<'a> Reader<'a> {
             replies: ReplyTimes(SortedCounts::from_pairs(&pairs)),
         })
     }
+    #[inline(never)]
     fn counts(&mut self) -> Result<Vec<(String, u32)>, StoreError> {
         (0..self.len()?).map(|_| Ok((self.s()?, self.u32()?))).collect()
     }
+    #[inline(never)]
     fn span(&mut self) -> Result<Span, StoreError> {
         Ok(Span { start: self.i()?, end: self.i()?, start_counts: self.counts()?, end_counts: self.counts()? })
     }
+    #[inline(never)]
     fn decision(&mut self) -> Result<Decision, StoreError> {
         let id = self.u()?;
         let at = self.i()?;
@@ -459,6 +492,7 @@ impl<'a> Reader<'a> {
         Ok(Decision { id, at, kind })
     }
 
+    #[inline(never)]
     fn days(&mut self) -> Result<Vec<i32>, StoreError> {
         let mut previous = 0i64;
         let mut days = Vec::new();
@@ -474,11 +508,13 @@ impl<'a> Reader<'a> {
         Ok(days)
     }
 
+    #[inline(never)]
     fn gaps(&mut self) -> Result<DayGaps, StoreError> {
         let pairs = (0..self.len()?).map(|_| Ok((self.u32()?, self.u32()?))).collect::<Result<Vec<_>, StoreError>>()?;
         Ok(DayGaps(SortedCounts::from_pairs(&pairs)))
     }
     /// Reads what [`Writer::chat_head`] wrote: key, title, source, authors.
+    #[inline(never)]
     fn chat_head(&mut self, version: u8) -> Result<(String, Option<String>, Source, Vec<AuthorStats>), StoreError> {
         let key = self.s()?;
         let title = self.opt_s()?;
@@ -486,10 +522,12 @@ impl<'a> Reader<'a> {
         let authors = (0..self.len()?).map(|_| self.author(version)).collect::<Result<Vec<_>, _>>()?;
         Ok((key, title, source, authors))
     }
+    #[inline(never)]
     fn source(&mut self) -> Result<Source, StoreError> {
         let code = usize::try_from(self.u()?).unwrap_or(usize::MAX);
         Source::ALL.get(code).copied().ok_or_else(|| corrupt("unknown source"))
     }
+    #[inline(never)]
     fn shape(&mut self) -> Result<Shape, StoreError> {
         Ok(match self.u()? {
             0 => Shape::Unknown,
@@ -499,18 +537,22 @@ impl<'a> Reader<'a> {
             _ => return Err(corrupt("unknown chat shape")),
         })
     }
+    #[inline(never)]
     fn pairs(&mut self) -> Result<Vec<(String, String)>, StoreError> {
         (0..self.len()?).map(|_| Ok((self.s()?, self.s()?))).collect()
     }
+    #[inline(never)]
     fn id_spans(&mut self) -> Result<Vec<(i64, i64)>, StoreError> {
         (0..self.len()?).map(|_| Ok((self.i()?, self.i()?))).collect()
     }
+    #[inline(never)]
     fn ids(&mut self) -> Result<Vec<u64>, StoreError> {
         let mut ids = (0..self.len()?).map(|_| self.u()).collect::<Result<Vec<_>, _>>()?;
         crate::sort::sort(&mut ids);
         ids.dedup();
         Ok(ids)
     }
+    #[inline(never)]
     fn header(&mut self, magic: &[u8; 4], newest: u8) -> Result<u8, StoreError> {
         // Journals are only exchanged between pages of one running extension, so they keep
         // layout 1; snapshots outlive versions and are migrated.
@@ -526,6 +568,7 @@ impl<'a> Reader<'a> {
             Err(StoreError::UnsupportedVersion { found: version })
         }
     }
+    #[inline(never)]
     fn end(&self) -> Result<(), StoreError> {
         if self.at == self.b.len() {
             Ok(())

@@ -9,6 +9,7 @@ pub const SOURCES: &[(&str, &str, &[Fixture])] = &[
         &[
             ("bad-no-chats.json", include_bytes!("../fixtures/telegram/bad-no-chats.json")),
             ("bad-truncated.json", include_bytes!("../fixtures/telegram/bad-truncated.json")),
+            ("full-contacts-list-only.json", include_bytes!("../fixtures/telegram/full-contacts-list-only.json")),
             ("full-new-ids-unixtime.json", include_bytes!("../fixtures/telegram/full-new-ids-unixtime.json")),
             (
                 "full-old-numeric-ids-local-dates.json",

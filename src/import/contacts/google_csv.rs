@@ -181,7 +181,7 @@ impl GoogleCsvReader {
                 }
             }
         }
-        report(&card, &mut self.tally, sink);
+        report(card, &mut self.tally, sink);
         Ok(())
     }
 }

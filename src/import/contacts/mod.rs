@@ -209,8 +209,8 @@ pub fn wants_entry(path: &str) -> bool {
 }
 
 /// Reports one card: its handle and its details; counts an empty one.
-pub(crate) fn report(card: &Card, tally: &mut Tally, sink: &mut dyn Sink) {
-    let Some((id, name)) = identity(card) else {
+pub(crate) fn report(card: Card, tally: &mut Tally, sink: &mut dyn Sink) {
+    let Some((id, name)) = identity(&card) else {
         tally.empty += 1;
         return;
     };

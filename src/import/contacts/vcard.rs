@@ -318,7 +318,7 @@ impl VcardReader {
                 if let Some(open) = self.card.take() {
                     let mut card = open.card;
                     card.name = if open.formatted.is_empty() { open.structured } else { open.formatted };
-                    report(&card, &mut self.tally, sink);
+                    report(card, &mut self.tally, sink);
                 }
                 self.depth = 0;
             }

@@ -17,6 +17,7 @@ const seconds = (performance.now() - start) / 1000;
 const mb = statSync(path).size / 1e6;
 console.log(JSON.stringify({
   messages: report.messages,
+  contacts: report.contacts,
   wasmMemoryBeforeMB: Number((before / 1048576).toFixed(1)),
   wasmMemoryAfterMB: Number((wasm.memory.buffer.byteLength / 1048576).toFixed(1)),
   importBlobMBps: Number((mb / seconds).toFixed(1)),

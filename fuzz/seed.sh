@@ -27,6 +27,7 @@ seed import_telegram_json "$F"/telegram/*.json
 seed import_meta_json "$F"/messenger/*.json "$F"/instagram/*.json
 seed import_linkedin_csv "$F"/linkedin/*.csv
 seed import_mbox "$F"/mbox/*.mbox "$F"/mbox/*.txt
+seed import_contacts "$F"/contacts/*.vcf "$F"/contacts/*.csv
 seed restore_snapshot "$F"/snapshots/*
 
 mkdir -p "$C/import_any_name"

@@ -40,6 +40,8 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("import_meta_json", Entry::Import("message_1.json")),
     ("import_linkedin_csv", Entry::Import("messages.csv")),
     ("import_mbox", Entry::Import("x.mbox")),
+    // vCard and Google Contacts CSV: detected by content, so one name serves both.
+    ("import_contacts", Entry::Import("contacts.vcf")),
     ("import_any_name", Entry::ImportNamed),
     ("restore_snapshot", Entry::Restore),
     ("apply_journal", Entry::Journal),

@@ -135,6 +135,8 @@ pub enum Skip {
     /// A message or thread the parser could not read (a record without a time); the parser
     /// also says why with [`Sink::warn`].
     Unreadable,
+    /// A contacts-file card or row with no name, phone or email: nothing to know anyone by.
+    EmptyCards,
 }
 
 impl Skip {
@@ -151,6 +153,7 @@ impl Skip {
             Skip::BulkMail => "bulkMail",
             Skip::DuplicateId => "duplicateIds",
             Skip::Unreadable => "unreadable",
+            Skip::EmptyCards => "emptyCards",
         }
     }
 }

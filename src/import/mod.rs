@@ -6,6 +6,7 @@
 //! this module is counts, times and handles.
 
 pub mod collect;
+pub mod contacts;
 pub mod container;
 pub mod csv_stream;
 pub mod dates;
@@ -85,6 +86,11 @@ pub enum Detected {
     Telegram,
     /// Mail: a Google Takeout `.mbox`, or any mbox.
     Mbox,
+    /// A contacts file: vCard, or Google Contacts CSV.
+    Contacts {
+        /// Whether it is (or the archive's contacts files are) CSV rather than vCard.
+        csv: bool,
+    },
 }
 
 /// Whether a file or archive name says Instagram ("instagram-sam-2024….zip").
@@ -112,6 +118,9 @@ pub fn detect_loose(file_name: &str, head: &[u8]) -> Result<Detected, ImportErro
     if mbox::looks_like(file_name, head) {
         return Ok(Detected::Mbox);
     }
+    if let Some(csv) = contacts::looks_like(head) {
+        return Ok(Detected::Contacts { csv });
+    }
     let first = head.iter().copied().find(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
     if first == Some(b'{') {
         return Err(ImportError::UnknownFormat {
@@ -122,7 +131,10 @@ pub fn detect_loose(file_name: &str, head: &[u8]) -> Result<Detected, ImportErro
 }
 
 /// Recognises an archive by its entries, and picks the entries to read: a Facebook or
-/// Instagram download's thread files, a LinkedIn export's CSVs, or a WhatsApp chat.
+/// Instagram download's thread files, a LinkedIn export's CSVs, mail, a Telegram export, a
+/// WhatsApp chat, or — when the archive holds none of those — contacts files (a Google Takeout
+/// of Contacts). A WhatsApp zip may carry shared contact cards (`.vcf`) beside its chat: the
+/// chat wins.
 pub fn detect_archive(file_name: &str, entries: &[zip::Entry]) -> Result<(Detected, Vec<zip::Entry>), ImportError> {
     let pick = |wants: fn(&str) -> bool| -> Vec<zip::Entry> {
         let mut chosen: Vec<zip::Entry> = entries.iter().filter(|e| wants(&e.name)).cloned().collect();
@@ -153,8 +165,15 @@ pub fn detect_archive(file_name: &str, entries: &[zip::Entry]) -> Result<(Detect
     if !telegram_files.is_empty() {
         return Ok((Detected::Telegram, telegram_files));
     }
-    let entry = zip::chat_entry(entries)?;
-    Ok((Detected::WhatsApp, vec![entry.clone()]))
+    let contact_files = pick(contacts::wants_entry);
+    match zip::chat_entry(entries) {
+        Ok(entry) => Ok((Detected::WhatsApp, vec![entry.clone()])),
+        Err(ImportError::NoChatInArchive) if !contact_files.is_empty() => {
+            let csv = !contact_files.iter().any(|e| !e.name.to_lowercase().ends_with(".csv"));
+            Ok((Detected::Contacts { csv }, contact_files))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The parser for a detected format, the format's report name and its default source.
@@ -181,6 +200,10 @@ pub(crate) fn new_format(
         Detected::LinkedIn => (Box::new(linkedin::LinkedInFormat::new(ctx)), "linkedin", Source::LinkedIn),
         Detected::Telegram => (Box::new(telegram::TelegramFormat::new(ctx)), "telegram", Source::Telegram),
         Detected::Mbox => (Box::new(mbox::MboxFormat::new(ctx)), "mbox", Source::Email),
+        Detected::Contacts { csv: false } => (Box::new(contacts::ContactsFormat::new(ctx)), "vcard", Source::Contacts),
+        Detected::Contacts { csv: true } => {
+            (Box::new(contacts::ContactsFormat::new(ctx)), "googleCsv", Source::Contacts)
+        }
     }
 }
 

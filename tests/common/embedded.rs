@@ -9,6 +9,7 @@ pub const SOURCES: &[(&str, &str, &[Fixture])] = &[
         &[
             ("bad-no-chats.json", include_bytes!("../fixtures/telegram/bad-no-chats.json")),
             ("bad-truncated.json", include_bytes!("../fixtures/telegram/bad-truncated.json")),
+            ("full-contacts-list-only.json", include_bytes!("../fixtures/telegram/full-contacts-list-only.json")),
             ("full-new-ids-unixtime.json", include_bytes!("../fixtures/telegram/full-new-ids-unixtime.json")),
             (
                 "full-old-numeric-ids-local-dates.json",
@@ -97,6 +98,24 @@ pub const SOURCES: &[(&str, &str, &[Fixture])] = &[
                 include_bytes!("../fixtures/mbox/takeout-group-and-owner-to-many.mbox"),
             ),
             ("takeout-skips.mbox", include_bytes!("../fixtures/mbox/takeout-skips.mbox")),
+        ],
+    ),
+    (
+        "contacts",
+        include_str!("../fixtures/contacts/cases.json"),
+        &[
+            (
+                "android-2.1-quoted-printable.vcf",
+                include_bytes!("../fixtures/contacts/android-2.1-quoted-printable.vcf"),
+            ),
+            ("bad-cut-in-first-card.vcf", include_bytes!("../fixtures/contacts/bad-cut-in-first-card.vcf")),
+            ("bad-other-csv.csv", include_bytes!("../fixtures/contacts/bad-other-csv.csv")),
+            ("gmail-3.0.vcf", include_bytes!("../fixtures/contacts/gmail-3.0.vcf")),
+            ("google-current.csv", include_bytes!("../fixtures/contacts/google-current.csv")),
+            ("google-legacy-multivalue.csv", include_bytes!("../fixtures/contacts/google-legacy-multivalue.csv")),
+            ("iphone-3.0-photo.vcf", include_bytes!("../fixtures/contacts/iphone-3.0-photo.vcf")),
+            ("takeout-contacts.zip", include_bytes!("../fixtures/contacts/takeout-contacts.zip")),
+            ("v4.0-tel-uri-truncated.vcf", include_bytes!("../fixtures/contacts/v4.0-tel-uri-truncated.vcf")),
         ],
     ),
 ];

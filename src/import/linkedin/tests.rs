@@ -557,6 +557,11 @@ fn cases_json_agrees_with_the_parser() {
     for case in doc["cases"].as_array().unwrap() {
         let file = case["file"].as_str().unwrap();
         let name = case["fileName"].as_str().unwrap();
+        if case["report"]["format"].as_str().is_some_and(|f| f != "linkedin") {
+            // Another source's file the engine reads by its own format (a Google Contacts CSV);
+            // this parser's refusal of it is `bad_input_gives_named_errors`.
+            continue;
+        }
         let entries = zip_entries();
         let files: Vec<(&str, &[u8])> = if file.ends_with(".zip") {
             entries.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect()

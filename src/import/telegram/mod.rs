@@ -79,7 +79,9 @@ impl Format for TelegramFormat {
                 r.unreadable_chats
             ));
         }
-        if r.chats_seen == 0 {
+        if r.chats_seen == 0 && r.contacts == 0 {
+            // An export of the contacts list alone still says who the user knows; one with
+            // neither chats nor contacts holds nothing.
             return Err(ImportError::NoConversations { format: FORMAT });
         }
         Ok(Finished::Done)
@@ -278,6 +280,8 @@ struct Reader {
     owner_known: bool,
     /// Chats found in every file so far, counted or skipped.
     chats_seen: u32,
+    /// `contacts.list` entries reported as people.
+    contacts: u32,
     unreadable_messages: u32,
     unreadable_chats: u32,
     /// The current file's top level is not an object.
@@ -297,6 +301,7 @@ impl Reader {
             person: PersonState::default(),
             owner_known: false,
             chats_seen: 0,
+            contacts: 0,
             unreadable_messages: 0,
             unreadable_chats: 0,
             not_an_object: false,
@@ -431,16 +436,30 @@ impl Reader {
                     self.owner_known = true;
                 }
             }
-            Frame::Contact => {
-                // Without a user id a contact cannot be tied to the handle its messages have.
-                if let (Some(id), false) = (self.person.user_id, self.person.phone.is_empty()) {
-                    let handle = sink.handle(HandleKind::Telegram, &format!("user{id}"), &self.person.name());
-                    let phones = vec![std::mem::take(&mut self.person.phone)];
-                    sink.person(handle, PersonDetails { phones, ..PersonDetails::default() });
-                }
-            }
+            Frame::Contact => self.end_contact(sink),
             _ => {}
         }
+    }
+
+    /// An entry of `contacts.list` ends: a person from the user's address book, not a chat.
+    /// With a `user_id` the entry is the handle that user's messages have (`user123`), so the
+    /// phone number joins the Telegram account; without one (older exports, contacts not on
+    /// Telegram) it is a handle of its own, `contact <phone digits>`, that the engine can still
+    /// tie to other sources by the phone. An entry with neither names nobody.
+    fn end_contact(&mut self, sink: &mut dyn Sink) {
+        let phone = std::mem::take(&mut self.person.phone).trim().to_string();
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        let name = self.person.name();
+        let id = match (self.person.user_id, digits.is_empty()) {
+            (Some(id), _) => format!("user{id}"),
+            (None, false) => format!("contact {digits}"),
+            (None, true) => return,
+        };
+        let shown = if name.is_empty() { phone.as_str() } else { name.as_str() };
+        let handle = sink.handle(HandleKind::Telegram, &id, shown);
+        let phones = if phone.is_empty() { Vec::new() } else { vec![phone] };
+        sink.person(handle, PersonDetails { phones, ..PersonDetails::default() });
+        self.contacts += 1;
     }
 
     fn scalar(&mut self, top: Frame, value: Scalar<'_>) {

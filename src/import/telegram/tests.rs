@@ -7,6 +7,7 @@ const FULL_OLD: &[u8] = include_bytes!("../../../tests/fixtures/telegram/full-ol
 const SINGLE: &[u8] = include_bytes!("../../../tests/fixtures/telegram/single-chat-personal.json");
 const TRUNCATED: &[u8] = include_bytes!("../../../tests/fixtures/telegram/bad-truncated.json");
 const NO_CHATS: &[u8] = include_bytes!("../../../tests/fixtures/telegram/bad-no-chats.json");
+const CONTACTS_ONLY: &[u8] = include_bytes!("../../../tests/fixtures/telegram/full-contacts-list-only.json");
 
 const CANARY: &str = "CANARY-";
 
@@ -67,7 +68,7 @@ fn times(sink: &RecordingSink, chat: ChatId, author: Option<&str>, kind: Kind) -
 #[test]
 fn fixtures_hold_canaries() {
     // Positive control: the privacy checks above would pass vacuously without them.
-    for bytes in [FULL_NEW, FULL_OLD, SINGLE, TRUNCATED, NO_CHATS] {
+    for bytes in [FULL_NEW, FULL_OLD, SINGLE, TRUNCATED, NO_CHATS, CONTACTS_ONLY] {
         assert!(String::from_utf8_lossy(bytes).contains(CANARY));
     }
 }
@@ -86,10 +87,16 @@ fn full_export_with_new_ids_and_unix_times() {
     assert_eq!(sink.handle_of(ann).2, "Ann Lee");
     assert_eq!(sink.handle_of(handle(&sink, "user5550003")).2, "Bob Stone");
     assert_eq!(sink.handle_of(handle(&sink, "user5550004")).2, "Cara Diaz");
-    assert_eq!(sink.handles.len(), 4, "no handle for channel, bot or saved-messages authors");
+    // Bob's contacts.list entry has no user_id: a handle of its own, known by his number.
+    let bob_contact = handle(&sink, "contact 447700900456");
+    assert_eq!(sink.handle_of(bob_contact).2, "Bob Stone");
+    assert_eq!(sink.handles.len(), 5, "no handle for channel, bot or saved-messages authors");
     assert_eq!(
         sink.people,
-        [(ann, PersonDetails { phones: vec!["+44 7700 900123".to_string()], ..Default::default() })]
+        [
+            (ann, PersonDetails { phones: vec!["+44 7700 900123".to_string()], ..Default::default() }),
+            (bob_contact, PersonDetails { phones: vec!["+44 7700 900456".to_string()], ..Default::default() }),
+        ]
     );
 
     assert_eq!(
@@ -163,7 +170,12 @@ fn old_export_with_numeric_ids_and_local_dates() {
     let dmitri = handle(&sink, "user4440002");
     assert_eq!(sink.owners, [(kim, OwnerEvidence::Profile)]);
     assert_eq!(sink.handle_of(kim).2, "Kim", "an empty last name adds no space");
-    assert!(sink.people.is_empty(), "a contact without a user id is not tied to a handle");
+    // A contact without a user id is not the chat's `user4440002`: it is known by its number.
+    let dmitri_contact = handle(&sink, "contact 79000000002");
+    assert_eq!(
+        sink.people,
+        [(dmitri_contact, PersonDetails { phones: vec!["+7 900 000 0002".to_string()], ..Default::default() })]
+    );
     assert_eq!(sink.skips, [(Skip::RepliesChat, 1)]);
 
     let direct = chat_titled(&sink, "Dmitri Volkov");
@@ -416,7 +428,10 @@ fn contacts_from(sink: &RecordingSink) -> Vec<serde_json::Value> {
     let mut rows: Vec<(usize, &Stats)> = stats
         .iter()
         .enumerate()
-        .filter(|(i, s)| Some(*i as HandleId) != owner && (s.last.is_some() || s.group > 0))
+        .filter(|(i, s)| {
+            let listed = sink.people.iter().any(|(h, _)| *h as usize == *i);
+            Some(*i as HandleId) != owner && (s.last.is_some() || s.group > 0 || listed)
+        })
         .collect();
     rows.sort_by(|a, b| {
         b.1.last
@@ -425,10 +440,22 @@ fn contacts_from(sink: &RecordingSink) -> Vec<serde_json::Value> {
             .then(sink.handles[a.0].2.cmp(&sink.handles[b.0].2))
     });
     let t = |v: Option<i64>| v.map_or(serde_json::Value::Null, |v| serde_json::Value::String(iso(v)));
+    // Phones as the engine shows them (this file pins only international numbers).
+    let phones = |i: usize| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (_, d) in sink.people.iter().filter(|(h, _)| *h as usize == i) {
+            for p in d.phones.iter().filter_map(|p| crate::identity::phone_of(p)) {
+                if !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    };
     rows.iter()
         .map(|(i, s)| {
             serde_json::json!({
-                "name": sink.handles[*i].2, "sources": ["telegram"], "sentCount": s.sent, "receivedCount": s.received,
+                "name": sink.handles[*i].2, "phones": phones(*i), "sources": ["telegram"], "sentCount": s.sent, "receivedCount": s.received,
                 "callCount": s.calls, "groupMessageCount": s.group, "lastSentAt": t(s.last_sent),
                 "lastReceivedAt": t(s.last_received), "lastInteractionAt": t(s.last),
                 "firstInteractionAt": t(s.first), "lastGroupMessageAt": t(s.last_group),
@@ -447,6 +474,7 @@ fn cases_json_agrees_with_the_events() {
         ("single-chat-personal.json", SINGLE),
         ("bad-truncated.json", TRUNCATED),
         ("bad-no-chats.json", NO_CHATS),
+        ("full-contacts-list-only.json", CONTACTS_ONLY),
     ];
     let list = cases["cases"].as_array().expect("cases");
     assert_eq!(list.len(), files.len());
@@ -471,7 +499,7 @@ fn cases_json_agrees_with_the_events() {
         assert_eq!(report["calls"], count(Kind::Call), "{file}");
         assert_eq!(report["systemMessages"], count(Kind::System), "{file}");
         assert_eq!(report.get("skipped").cloned().unwrap_or(serde_json::json!({})), serde_json::Value::Object(skipped));
-        assert_eq!(report["ownerSource"], sink.owners[0].1.code(), "{file}");
+        assert_eq!(report["ownerSource"], sink.owners.first().map_or("", |o| o.1.code()), "{file}");
         let got = contacts_from(&sink);
         let want = case["contacts"].as_array().expect("contacts");
         assert_eq!(got.len(), want.len(), "{file}");

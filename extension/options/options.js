@@ -430,7 +430,7 @@ function showCountry(pc) {
     : "Every number in your contacts has its country code.";
   const proposal = !pc.country && pc.proposed
     ? ` kith proposes ${countryName(pc.proposed)}: most numbers it has seen with a country code are from there. Save to use it.`
-    : pc.country ? ` They are read as numbers of ${countryName(pc.country)}.` : "";
+    : pc.country ? ` Numbers written without one are read as numbers of ${countryName(pc.country)}.` : "";
   $("country-help").textContent = waiting + proposal;
 }
 

@@ -191,6 +191,18 @@ test("merge and rename in the popup: undoable, kept across a worker stop, synced
     await popup.fill("#add-phone", "07700 900123");
     await popup.press("#add-phone", "Enter");
     await popup.locator("#phone-error", { hasText: "no country code" }).waitFor();
+    // Setting the country in the options makes the national number readable.
+    assert.match(await options.locator("#country-help").innerText(), /Every number in your contacts has its country code/);
+    await options.selectOption("#country", "GB");
+    await options.getByRole("button", { name: "Save" }).and(options.locator("#country-form button")).click();
+    await options.locator("#country-saved", { hasText: "Saved: United Kingdom" }).waitFor();
+    assert.match(await options.locator("#country-help").innerText(), /read as numbers of United Kingdom/);
+    await options.locator("section", { has: options.locator("#phone-title") }).screenshot({ path: `${screenshots}options-phone-country.png` });
+    await popup.press("#add-phone", "Enter");
+    await popup.locator("#edit-phones li", { hasText: "+447700900123" }).waitFor();
+    assert.equal(await popup.locator("#phone-error").innerText(), "", "the error is cleared");
+    await popup.getByRole("button", { name: "Remove +447700900123" }).click();
+    await popup.locator("#detail-status", { hasText: "Removed +447700900123" }).waitFor();
     await popup.fill("#edit-name", "   ");
     await popup.press("#edit-name", "Enter");
     await popup.locator("#rename-error", { hasText: "at least one visible character" }).waitFor();
@@ -198,6 +210,7 @@ test("merge and rename in the popup: undoable, kept across a worker stop, synced
     await popup.press("#edit-name", "Enter");
     await popup.locator("#detail-status", { hasText: "Renamed to “Rosa María Díaz”" }).waitFor();
     assert.equal(await popup.locator("#detail-name").innerText(), "Rosa María Díaz");
+    await popup.screenshot({ path: `${screenshots}popup-edit.png` });
     await popup.fill("#add-email", "rosa@home.example");
     await popup.press("#add-email", "Enter");
     await popup.locator("#edit-emails li", { hasText: "rosa@home.example" }).waitFor();
@@ -209,7 +222,7 @@ test("merge and rename in the popup: undoable, kept across a worker stop, synced
     await popup.keyboard.press("Escape");
     assert.deepEqual(await search(popup, "rosa-diaz-7"), ["Rosa María Díaz"]);
     const decisions = await popup.evaluate(() => chrome.runtime.sendMessage({ type: "kith/decisions" }));
-    assert.deepEqual(decisions.map((/** @type {any} */ d) => d.kind), ["merge", "rename", "addEmail", "removeEmail"]);
+    assert.deepEqual(decisions.map((/** @type {any} */ d) => d.kind), ["merge", "addPhone", "removePhone", "rename", "addEmail", "removeEmail"]);
 
     // MV3 stops idle workers: what was decided holds.
     const cdp = await context.newCDPSession(popup);

@@ -29,6 +29,19 @@ export function createHandlers(deps) {
 
   const sync = createSync({ engine: () => engine, persist, db: deps.db, checkServerUrl, alarms: deps.alarms, fetch: deps.fetch, newKey: deps.newKey });
 
+  /**
+   * A decision made: stored, then synced soon (an absorbed contact's id goes out as a
+   * deletion, a corrected one as its new record). The reply carries the contact as it is now,
+   * for the page to show.
+   * @param {import("../pkg/kith.js").Applied} applied
+   */
+  async function decided(applied) {
+    await persist();
+    await sync.schedule();
+    const contact = applied.contactId ? engine.contacts().find((c) => c.id === applied.contactId) ?? null : null;
+    return { ...applied, contact };
+  }
+
   /** @param {string} name @param {string} message */
   const fail = (name, message) => Object.assign(new Error(message), { name });
 
@@ -40,6 +53,7 @@ export function createHandlers(deps) {
     [MSG.APPLY_JOURNAL]: async (m) => {
       const reports = engine.applyJournal(fromBase64(m.journal));
       await persist();
+      await sync.schedule();
       return { reports };
     },
     [MSG.SET_OWNER]: async (m) => {
@@ -84,6 +98,22 @@ export function createHandlers(deps) {
     [MSG.SYNC_NOW]: async () => sync.syncNow(),
     [MSG.SYNC_STATUS]: async () => sync.status(),
     [MSG.LEDGER]: async () => sync.ledger(),
+    [MSG.SUGGESTIONS]: async () => engine.suggestions(),
+    [MSG.DECISIONS]: async () => engine.decisions(),
+    [MSG.MERGE]: async (m) => decided(engine.merge(m.contactId, m.otherId)),
+    [MSG.ACCEPT_SUGGESTION]: async (m) => decided(engine.acceptSuggestion(m.id)),
+    [MSG.REJECT_SUGGESTION]: async (m) => decided(engine.rejectSuggestion(m.id)),
+    [MSG.SPLIT]: async (m) => decided(engine.split(m.contactId, m.handleKey)),
+    [MSG.CORRECT]: async (m) => decided(engine.correct(m.contactId, m.correction)),
+    [MSG.UNDO]: async (m) => decided(engine.undo(m.decision)),
+    [MSG.PHONE_COUNTRY]: async () => engine.phoneCountry(),
+    [MSG.SET_DEFAULT_COUNTRY]: async (m) => {
+      // Numbers without a country code may now match across sources: contacts can join.
+      engine.setDefaultCountry(m.country);
+      await persist();
+      await sync.schedule();
+      return engine.phoneCountry();
+    },
     [MSG.LIVE_EVENTS]: async (m) => {
       const report = engine.ingest(m.events);
       if (report.accepted > 0) await persist();

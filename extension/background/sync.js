@@ -21,6 +21,10 @@
 export const BATCH_SIZE = 500;
 export const RETRY_ALARM = "kith-sync-retry";
 export const PERIODIC_ALARM = "kith-sync-periodic";
+/** A sync soon after the user changed something (a merge, a correction, an import). */
+export const SOON_ALARM = "kith-sync-soon";
+/** How long after the last change: a burst of edits goes out as one sync (Chrome's shortest alarm). */
+export const SOON_MINUTES = 0.5;
 const LEDGER_LIMIT = 200;
 
 /** @typedef {import("../pkg/kith.js").SyncBatch} SyncBatch */
@@ -113,6 +117,18 @@ export function createSync(deps) {
     await deps.db.put("sync-queue", []);
     await deps.alarms.clear(RETRY_ALARM);
     await deps.alarms.clear(PERIODIC_ALARM);
+    await deps.alarms.clear(SOON_ALARM);
+  }
+
+  /**
+   * Asks for a sync shortly after a change, when sync is on: the alarm is set again by each
+   * change, so a burst of edits is sent once. An alarm, not a timer, so it fires even if MV3
+   * stops the worker in between. While batches wait for a retry, their backoff is left alone.
+   */
+  async function schedule() {
+    const s = await settings();
+    if (!s.enabled || !s.serverUrl || !s.token || (await queue()).length) return;
+    await deps.alarms.create(SOON_ALARM, { delayInMinutes: SOON_MINUTES });
   }
 
   /** @param {SyncSettings} next */
@@ -288,11 +304,12 @@ export function createSync(deps) {
     /** @returns {Promise<Array<Record<string, any>>>} */
     ledger: async () => (await deps.db.get("sync-ledger")) ?? [],
     stop,
+    schedule,
     /** @param {string} name */
     onAlarm: async (name) => {
-      if (name !== RETRY_ALARM && name !== PERIODIC_ALARM) return;
+      if (name !== RETRY_ALARM && name !== PERIODIC_ALARM && name !== SOON_ALARM) return;
       try {
-        await run(name === PERIODIC_ALARM);
+        await run(name !== RETRY_ALARM);
       } catch {
         // The status says what went wrong; the popup and options show it.
       }

@@ -91,3 +91,36 @@ export const SOURCE_NAMES = /** @type {Record<string, string>} */ ({
 
 /** A list of sources for people: "WhatsApp · Telegram". @param {string[]} sources */
 export const sourceNames = (sources) => sources.map((s) => SOURCE_NAMES[s] ?? s).join(" · ");
+
+/** A handle key without its kind: "tel:+447700900123" → "+447700900123". @param {string} key */
+export const handleText = (key) => key.slice(key.indexOf(":") + 1);
+
+/** @type {WeakMap<Contact, string>} */
+const searchTexts = new WeakMap();
+
+/** Everything a contact may be searched by, lower case: its name, every handle's name and key, phones, emails. @param {Contact} c */
+function searchText(c) {
+  let text = searchTexts.get(c);
+  if (text === undefined) {
+    const handles = (c.handles ?? []).flatMap((h) => [h.name, handleText(h.key)]);
+    text = [c.name, ...handles, ...c.phones, ...c.emails].join("\n").toLowerCase();
+    searchTexts.set(c, text);
+  }
+  return text;
+}
+
+/**
+ * Whether a contact matches what was typed: any of its names, handles, phones or emails
+ * contains it; a number matches however it is spaced ("07700 900" finds +44 7700 900123 only
+ * by its digits: "7700 900").
+ * @param {Contact} c @param {string} query lower case, trimmed
+ */
+export function matches(c, query) {
+  if (!query) return true;
+  if (searchText(c).includes(query)) return true;
+  const digits = query.replace(/[\s().-]/g, "");
+  return /^\+?\d{3,}$/.test(digits) && c.phones.some((p) => p.includes(digits));
+}
+
+/** "1 number", "12 numbers". @param {number} n @param {string} unit */
+export const plural = (n, unit) => `${n} ${unit}${n === 1 ? "" : "s"}`;

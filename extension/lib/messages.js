@@ -19,6 +19,17 @@ export const MSG = Object.freeze({
   SYNC_NOW: "kith/sync-now",
   SYNC_STATUS: "kith/sync-status",
   LEDGER: "kith/ledger",
+  // Who is who: the user's decisions (each undoable) and kith's suggestions.
+  SUGGESTIONS: "kith/suggestions",
+  DECISIONS: "kith/decisions",
+  MERGE: "kith/merge",
+  ACCEPT_SUGGESTION: "kith/accept-suggestion",
+  REJECT_SUGGESTION: "kith/reject-suggestion",
+  SPLIT: "kith/split",
+  CORRECT: "kith/correct",
+  UNDO: "kith/undo",
+  PHONE_COUNTRY: "kith/phone-country",
+  SET_DEFAULT_COUNTRY: "kith/set-default-country",
 });
 
 /**
@@ -71,6 +82,23 @@ const isNameList = (v) => Array.isArray(v) && v.length <= 1000 && v.every((s) =>
 /** Base64 of a journal or snapshot. @param {unknown} v @returns {v is string} */
 const isBase64 = (v) => typeof v === "string" && v.length <= 200_000_000 && /^[A-Za-z0-9+/]*={0,2}$/.test(v);
 
+/** A contact id, a handle key or a suggestion id, as the core made them. @param {unknown} v @returns {v is string} */
+const isId = (v) => isShortString(v, 1000);
+
+/** The one field a correction may carry. */
+const CORRECTION_FIELDS = ["name", "addPhone", "removePhone", "addEmail", "removeEmail"];
+
+/**
+ * Exactly one of the correction fields, as a string (an empty name reaches the core, which
+ * says why it is refused).
+ * @param {unknown} c @returns {c is import("../pkg/kith.js").Correction}
+ */
+export function isCorrection(c) {
+  if (!isObject(c)) return false;
+  const keys = Object.keys(c);
+  return keys.length === 1 && CORRECTION_FIELDS.includes(keys[0]) && typeof c[keys[0]] === "string" && /** @type {string} */ (c[keys[0]]).length <= 500;
+}
+
 /** Fields a live event may carry, each checked: the worker never sees anything else.
  * @param {unknown} e @returns {e is import("../pkg/kith.js").LiveEvent} */
 export function isLiveEvent(e) {
@@ -115,6 +143,23 @@ export function isMessage(m) {
         typeof m.token === "string" && m.token.length <= 200 &&
         typeof m.enabled === "boolean" &&
         [0, 60, 1440].includes(/** @type {number} */ (m.periodicMinutes));
+    case MSG.SUGGESTIONS:
+    case MSG.DECISIONS:
+    case MSG.PHONE_COUNTRY:
+      return true;
+    case MSG.MERGE:
+      return isId(m.contactId) && isId(m.otherId);
+    case MSG.ACCEPT_SUGGESTION:
+    case MSG.REJECT_SUGGESTION:
+      return isId(m.id);
+    case MSG.SPLIT:
+      return isId(m.contactId) && isId(m.handleKey);
+    case MSG.CORRECT:
+      return isId(m.contactId) && isCorrection(m.correction);
+    case MSG.UNDO:
+      return m.decision === undefined || (Number.isSafeInteger(m.decision) && /** @type {number} */ (m.decision) > 0);
+    case MSG.SET_DEFAULT_COUNTRY:
+      return m.country === null || (typeof m.country === "string" && /^[A-Z]{2}$/.test(m.country));
     case MSG.LIVE_EVENTS:
       return Array.isArray(m.events) && m.events.length > 0 && m.events.length <= 500 && m.events.every(isLiveEvent);
     default:

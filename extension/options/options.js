@@ -7,7 +7,7 @@ import init, { Kith } from "../pkg/kith.js";
 import { ask } from "../lib/ext.js";
 import { MSG, checkServerUrl } from "../lib/messages.js";
 import { fromBase64, toBase64 } from "../lib/bytes.js";
-import { SOURCE_NAMES, toCsv, toVcard } from "../lib/format.js";
+import { SOURCE_NAMES, ago, plural, sourceNames, toCsv, toVcard } from "../lib/format.js";
 
 /** @template {HTMLElement} T @param {string} id @returns {T} */
 const $ = (id) => /** @type {T} */ (document.getElementById(id));
@@ -105,6 +105,8 @@ async function importFiles(files) {
     }
   }
   engine?.free();
+  // New people may look like people kith already knew.
+  await Promise.all([renderIdentity(), loadCountry()]);
 }
 
 /**
@@ -319,5 +321,133 @@ $("sync-preview").addEventListener("click", async () => {
     : "Nothing to send: the server has every contact as it is now.");
 });
 
-await loadSync();
+// Who is who: kith's suggestions, the user's decisions (each undoable), and the country that
+// numbers without a country code are read in. The worker decides; this page shows and asks.
+
+/** @typedef {import("../pkg/kith.js").Suggestion} Suggestion */
+/** @typedef {import("../pkg/kith.js").Decision} Decision */
+
+const suggestionsStatus = $("suggestions-status");
+
+/** Says what happened, through the section's live region. @param {string} text @param {"ok" | "bad"} cls */
+function announce(text, cls) {
+  suggestionsStatus.className = cls;
+  suggestionsStatus.textContent = text;
+}
+
+/** @param {string} text @param {string} label @param {() => void} onClick @param {string} [cls] */
+function button(text, label, onClick, cls) {
+  const b = el("button", text, cls);
+  /** @type {HTMLButtonElement} */ (b).type = "button";
+  b.setAttribute("aria-label", label);
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+/** "Ann Lee (WhatsApp)". @param {{ name: string, sources: string[] }} c */
+const who = (c) => `${c.name} (${sourceNames(c.sources)})`;
+
+/**
+ * Both lists again; then the keyboard goes to the same place in `focusIn` (the next row's
+ * first button), or to the section's heading when that list is now empty.
+ * @param {{ list: "suggestions" | "decisions", index: number }} [focusIn]
+ */
+async function renderIdentity(focusIn) {
+  /** @type {[Suggestion[], Decision[]]} */
+  const [suggestions, decisions] = await Promise.all([ask({ type: MSG.SUGGESTIONS }), ask({ type: MSG.DECISIONS })]);
+  const list = $("suggestions");
+  list.replaceChildren(...(suggestions.length ? suggestions.map((s) => {
+    const [a, b] = s.contacts;
+    const li = document.createElement("li");
+    const pair = el("div", "", "pair");
+    const names = el("span", "", "who");
+    names.append(who(a), el("span", " and ", "muted"), who(b));
+    const reasons = document.createElement("ul");
+    reasons.className = "reasons";
+    reasons.append(...s.reasons.map((r) => el("li", r)));
+    pair.append(names, reasons);
+    const pairText = `${who(a)} and ${who(b)}`;
+    li.append(pair,
+      button("Accept", `Accept: ${pairText} are one person`, () => void decide(
+        { type: MSG.ACCEPT_SUGGESTION, id: s.id }, `Merged ${pairText}: they are one contact now.`, { list: "suggestions", index: suggestions.indexOf(s) }), "primary"),
+      button("Reject", `Reject: ${pairText} are different people`, () => void decide(
+        { type: MSG.REJECT_SUGGESTION, id: s.id }, `${pairText} stay apart; kith will not suggest them again.`, { list: "suggestions", index: suggestions.indexOf(s) })));
+    return li;
+  }) : [el("li", "No possible duplicates. kith suggests people who appear under the same or similar names in different sources.", "empty")]));
+
+  const newest = decisions.slice().reverse();
+  $("decisions").replaceChildren(...(newest.length ? newest.map((d, i) => {
+    const li = document.createElement("li");
+    li.append(el("span", d.summary, "summary"), el("span", ago(d.at), "muted"),
+      button("Undo", `Undo: ${d.summary}`, () => void decide({ type: MSG.UNDO, decision: d.id }, `Undone: ${d.summary}.`, { list: "decisions", index: i })));
+    return li;
+  }) : [el("li", "No changes yet. Merges, splits and corrections you make, here or in the popup, are listed here, each with Undo.", "empty")]));
+
+  if (focusIn) {
+    const buttons = $(focusIn.list).querySelectorAll("li button:first-of-type");
+    const next = /** @type {HTMLElement | undefined} */ (buttons[Math.min(focusIn.index, buttons.length - 1)]);
+    (next ?? $(focusIn.list === "suggestions" ? "duplicates-title" : "decisions-title")).focus();
+  }
+}
+
+/**
+ * One decision in the worker, announced; the lists follow.
+ * @param {{ type: string } & Record<string, unknown>} message @param {string} done
+ * @param {{ list: "suggestions" | "decisions", index: number }} focusIn
+ */
+async function decide(message, done, focusIn) {
+  try {
+    await ask(message);
+    announce(done, "ok");
+  } catch (e) {
+    announce(/** @type {Error} */ (e).message, "bad");
+  }
+  await renderIdentity(focusIn);
+}
+$("duplicates-title").tabIndex = -1;
+$("decisions-title").tabIndex = -1;
+
+/** The countries kith knows the numbering of (src/phone.rs), by ISO code. */
+const COUNTRIES = ("US CA PR DO JM TT BS BB GB IE FR DE NL BE CH AT LU IT SM VA ES PT GR MT CY SE NO DK FI IS EE LV LT PL CZ SK HU " +
+  "RO BG HR SI RS BA ME MK AL MD UA RU KZ BY GE AM AZ UZ TR IL PS JO LB SY IQ IR SA AE QA KW BH OM YE EG LY TN DZ MA SN CI " +
+  "GH NG CM ET KE UG TZ RW ZM ZW MZ AO NA BW ZA MU IN PK BD LK NP AF CN HK MO TW JP KR MN SG MY TH VN KH PH ID AU NZ FJ MX " +
+  "GT SV HN NI CR PA CU BR AR CL CO PE VE EC BO PY UY").split(" ");
+const regionNames = new Intl.DisplayNames(undefined, { type: "region" });
+/** "United Kingdom". @param {string} code */
+const countryName = (code) => regionNames.of(code) ?? code;
+const countrySelect = /** @type {HTMLSelectElement} */ ($("country"));
+
+/** @param {import("../pkg/kith.js").PhoneCountry} pc */
+function showCountry(pc) {
+  const byName = COUNTRIES.slice().sort((a, b) => countryName(a).localeCompare(countryName(b)));
+  /** @param {string} value @param {string} text */
+  const option = (value, text) => Object.assign(document.createElement("option"), { value, textContent: text });
+  countrySelect.replaceChildren(option("", "Not set: numbers need their country code"),
+    ...byName.map((code) => option(code, `${countryName(code)} (${code})${code === pc.proposed && code !== pc.country ? " — proposed" : ""}`)));
+  countrySelect.value = pc.country ?? pc.proposed ?? "";
+  const waiting = pc.waiting
+    ? `${plural(pc.waiting, "number")} in your contacts ${pc.waiting === 1 ? "has" : "have"} no country code.`
+    : "Every number in your contacts has its country code.";
+  const proposal = !pc.country && pc.proposed
+    ? ` kith proposes ${countryName(pc.proposed)}: most numbers it has seen with a country code are from there. Save to use it.`
+    : pc.country ? ` Numbers written without one are read as numbers of ${countryName(pc.country)}.` : "";
+  $("country-help").textContent = waiting + proposal;
+}
+
+async function loadCountry() {
+  showCountry(await ask({ type: MSG.PHONE_COUNTRY }));
+}
+
+$("country-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  try {
+    showCountry(await ask({ type: MSG.SET_DEFAULT_COUNTRY, country: countrySelect.value || null }));
+    $("country-saved").textContent = countrySelect.value ? ` Saved: ${countryName(countrySelect.value)}.` : " Saved: no country.";
+    await renderIdentity();
+  } catch (err) {
+    $("country-saved").textContent = ` ${/** @type {Error} */ (err).message}`;
+  }
+});
+
+await Promise.all([loadSync(), renderIdentity(), loadCountry()]);
 document.body.dataset.ready = "true";

@@ -3,7 +3,7 @@
 // DOM, so 10,000 contacts open as fast as 10.
 import { ask, fetchContacts, openOptions } from "../lib/ext.js";
 import { MSG } from "../lib/messages.js";
-import { ORDERS, ago, attention, sourceNames } from "../lib/format.js";
+import { ORDERS, ago, attention, handleText, matches, plural, sourceNames } from "../lib/format.js";
 
 /** @typedef {import("../pkg/kith.js").Contact} Contact */
 
@@ -27,7 +27,7 @@ let selected = 0;
 
 function applyView() {
   const query = search.value.trim().toLowerCase();
-  const filtered = query ? all.filter((c) => c.name.toLowerCase().includes(query) || c.phones.some((p) => p.includes(query))) : all.slice();
+  const filtered = query ? all.filter((c) => matches(c, query)) : all.slice();
   shown = filtered.sort(ORDERS[order]);
   selected = Math.min(selected, Math.max(0, shown.length - 1));
   spacer.style.height = `${shown.length * ROW_HEIGHT}px`;
@@ -91,8 +91,15 @@ function select(index) {
   render();
 }
 
-/** @param {Contact} c */
-function openDetail(c) {
+/** The contact the detail shows. @type {Contact | null} */
+let current = null;
+
+/** @template {HTMLElement} T @param {string} id @returns {T} */
+const $ = (id) => /** @type {T} */ (document.getElementById(id));
+
+/** Shows a contact's detail; `focus` moves the keyboard to it (when it is opened, not updated). @param {Contact} c */
+function openDetail(c, focus = true) {
+  current = c;
   /** @type {Array<[string, string]>} */
   const stats = [
     ["You last wrote", ago(c.lastSentAt)],
@@ -110,9 +117,9 @@ function openDetail(c) {
     ["Sources", sourceNames(c.sources)],
   ];
   if (c.connectedAt) stats.push(["Connected", ago(c.connectedAt)]);
-  /** @type {HTMLElement} */ (document.getElementById("detail-name")).textContent = c.name;
-  /** @type {HTMLElement} */ (document.getElementById("detail-ids")).textContent = [...c.phones, ...c.emails].join(" · ");
-  const dl = /** @type {HTMLElement} */ (document.getElementById("detail-stats"));
+  $("detail-name").textContent = c.name;
+  $("detail-ids").textContent = [...c.phones, ...c.emails].join(" · ");
+  const dl = $("detail-stats");
   dl.replaceChildren(...stats.flatMap(([k, v]) => {
     const dt = document.createElement("dt");
     dt.textContent = k;
@@ -120,12 +127,38 @@ function openDetail(c) {
     dd.textContent = v;
     return [dt, dd];
   }));
+  renderHandles(c);
+  $("detail-why").textContent = c.mergedBecause.length ? `One person because: ${c.mergedBecause.join("; ")}.` : "";
+  if (!$("edit-form").hidden) renderEdit(c);
   detail.hidden = false;
-  /** @type {HTMLElement} */ (document.getElementById("back")).focus();
+  if (focus) {
+    showStatus("");
+    closePanels();
+    $("back").focus();
+  }
 }
 
-/** @param {number} n @param {string} unit */
-const plural = (n, unit) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+/** Each handle with its sources and its own last interaction; Split when there is more than one. @param {Contact} c */
+function renderHandles(c) {
+  const several = c.handles.length > 1;
+  $("detail-handles").replaceChildren(...c.handles.map((h) => {
+    const li = document.createElement("li");
+    const key = handleText(h.key);
+    const last = h.lastInteractionAt ? `last talked ${ago(h.lastInteractionAt)}` : "no messages yet";
+    const meta = [key.toLowerCase() === h.name.toLowerCase() ? "" : key, sourceNames(h.sources), last].filter(Boolean).join(" · ");
+    li.append(span(h.name, "handle-name"), span(meta, "handle-meta"));
+    if (several) {
+      const split = document.createElement("button");
+      split.type = "button";
+      split.textContent = "Split";
+      split.title = "This is someone else: make it a contact of its own";
+      split.setAttribute("aria-label", `Split ${h.name} (${sourceNames(h.sources)}) off into a contact of its own`);
+      split.addEventListener("click", () => splitOff(h));
+      li.append(split);
+    }
+    return li;
+  }));
+}
 
 /** @param {number} m */
 function minutes(m) {
@@ -136,8 +169,237 @@ function minutes(m) {
 
 function closeDetail() {
   detail.hidden = true;
+  current = null;
+  closePanels();
   list.focus();
 }
+
+// Changes to who is who. Each goes to the worker, which stores it before it answers; the popup
+// then reloads the list and shows the contact the change left, with an Undo.
+
+const status = $("detail-status");
+
+/** @param {string} text @param {number} [decision] a decision to offer Undo for @param {string} [cls] */
+function showStatus(text, decision, cls = "") {
+  status.className = `detail-status ${cls}`;
+  status.replaceChildren(text);
+  if (decision === undefined) return null;
+  const undo = document.createElement("button");
+  undo.type = "button";
+  undo.id = "undo";
+  undo.textContent = "Undo";
+  undo.setAttribute("aria-label", `Undo: ${text}`);
+  undo.addEventListener("click", () => undoDecision(decision));
+  status.append(undo);
+  return undo;
+}
+
+/**
+ * Reloads every contact and shows the one to follow: by id, else the one holding a handle.
+ * @param {string | null} id @param {string} [key]
+ */
+async function reload(id, key) {
+  all = await fetchContacts();
+  applyView();
+  const next = all.find((c) => c.id === id) ?? (key ? all.find((c) => c.handles.some((h) => h.key === key)) : undefined);
+  if (next) openDetail(next, false);
+  else closeDetail();
+}
+
+/**
+ * Sends one decision; on success reloads, follows the contact and offers Undo. A refusal is
+ * the core's message, shown where the user acted (or in the status line).
+ * @param {{ type: string } & Record<string, unknown>} message
+ * @param {(contact: Contact | null) => string} said what happened, in words
+ * @param {{ error?: HTMLElement, follow?: string, focusUndo?: boolean }} [how]
+ */
+async function decide(message, said, how = {}) {
+  if (how.error) how.error.textContent = "";
+  try {
+    const applied = await ask(message);
+    await reload(how.follow ? null : applied.contactId, how.follow);
+    const undo = showStatus(said(applied.contact), applied.decision, "ok");
+    if (how.focusUndo) undo?.focus();
+    return true;
+  } catch (e) {
+    const text = /** @type {Error} */ (e).message;
+    if (how.error) how.error.textContent = text;
+    else showStatus(text, undefined, "bad");
+    return false;
+  }
+}
+
+/** @param {number} decision */
+async function undoDecision(decision) {
+  const keep = current?.handles[0]?.key;
+  try {
+    const applied = await ask({ type: MSG.UNDO, decision });
+    // Keep showing the person this detail was about (by their first handle).
+    await reload(keep ? null : applied.contactId, keep);
+    showStatus("Undone.", undefined, "ok");
+    if (!detail.hidden) $("back").focus();
+  } catch (e) {
+    showStatus(/** @type {Error} */ (e).message, undefined, "bad");
+  }
+}
+
+/** @param {import("../pkg/kith.js").ContactHandle} h */
+function splitOff(h) {
+  if (!current) return;
+  const rest = current.handles.find((other) => other.key !== h.key)?.key;
+  void decide({ type: MSG.SPLIT, contactId: current.id, handleKey: h.key },
+    () => `${h.name} (${sourceNames(h.sources)}) is now a contact of its own.`, { follow: rest, focusUndo: true });
+}
+
+function closePanels() {
+  for (const [panel, opener] of [["merge-form", "merge-open"], ["edit-form", "edit-open"]]) {
+    $(panel).hidden = true;
+    $(opener).setAttribute("aria-expanded", "false");
+  }
+}
+
+/** @param {"merge-form" | "edit-form"} panel @param {"merge-open" | "edit-open"} opener */
+function togglePanel(panel, opener) {
+  const open = $(panel).hidden;
+  closePanels();
+  $(panel).hidden = !open;
+  $(opener).setAttribute("aria-expanded", String(open));
+  return open;
+}
+
+// Merge: find the other contact by anything it is known by, keyboard first.
+const mergeSearch = /** @type {HTMLInputElement} */ ($("merge-search"));
+const mergeResults = $("merge-results");
+/** @type {Contact[]} */
+let candidates = [];
+let active = 0;
+
+function renderCandidates() {
+  const query = mergeSearch.value.trim().toLowerCase();
+  candidates = query && current ? all.filter((c) => c.id !== current?.id && matches(c, query)).slice(0, 8) : [];
+  active = Math.min(active, Math.max(0, candidates.length - 1));
+  if (!candidates.length) {
+    const li = document.createElement("li");
+    li.className = "none";
+    li.textContent = query ? "No other contact matches. Try part of a name, a number or an address." : "Type to find the other contact: a name, number or address.";
+    mergeResults.replaceChildren(li);
+  } else {
+    mergeResults.replaceChildren(...candidates.map((c, i) => {
+      const li = document.createElement("li");
+      li.id = `merge-option-${i}`;
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", String(i === active));
+      li.append(span(c.name, "name"), span(sourceNames(c.sources), "sources"));
+      li.addEventListener("mousedown", (e) => e.preventDefault());
+      li.addEventListener("click", () => mergeWith(c));
+      return li;
+    }));
+  }
+  mergeSearch.setAttribute("aria-expanded", String(candidates.length > 0));
+  if (candidates.length) mergeSearch.setAttribute("aria-activedescendant", `merge-option-${active}`);
+  else mergeSearch.removeAttribute("aria-activedescendant");
+}
+
+/** @param {Contact} other */
+function mergeWith(other) {
+  if (!current) return;
+  const name = other.name;
+  const sources = sourceNames(other.sources);
+  closePanels();
+  void decide({ type: MSG.MERGE, contactId: current.id, otherId: other.id },
+    (c) => `Merged “${name}” (${sources}) into ${c ? `“${c.name}”` : "this contact"}.`, { focusUndo: true });
+}
+
+$("merge-open").addEventListener("click", () => {
+  if (!togglePanel("merge-form", "merge-open")) return;
+  mergeSearch.value = "";
+  active = 0;
+  renderCandidates();
+  mergeSearch.focus();
+});
+mergeSearch.addEventListener("input", () => {
+  active = 0;
+  renderCandidates();
+});
+mergeSearch.addEventListener("keydown", (e) => {
+  if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+    e.preventDefault();
+    active = Math.max(0, Math.min(candidates.length - 1, active + (e.key === "ArrowDown" ? 1 : -1)));
+    renderCandidates();
+    document.getElementById(`merge-option-${active}`)?.scrollIntoView({ block: "nearest" });
+  }
+});
+$("merge-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  if (candidates[active]) mergeWith(candidates[active]);
+});
+$("merge-cancel").addEventListener("click", () => {
+  closePanels();
+  $("merge-open").focus();
+});
+
+// Edit: rename; add or remove a phone number or an address. The core checks each and says
+// what is wrong, shown under the field.
+const editName = /** @type {HTMLInputElement} */ ($("edit-name"));
+const addPhone = /** @type {HTMLInputElement} */ ($("add-phone"));
+const addEmail = /** @type {HTMLInputElement} */ ($("add-email"));
+
+/** @param {Contact} c */
+function renderEdit(c) {
+  /** @param {string[]} values @param {"removePhone" | "removeEmail"} field @param {string} none @param {HTMLElement} error */
+  const items = (values, field, none, error) => values.length
+    ? values.map((v) => {
+      const li = document.createElement("li");
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.textContent = "Remove";
+      remove.setAttribute("aria-label", `Remove ${v}`);
+      remove.addEventListener("click", () => {
+        if (!current) return;
+        void decide({ type: MSG.CORRECT, contactId: current.id, correction: { [field]: v } }, () => `Removed ${v}.`, { error }).then((ok) => {
+          if (ok) (field === "removePhone" ? addPhone : addEmail).focus();
+        });
+      });
+      li.append(span(v, "value"), remove);
+      return li;
+    })
+    : [Object.assign(document.createElement("li"), { className: "none", textContent: none })];
+  $("edit-phones").replaceChildren(...items(c.phones, "removePhone", "None yet: add one below.", $("phone-error")));
+  $("edit-emails").replaceChildren(...items(c.emails, "removeEmail", "None yet: add one below.", $("email-error")));
+}
+
+$("edit-open").addEventListener("click", () => {
+  if (!current || !togglePanel("edit-form", "edit-open")) return;
+  editName.value = current.name;
+  addPhone.value = "";
+  addEmail.value = "";
+  for (const id of ["rename-error", "phone-error", "email-error"]) $(id).textContent = "";
+  renderEdit(current);
+  editName.focus();
+  editName.select();
+});
+$("edit-done").addEventListener("click", () => {
+  closePanels();
+  $("edit-open").focus();
+});
+$("rename-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  if (!current) return;
+  const name = editName.value.trim();
+  void decide({ type: MSG.CORRECT, contactId: current.id, correction: { name } }, () => `Renamed to “${name}”.`, { error: $("rename-error") });
+});
+$("add-phone-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  if (!current || !addPhone.value.trim()) return;
+  const phone = addPhone.value.trim();
+  if (await decide({ type: MSG.CORRECT, contactId: current.id, correction: { addPhone: phone } }, () => `Added ${phone}.`, { error: $("phone-error") })) addPhone.value = "";
+});
+$("add-email-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  if (!current || !addEmail.value.trim()) return;
+  const email = addEmail.value.trim();
+  if (await decide({ type: MSG.CORRECT, contactId: current.id, correction: { addEmail: email } }, () => `Added ${email}.`, { error: $("email-error") })) addEmail.value = "";
+});
 
 list.addEventListener("scroll", () => requestAnimationFrame(render));
 list.addEventListener("click", (e) => {
@@ -168,12 +430,19 @@ search.addEventListener("keydown", (e) => {
   }
 });
 document.addEventListener("keydown", (e) => {
-  if (e.key === "/" && document.activeElement !== search) {
+  if (e.key === "/" && !(document.activeElement instanceof HTMLInputElement)) {
     e.preventDefault();
     search.focus();
   } else if (e.key === "Escape" && !detail.hidden) {
+    // Escape closes the innermost thing open: a panel, then the detail.
     e.preventDefault();
-    closeDetail();
+    if (!$("merge-form").hidden) {
+      closePanels();
+      $("merge-open").focus();
+    } else if (!$("edit-form").hidden) {
+      closePanels();
+      $("edit-open").focus();
+    } else closeDetail();
   }
 });
 document.querySelectorAll('[role="tab"]').forEach((tab) =>

@@ -5,9 +5,11 @@ import { execFileSync, spawn } from "node:child_process";
 import { createServer, request as httpRequest } from "node:http";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { resolve } from "node:path";
 import { root } from "./browser.js";
 
-export const serverBinary = `${root}target/release/kith-server`;
+// Where scripts/build put it: cargo's target directory, which CARGO_TARGET_DIR may move.
+export const serverBinary = resolve(root, process.env.CARGO_TARGET_DIR ?? "target", "release/kith-server");
 
 export function newDatabase() {
   return `${mkdtempSync(`${tmpdir()}/kith-server-`)}/kith.db`;

@@ -21,6 +21,7 @@
 //! ```
 
 pub mod coverage;
+mod crc32;
 pub mod decide;
 pub mod engine;
 pub mod error;

@@ -245,7 +245,7 @@ fn count(produced: &mut u64, limit: u64, written: usize) -> Result<(), ImportErr
 pub struct EntryDecoder {
     inflater: Option<Box<InflateState>>,
     out: Vec<u8>,
-    crc: crc32fast::Hasher,
+    crc: crate::crc32::Hasher,
     expected_crc: u32,
     expected_size: u64,
     /// The most this entry may produce: its declared size, and within the ratio limit.
@@ -263,7 +263,7 @@ impl EntryDecoder {
         EntryDecoder {
             inflater: (entry.method == 8).then(|| InflateState::new_boxed(DataFormat::Raw)),
             out: vec![0; Self::OUT_CHUNK],
-            crc: crc32fast::Hasher::new(),
+            crc: crate::crc32::Hasher::new(),
             expected_crc: entry.crc32,
             expected_size: entry.size,
             limit: entry.size.min(entry.compressed_size.saturating_mul(MAX_RATIO).max(RATIO_FLOOR)),

@@ -32,6 +32,8 @@
 //! and `facebook-<user>-<date>.zip`) it is Instagram; everything else is Messenger. A loose
 //! `message_1.json` of an old Instagram download therefore counts as Messenger.
 
+mod float;
+
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -671,7 +673,8 @@ fn seconds_of(ms: &str) -> Option<i64> {
     if let Ok(ms) = ms.parse::<i64>() {
         return Some(ms.div_euclid(1000));
     }
-    let ms: f64 = ms.parse().ok()?;
+    // Not `ms.parse::<f64>()`: see `float`, which gives the same result.
+    let ms: f64 = float::parse_f64(ms)?;
     let seconds = (ms / 1000.0).floor();
     (seconds.is_finite() && seconds.abs() < 1e15).then_some(seconds as i64)
 }

@@ -140,8 +140,24 @@ impl ReplyTimes {
         (exponent * 8 + step).clamp(0, 255) as u8
     }
 
+    /// 2^(bucket/8 + 1/16) - 1: the bucket's middle. Not `exp2`, whose wasm code brings a 4 KB
+    /// table; the middles are 2^(n + j/16) for whole n and odd j, so a table of the eight
+    /// 2^(j/16) times an exact power of two gives them (the test checks it against `exp2`).
     fn minutes_of(bucket: u8) -> f64 {
-        ((f64::from(bucket) + 0.5) / Self::PER_DOUBLING).exp2() - 1.0
+        /// 2^((2k+1)/16), correctly rounded.
+        const MIDDLES: [f64; 8] = [
+            1.044_273_782_427_413_8,
+            1.138_788_634_756_691_6,
+            1.241_857_812_073_484,
+            1.354_255_546_936_892_7,
+            1.476_826_145_939_499_3,
+            1.610_490_331_949_254_3,
+            1.756_252_160_373_299_5,
+            1.915_206_561_397_147_4,
+        ];
+        // 2^(bucket / 8) for bucket <= 255 is at most 2^31: a normal double, built exactly.
+        let power = f64::from_bits((1023 + u64::from(bucket / 8)) << 52);
+        MIDDLES[usize::from(bucket % 8)] * power - 1.0
     }
 
     /// Records one reply time.
@@ -327,6 +343,21 @@ pub fn union_days(days: &mut Vec<i32>, more: &[i32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bucket_middles_give_the_medians_exp2_gives() {
+        for bucket in 0..=255u8 {
+            let by_exp2 = ((f64::from(bucket) + 0.5) / ReplyTimes::PER_DOUBLING).exp2() - 1.0;
+            let ours = ReplyTimes::minutes_of(bucket);
+            // Medians are rounded to a tenth: the rounding must not depend on the last bits
+            // of exp2, which differ between libms (wasm's is not the host's).
+            let median = |m: f64| (m * 10.0).round() / 10.0;
+            for ulps in -4i64..=4 {
+                let near = f64::from_bits((ours + 1.0).to_bits().wrapping_add_signed(ulps)) - 1.0;
+                assert_eq!(median(near), median(by_exp2), "bucket {bucket}, {ulps} ulps");
+            }
+        }
+    }
 
     #[test]
     fn integer_buckets_match_log2() {

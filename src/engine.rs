@@ -406,11 +406,14 @@ impl Engine {
         }
         // Each chat's writers, once for the whole import (an export can hold hundreds of chats):
         // the chats known before, then this import's new ones.
-        let writers_of = |c: &ChatDelta| c.authors.iter().filter(|a| a.is_active()).map(|a| a.key.clone()).collect();
+        let writers_of =
+            |c: &ChatDelta| crate::sort::set_of(c.authors.iter().filter(|a| a.is_active()).map(|a| a.key.clone()));
         let writer_sets: Vec<(String, BTreeSet<String>)> = self
             .chats
             .iter()
-            .map(|c| (c.key.clone(), c.authors.iter().filter(|a| a.is_active()).map(|a| a.key.clone()).collect()))
+            .map(|c| {
+                (c.key.clone(), crate::sort::set_of(c.authors.iter().filter(|a| a.is_active()).map(|a| a.key.clone())))
+            })
             .chain(
                 delta
                     .chats
@@ -459,7 +462,7 @@ impl Engine {
         if others.is_empty() {
             return if self.owner_inferred.is_empty() { None } else { Some(OwnerSource::EarlierImport) };
         }
-        let mut common: BTreeSet<String> = writers.iter().map(|a| a.key.clone()).collect();
+        let mut common = crate::sort::set_of(writers.iter().map(|a| a.key.clone()));
         for theirs in &others {
             common.retain(|k| theirs.contains(k));
             if common.is_empty() {
@@ -1045,7 +1048,7 @@ impl Engine {
                 p.key,
                 Person {
                     name: p.name,
-                    sources: p.sources.into_iter().collect(),
+                    sources: crate::sort::set_of(p.sources),
                     phones: p.phones,
                     emails: p.emails,
                     connected_at: p.connected_at,

@@ -491,7 +491,7 @@ pub(crate) fn suggestions(handles: &[HandleInfo], grouping: &Grouping, decisions
     crate::sort::sort(&mut apart);
     let sources: Vec<BTreeSet<Source>> = persons
         .iter()
-        .map(|members| members.iter().flat_map(|&i| handles[i].sources.iter().copied()).collect())
+        .map(|members| crate::sort::set_of(members.iter().flat_map(|&i| handles[i].sources.iter().copied())))
         .collect();
     // Bucket people by folded first name and the first letter of the last word: names alike
     // by case, accents or an initial share a bucket.
@@ -510,7 +510,7 @@ pub(crate) fn suggestions(handles: &[HandleInfo], grouping: &Grouping, decisions
     crate::sort::sort_by(&mut entries, |a, b| a < b);
     let mut found: Vec<((usize, usize), String)> = Vec::new();
     for bucket in entries.chunk_by(|a, b| a.0 == b.0) {
-        let people = bucket.iter().map(|e| e.1).collect::<BTreeSet<usize>>().len();
+        let people = crate::sort::set_of(bucket.iter().map(|e| e.1)).len();
         if !(2..=MAX_ALIKE).contains(&people) {
             continue;
         }

@@ -19,6 +19,15 @@ pub(crate) fn sort<T: Ord>(v: &mut [T]) {
     heapsort(v, &mut |a, b| a < b);
 }
 
+/// A set of `items`. Not `collect()`: a `BTreeSet` collected from an iterator is sorted first
+/// with the standard library's stable sort (the large per-type copy this module avoids);
+/// `extend` inserts the items one by one with the set's own insert.
+pub(crate) fn set_of<T: Ord>(items: impl IntoIterator<Item = T>) -> std::collections::BTreeSet<T> {
+    let mut set = std::collections::BTreeSet::new();
+    set.extend(items);
+    set
+}
+
 /// The comparison is a `dyn` call so that one copy serves every closure over the same type.
 fn heapsort<T>(v: &mut [T], less: &mut dyn FnMut(&T, &T) -> bool) {
     let n = v.len();

@@ -118,8 +118,6 @@ impl<K: Ord + Copy> SortedCounts<K> {
 pub struct ReplyTimes(pub SortedCounts<u8>);
 
 impl ReplyTimes {
-    const PER_DOUBLING: f64 = 8.0;
-
     /// `floor(8 × log2(1 + minutes))`, from the float's exponent and a comparison of its
     /// mantissa with the eight steps 2^(k/8): in wasm, `log2` is slow software code.
     pub(crate) fn bucket_of(seconds: i64) -> u8 {
@@ -347,7 +345,7 @@ mod tests {
     #[test]
     fn bucket_middles_give_the_medians_exp2_gives() {
         for bucket in 0..=255u8 {
-            let by_exp2 = ((f64::from(bucket) + 0.5) / ReplyTimes::PER_DOUBLING).exp2() - 1.0;
+            let by_exp2 = ((f64::from(bucket) + 0.5) / 8.0).exp2() - 1.0;
             let ours = ReplyTimes::minutes_of(bucket);
             // Medians are rounded to a tenth: the rounding must not depend on the last bits
             // of exp2, which differ between libms (wasm's is not the host's).

@@ -298,7 +298,7 @@ impl MetaFormat {
 
         // Writers by their name as written (index of `senders`), repaired once per name.
         let writers: Vec<String> = thread.senders.iter().map(|raw| repair_mojibake(raw).trim().to_string()).collect();
-        let mut members: BTreeSet<String> = names.iter().cloned().collect();
+        let mut members = crate::sort::set_of(names.iter().cloned());
         members.extend(writers.iter().filter(|n| !n.is_empty()).cloned());
         // Two listed participants make a direct thread; when the list is short (somebody
         // deleted their account), the writers fill it in.
@@ -792,7 +792,7 @@ impl Format for MetaFormat {
             let mut threads = self.threads.values();
             let mut common: BTreeSet<(HandleKind, &str)> = BTreeSet::new();
             if let Some((kind, names)) = threads.next() {
-                common = names.iter().map(|n| (*kind, n.as_str())).collect();
+                common = crate::sort::set_of(names.iter().map(|n| (*kind, n.as_str())));
             }
             for (kind, names) in threads {
                 common.retain(|(k, n)| k == kind && names.contains(*n));

@@ -10,7 +10,7 @@ use crate::identity::{canonical_email, clean_name, contact_id, contact_key, owne
 use crate::import::collect::{ImportDelta, PersonDelta, Shape};
 use crate::import::{self, ChatDelta, CoverageLookup, ImportOptions};
 use crate::merge::{self, Decision, Grouping, HandleInfo};
-use crate::model::{Contact, HandleView, ImportReport, Source, WaitingOn};
+use crate::model::{Contact, HandleView, ImportReport, Source, Sources, WaitingOn};
 use crate::stats::{max_opt, min_opt, AuthorStats, DayGaps, ReplyTimes};
 use crate::time::LocalZone;
 use crate::DateOrder;
@@ -74,7 +74,7 @@ impl Chat {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Person {
     pub(crate) name: String,
-    pub(crate) sources: BTreeSet<Source>,
+    pub(crate) sources: Sources,
     pub(crate) phones: Vec<String>,
     pub(crate) emails: Vec<String>,
     pub(crate) connected_at: Option<i64>,
@@ -169,7 +169,7 @@ fn person_name(grouping: &Grouping, p: usize, members: &[usize], handles: &[Hand
         return name.clone();
     }
     let is_name = |n: &str| !n.is_empty() && phone_of(n).is_none() && !n.contains('@');
-    let card = members.iter().map(|&i| &handles[i]).find(|h| h.sources.contains(&Source::Contacts) && is_name(&h.name));
+    let card = members.iter().map(|&i| &handles[i]).find(|h| h.sources.contains(Source::Contacts) && is_name(&h.name));
     card.or_else(|| members.iter().map(|&i| &handles[i]).find(|h| is_name(&h.name)))
         .map_or_else(|| fallback.to_string(), |h| h.name.clone())
 }
@@ -639,7 +639,7 @@ impl Engine {
                 continue;
             }
             let c = by_key.entry(key.clone()).or_insert_with(|| ContactBuilder::named(&person.name));
-            c.sources.extend(person.sources.iter().copied());
+            c.sources.extend(person.sources.iter());
             c.phones.extend(person.phones.iter().cloned());
             c.emails.extend(person.emails.iter().cloned());
             c.connected_at = max_opt(c.connected_at, person.connected_at);
@@ -831,7 +831,7 @@ fn role_of<'a>(chat: &'a Chat, owner: &OwnerKeys) -> ChatRole<'a> {
 /// A contact being assembled from the chats it appears in.
 struct ContactBuilder {
     name: String,
-    sources: BTreeSet<Source>,
+    sources: Sources,
     phones: Vec<String>,
     emails: Vec<String>,
     connected_at: Option<i64>,
@@ -859,7 +859,7 @@ impl ContactBuilder {
     fn named(name: &str) -> Self {
         ContactBuilder {
             name: name.to_string(),
-            sources: BTreeSet::new(),
+            sources: Sources::default(),
             phones: Vec::new(),
             emails: Vec::new(),
             connected_at: None,
@@ -899,14 +899,14 @@ impl ContactBuilder {
                 emails.push(lower);
             }
         }
-        HandleInfo { key: key.to_string(), name: self.name.clone(), sources: self.sources.clone(), phones, emails }
+        HandleInfo { key: key.to_string(), name: self.name.clone(), sources: self.sources, phones, emails }
     }
 
     /// Adds another handle's stats: one person across sources. Counts add up, first and last
     /// times are the min and max, reply times and day gaps are merged, and who owes a reply
     /// follows the latest direct message of any conversation.
     fn absorb(&mut self, other: ContactBuilder) {
-        self.sources.extend(other.sources);
+        self.sources.extend(other.sources.iter());
         self.connected_at = max_opt(self.connected_at, other.connected_at);
         self.sent = self.sent.saturating_add(other.sent);
         self.received = self.received.saturating_add(other.received);
@@ -1009,7 +1009,7 @@ impl Engine {
                 .map(|(key, p)| PersonState {
                     key: key.clone(),
                     name: p.name.clone(),
-                    sources: p.sources.iter().copied().collect(),
+                    sources: p.sources.iter().collect(),
                     phones: p.phones.clone(),
                     emails: p.emails.clone(),
                     connected_at: p.connected_at,
@@ -1048,7 +1048,7 @@ impl Engine {
                 p.key,
                 Person {
                     name: p.name,
-                    sources: crate::sort::set_of(p.sources),
+                    sources: p.sources.into_iter().collect(),
                     phones: p.phones,
                     emails: p.emails,
                     connected_at: p.connected_at,

@@ -15,10 +15,10 @@
 //! Decisions name handles by identity key, never by contact id: ids follow membership, keys are
 //! what re-imports reproduce, so decisions survive re-imports and snapshot round trips.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use crate::identity::{canonical_email, contact_id, fnv1a};
-use crate::model::Source;
+use crate::model::{Source, Sources};
 
 /// Something the user decided about who is who. Undoing it removes it from the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +122,7 @@ impl DecisionKind {
 pub(crate) struct HandleInfo {
     pub(crate) key: String,
     pub(crate) name: String,
-    pub(crate) sources: BTreeSet<Source>,
+    pub(crate) sources: Sources,
     /// E.164.
     pub(crate) phones: Vec<String>,
     /// Lower case, as given; compared in canonical form ([`crate::identity::canonical_email`]).
@@ -131,7 +131,7 @@ pub(crate) struct HandleInfo {
 
 impl HandleInfo {
     fn is_card(&self) -> bool {
-        self.sources.len() == 1 && self.sources.contains(&Source::Contacts)
+        self.sources.len() == 1 && self.sources.contains(Source::Contacts)
     }
 }
 
@@ -351,7 +351,7 @@ pub(crate) fn group(handles: &[HandleInfo], decisions: &[Decision]) -> Grouping 
         if h.is_card() {
             vec![format!("contacts\u{1}{name}")]
         } else {
-            h.sources.iter().filter(|&&s| s != Source::Contacts).map(|s| format!("{}\u{1}{name}", s.as_str())).collect()
+            h.sources.iter().filter(|&s| s != Source::Contacts).map(|s| format!("{}\u{1}{name}", s.as_str())).collect()
         }
     };
     let mut keys_of: Vec<Vec<usize>> = Vec::with_capacity(handles.len());
@@ -489,10 +489,8 @@ pub(crate) fn suggestions(handles: &[HandleInfo], grouping: &Grouping, decisions
         .flat_map(|(p, q)| [(p, q), (q, p)])
         .collect();
     crate::sort::sort(&mut apart);
-    let sources: Vec<BTreeSet<Source>> = persons
-        .iter()
-        .map(|members| crate::sort::set_of(members.iter().flat_map(|&i| handles[i].sources.iter().copied())))
-        .collect();
+    let sources: Vec<Sources> =
+        persons.iter().map(|members| members.iter().flat_map(|&i| handles[i].sources.iter()).collect()).collect();
     // Bucket people by folded first name and the first letter of the last word: names alike
     // by case, accents or an initial share a bucket.
     let mut entries: Vec<(String, usize, usize)> = Vec::new();
@@ -517,11 +515,11 @@ pub(crate) fn suggestions(handles: &[HandleInfo], grouping: &Grouping, decisions
         for (x, &(_, p, i)) in bucket.iter().enumerate() {
             for &(_, q, j) in &bucket[x + 1..] {
                 let pair = if p < q { (p, q) } else { (q, p) };
-                if p == q || apart.binary_search(&pair).is_ok() || !sources[p].is_disjoint(&sources[q]) {
+                if p == q || apart.binary_search(&pair).is_ok() || !sources[p].is_disjoint(sources[q]) {
                     continue;
                 }
                 if let Some(reason) = likeness(&handles[i].name, &handles[j].name) {
-                    let (mut a, mut b) = (&sources[pair.0], &sources[pair.1]);
+                    let (mut a, mut b) = (sources[pair.0], sources[pair.1]);
                     if a > b {
                         std::mem::swap(&mut a, &mut b);
                     }
@@ -551,7 +549,7 @@ pub(crate) fn suggestions(handles: &[HandleInfo], grouping: &Grouping, decisions
 }
 
 /// Sources in words: "WhatsApp and Telegram".
-fn source_words(sources: &BTreeSet<Source>) -> String {
+fn source_words(sources: Sources) -> String {
     let names: Vec<&str> = sources.iter().map(|s| s.display_name()).collect();
     match names.as_slice() {
         [] => "no source".to_string(),

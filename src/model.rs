@@ -60,6 +60,11 @@ impl Source {
         }
     }
 
+    /// The source's bit in [`Sources`]: its place in [`Source::ALL`].
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
+
     /// The name people know the source by, for sentences.
     pub fn display_name(self) -> &'static str {
         match self {
@@ -71,6 +76,68 @@ impl Source {
             Source::Email => "Email",
             Source::Contacts => "your contacts",
         }
+    }
+}
+
+/// A set of sources, one bit each, iterated in [`Source`]'s order as a `BTreeSet<Source>`
+/// would be. Why not that set: every person and handle carries one, and a B-tree's insert,
+/// clone, drop and iteration code instantiated for `Source` weighed a few KB of wasm.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Sources(u8);
+
+impl Sources {
+    /// Adds `source`.
+    pub(crate) fn insert(&mut self, source: Source) {
+        self.0 |= source.bit();
+    }
+
+    /// Whether `source` is in the set.
+    pub(crate) fn contains(self, source: Source) -> bool {
+        self.0 & source.bit() != 0
+    }
+
+    /// How many sources are in the set.
+    pub(crate) fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    /// Whether the two sets have no source in common.
+    pub(crate) fn is_disjoint(self, other: Sources) -> bool {
+        self.0 & other.0 == 0
+    }
+
+    /// The sources, in [`Source`]'s order.
+    pub(crate) fn iter(self) -> impl Iterator<Item = Source> {
+        Source::ALL.into_iter().filter(move |&s| self.contains(s))
+    }
+}
+
+/// As `BTreeSet<Source>` orders: the sources compared in order, lexicographically.
+impl Ord for Sources {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.iter().cmp(other.iter())
+    }
+}
+
+impl PartialOrd for Sources {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Extend<Source> for Sources {
+    fn extend<I: IntoIterator<Item = Source>>(&mut self, sources: I) {
+        for s in sources {
+            self.insert(s);
+        }
+    }
+}
+
+impl FromIterator<Source> for Sources {
+    fn from_iter<I: IntoIterator<Item = Source>>(sources: I) -> Self {
+        let mut set = Sources::default();
+        set.extend(sources);
+        set
     }
 }
 
@@ -200,4 +267,33 @@ pub struct ImportReport {
     pub group: bool,
     /// Things the user may want to know or fix. Never message text.
     pub warnings: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Source, Sources};
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn sources_behave_as_a_btreeset_of_sources() {
+        // Every subset of the seven sources, as a bitset and as the set it replaced.
+        let subsets: Vec<(Sources, BTreeSet<Source>)> = (0u8..128)
+            .map(|mask| {
+                let set: BTreeSet<Source> =
+                    Source::ALL.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, &s)| s).collect();
+                (set.iter().copied().collect(), set)
+            })
+            .collect();
+        for (bits, set) in &subsets {
+            assert_eq!(bits.iter().collect::<Vec<_>>(), set.iter().copied().collect::<Vec<_>>());
+            assert_eq!(bits.len(), set.len());
+            for s in Source::ALL {
+                assert_eq!(bits.contains(s), set.contains(&s));
+            }
+            for (other_bits, other_set) in &subsets {
+                assert_eq!(bits.cmp(other_bits), set.cmp(other_set));
+                assert_eq!(bits.is_disjoint(*other_bits), set.is_disjoint(other_set));
+            }
+        }
+    }
 }

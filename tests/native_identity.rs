@@ -319,10 +319,16 @@ fn cadence_is_measured_over_the_merged_history() {
 /// The files of `tests/fixtures/identity/cross-source`, in import order.
 fn cross_source() -> Vec<(String, Vec<u8>)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/identity/cross-source");
-    ["WhatsApp Chat with +44 7700 900123.txt", "WhatsApp Chat with Bo Kim.txt", "result.json", "mail.mbox", "contacts.vcf"]
-        .iter()
-        .map(|name| (name.to_string(), std::fs::read(dir.join(name)).expect("a fixture")))
-        .collect()
+    [
+        "WhatsApp Chat with +44 7700 900123.txt",
+        "WhatsApp Chat with Bo Kim.txt",
+        "result.json",
+        "mail.mbox",
+        "contacts.vcf",
+    ]
+    .iter()
+    .map(|name| (name.to_string(), std::fs::read(dir.join(name)).expect("a fixture")))
+    .collect()
 }
 
 fn import_all(engine: &mut Engine, files: &[(String, Vec<u8>)]) {
@@ -338,14 +344,23 @@ fn one_person_in_whatsapp_telegram_mail_and_a_vcard_is_one_contact_with_exact_co
     engine.set_default_country(Some("GB")).expect("GB");
     import_all(&mut engine, &files);
     let contacts = engine.contacts(NOW);
-    let ann: Vec<&Contact> = contacts.iter().filter(|c| c.handles.iter().any(|h| h.key == "tel:+447700900123")).collect();
+    let ann: Vec<&Contact> =
+        contacts.iter().filter(|c| c.handles.iter().any(|h| h.key == "tel:+447700900123")).collect();
     assert_eq!(ann.len(), 1, "{contacts:#?}");
     let ann = ann[0];
     assert_eq!(ann.name, "Ann Lee", "the contacts file's name over a phone number");
     assert_eq!(ann.id, kith::identity::contact_id("tel:+447700900123"), "the WhatsApp id is kept");
     assert_eq!(ann.sources, vec!["whatsapp", "telegram", "email", "contacts"]);
     let keys: Vec<&str> = ann.handles.iter().map(|h| h.key.as_str()).collect();
-    assert_eq!(keys, vec!["tel:+447700900123", "telegram:user6660002", "email:ann.lee@example.com", "contacts:ann lee <ann.lee@example.com>"]);
+    assert_eq!(
+        keys,
+        vec![
+            "tel:+447700900123",
+            "telegram:user6660002",
+            "email:ann.lee@example.com",
+            "contacts:ann lee <ann.lee@example.com>"
+        ]
+    );
     assert_eq!(ann.phones, vec!["+447700900123"]);
     assert_eq!(ann.emails, vec!["ann.lee@example.com"]);
     // WhatsApp 1 sent, 2 received; Telegram 2 and 1; mail 1 and 1.
@@ -390,6 +405,37 @@ fn without_a_country_the_national_number_waits_and_the_name_in_the_contacts_link
     let contacts = engine.contacts(NOW);
     let ann = contacts.iter().find(|c| c.name == "Ann Lee").expect("Ann");
     assert_eq!(ann.handles.len(), 4, "{:?}", ann.merged_because);
-    assert!(ann.merged_because.iter().any(|r| r == "same name as in your contacts, “Ann Lee”"), "{:?}", ann.merged_because);
+    assert!(
+        ann.merged_because.iter().any(|r| r == "same name as in your contacts, “Ann Lee”"),
+        "{:?}",
+        ann.merged_because
+    );
     assert!(!ann.merged_because.iter().any(|r| r.starts_with("same phone number") && r.contains("0770")));
+}
+
+/// A JSON value with every number as f64: serde_json tells `3` from `3.0`, JavaScript does not.
+fn numbers_as_floats(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => n.as_f64().map_or(Value::Null, |f| serde_json::json!(f)),
+        Value::Array(items) => Value::Array(items.into_iter().map(numbers_as_floats).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, numbers_as_floats(v))).collect()),
+        other => other,
+    }
+}
+
+#[test]
+fn the_json_the_wasm_facade_hands_over_is_exactly_the_serialized_contacts() {
+    let mut engine = Engine::new(&[]);
+    engine.set_default_country(Some("GB")).expect("GB");
+    import_all(&mut engine, &cross_source());
+    import(&mut engine, &whatsapp("Zoë \"Quote\" \\ Back 😀", 9));
+    import(&mut engine, &connections(&[("Ann\u{7f}", "Lee\u{2028}", "odd@example.com")]));
+    let contacts = engine.contacts(NOW);
+    assert!(contacts.iter().any(|c| c.my_reply_minutes.is_some() || c.their_reply_minutes.is_some()), "floats covered");
+    assert!(contacts.iter().any(|c| c.cadence_days.is_some()));
+    let ours: serde_json::Value = serde_json::from_str(&kith::json::contacts_json(&contacts)).expect("valid JSON");
+    let serde = serde_json::to_value(&contacts).expect("serializes");
+    assert_eq!(numbers_as_floats(ours), numbers_as_floats(serde));
+    assert_eq!(kith::json::contacts_json(&[]), "[]");
 }

@@ -95,8 +95,23 @@ enum ChatRole<'a> {
 struct OwnerKeys(Vec<String>);
 
 impl OwnerKeys {
+    /// Whether the handle `key`, shown as `name`, is the user: by key, or by the name's own
+    /// key (`contact_key`), compared without building it (this runs for every group member).
     fn is(&self, key: &str, name: &str) -> bool {
-        self.0.iter().any(|k| k == key) || (!name.is_empty() && self.0.contains(&contact_key(name)))
+        if self.0.iter().any(|k| k == key) {
+            return true;
+        }
+        if name.is_empty() {
+            return false;
+        }
+        if name.trim_start().starts_with(|c: char| c == '+' || c.is_ascii_digit()) {
+            // A `tel:` key is this number's key already, compared above.
+            return !key.starts_with("tel:") && self.0.contains(&contact_key(name));
+        }
+        if name.is_ascii() {
+            return self.0.iter().any(|k| k.strip_prefix("name:").is_some_and(|n| n.eq_ignore_ascii_case(name)));
+        }
+        self.0.contains(&contact_key(name))
     }
     fn is_author(&self, a: &AuthorStats) -> bool {
         self.is(&a.key, &a.name)
@@ -590,7 +605,8 @@ impl Engine {
         let owner = self.owner_keys();
         // Builders are boxed and found through an index: a builder is a few hundred bytes, and
         // tens of thousands of them moved at every table resize cost more than the counting.
-        let mut by_key = Builders::default();
+        let expected = self.chats.iter().map(|c| c.authors.len()).sum::<usize>() + self.people.len();
+        let mut by_key = Builders { index: HashMap::with_capacity(expected), list: Vec::with_capacity(expected) };
         for chat in &self.chats {
             match role_of(chat, &owner) {
                 ChatRole::Direct { key, name, author, own } => {

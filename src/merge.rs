@@ -412,30 +412,33 @@ pub(crate) fn group(handles: &mut [HandleInfo], decisions: &[Decision]) -> Group
         key.push_str(name);
         key
     };
+    let mut names: Vec<Option<String>> = vec![None; if any_card { handles.len() } else { 0 }];
     for (i, h) in handles.iter().enumerate().filter(|_| any_card) {
         if !is_real_name(&h.name) {
             continue;
         }
         let name = exact_name(&h.name);
-        let tags: Vec<Source> = if h.is_card() {
-            vec![Source::Contacts]
-        } else {
-            h.sources.iter().copied().filter(|&s| s != Source::Contacts).collect()
-        };
-        for tag in tags {
+        let mut count = |tag: Source| {
             let slot = *counted.entry(tagged(tag, &name)).or_insert_with(|| {
                 counts.push((0, i));
                 counts.len() - 1
             });
             counts[slot].0 += 1;
             slots_of[i].push(slot);
+        };
+        if h.is_card() {
+            count(Source::Contacts);
+        } else {
+            h.sources.iter().copied().filter(|&s| s != Source::Contacts).for_each(&mut count);
         }
+        names[i] = Some(name);
     }
     for (i, h) in handles.iter().enumerate().filter(|_| any_card) {
         if h.is_card() || detached[i] || !slots_of[i].iter().any(|&slot| counts[slot].0 == 1) {
             continue;
         }
-        let Some(&slot) = counted.get(&tagged(Source::Contacts, &exact_name(&h.name))) else { continue };
+        let Some(name) = &names[i] else { continue };
+        let Some(&slot) = counted.get(&tagged(Source::Contacts, name)) else { continue };
         let (count, card) = counts[slot];
         if count == 1 && !detached[card] && sets.find(i) != sets.find(card) {
             sets.union(i, card);
@@ -466,8 +469,10 @@ pub(crate) fn group(handles: &mut [HandleInfo], decisions: &[Decision]) -> Group
     for members in &mut persons {
         if members.len() > 1 {
             // Contact ids are the FNV-1a hash in fixed-width hex: comparing hashes orders as ids.
-            let rank = |&i: &usize| (anchor_rank(&handles[i].key), fnv1a(handles[i].key.as_bytes()));
-            crate::sort::sort_by(members, |a, b| rank(a) < rank(b));
+            let mut ranked: Vec<(u8, u64, usize)> =
+                members.iter().map(|&i| (anchor_rank(&handles[i].key), fnv1a(handles[i].key.as_bytes()), i)).collect();
+            crate::sort::sort(&mut ranked);
+            *members = ranked.into_iter().map(|(_, _, i)| i).collect();
         }
     }
     let mut reasons: Vec<Vec<Reason>> = vec![Vec::new(); persons.len()];

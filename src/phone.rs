@@ -146,13 +146,17 @@ pub fn country_of(international: &str) -> Option<Country> {
 /// The country most of these international numbers are from: what to propose as the default
 /// country for national numbers. `None` when no number is international.
 pub fn propose_country<'a>(numbers: impl Iterator<Item = &'a str>) -> Option<Country> {
+    // Count by the first three digits (a calling code is at most three), then look each
+    // distinct prefix up once: there are thousands of numbers and a few prefixes.
+    let mut prefixes: Vec<&str> =
+        numbers.filter_map(|n| n.strip_prefix('+')).map(|d| d.get(..3).unwrap_or(d)).collect();
+    crate::sort::sort(&mut prefixes);
     let mut counts: Vec<(&'static str, usize)> = Vec::new();
-    for number in numbers {
-        if let Some(c) = country_of(number) {
-            match counts.iter_mut().find(|(iso, _)| *iso == c.iso) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((c.iso, 1)),
-            }
+    for same in prefixes.chunk_by(|a, b| a == b) {
+        let Some(c) = country_of(&format!("+{}", same[0])) else { continue };
+        match counts.iter_mut().find(|(iso, _)| *iso == c.iso) {
+            Some((_, n)) => *n += same.len(),
+            None => counts.push((c.iso, same.len())),
         }
     }
     // Most numbers; ties to the country listed first, so the answer does not depend on order.

@@ -111,7 +111,7 @@ fn a_rejected_suggestion_stays_rejected_across_reimport_and_restore() {
     let restored = Engine::restore(&engine.snapshot()).expect("restores");
     assert!(restored.suggestions().is_empty(), "nor does a restore");
     assert_eq!(restored.decisions().len(), 1);
-    assert_eq!(restored.decisions()[0].summary, "“Ann Lee” and “Ann Lee” are different people");
+    assert_eq!(restored.decisions()[0].summary, "Ann Lee (LinkedIn) and Ann Lee (WhatsApp) are different people");
 }
 
 #[test]

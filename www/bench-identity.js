@@ -38,8 +38,9 @@ export function identityFiles(people) {
 }
 
 /**
- * Imports the files into a fresh engine and times `contacts()` (which groups every handle into
- * people) and `suggestions()`: medians of `runs`, in milliseconds.
+ * Imports the files into a fresh engine and times the merge (every handle grouped into people),
+ * `contacts()` (the merge and the transfer to JS) and `suggestions()`: medians of `runs`, in
+ * milliseconds.
  * @param {typeof import("./pkg/kith.js").Kith} Kith
  * @param {number} people
  * @param {number} [runs]
@@ -64,6 +65,9 @@ export function measureIdentity(Kith, people, runs = 5) {
     people,
     handles,
     contacts: contacts.length,
+    // phoneCountry() computes the whole view (every handle grouped into people, their stats
+    // combined) and returns a small object: the merge itself, without the transfer to JS.
+    mergeMs: median(() => engine.phoneCountry()),
     contactsMs: median(() => engine.contacts()),
     suggestionsMs: median(() => engine.suggestions()),
   };

@@ -101,7 +101,7 @@ test("a shared address makes one contact; a shared name is a possible duplicate 
     assert.deepEqual(await search(popup, "priya"), ["Priya Shah"]);
 
     // Undo from "Your changes": two again, and the suggestion is back.
-    const undo = options.getByRole("button", { name: /^Undo: Accepted that “Priya Shah” and “Priya Shah” are one person/ });
+    const undo = options.getByRole("button", { name: /^Undo: Accepted that Priya Shah \(Email\) and Priya Shah \(WhatsApp\) are one person/ });
     await undo.click();
     await options.locator("#suggestions-status", { hasText: "Undone" }).waitFor();
     assert.equal((await named(options, "Priya Shah")).length, 2);

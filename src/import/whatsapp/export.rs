@@ -232,6 +232,10 @@ pub struct WhatsAppFormat {
     sanity: DateSanity,
     /// The last date resolved, with its day number: consecutive messages mostly share one.
     last_date: Option<(RawDate, Option<i32>, NaiveDate, i32)>,
+    /// The UTC instant of the last date's local midnight, when that whole day has one offset
+    /// (no daylight-saving change inside it): its times are then that plus the second of day,
+    /// without asking the zone.
+    last_midnight: Option<i64>,
     /// Set for the second pass.
     settled: Option<Settled>,
     /// Messages handed to `process` in this pass, and how many of the first ones the first
@@ -265,6 +269,7 @@ impl WhatsAppFormat {
             invalid_dates: 0,
             sanity: DateSanity::new(ctx.today),
             last_date: None,
+            last_midnight: None,
             settled: None,
             years: None,
             processed: 0,
@@ -347,6 +352,10 @@ impl WhatsAppFormat {
         let date = match self.last_date {
             Some((raw, y, date, day)) if raw == m.date && y == year => {
                 self.sanity.observe(day);
+                if let Some(midnight) = self.last_midnight {
+                    self.emit(m, midnight + i64::from(m.seconds_of_day), sink);
+                    return;
+                }
                 date
             }
             _ => {
@@ -368,10 +377,23 @@ impl WhatsAppFormat {
                 let day = date.num_days_from_ce();
                 self.sanity.observe(day);
                 self.last_date = Some((m.date, year, date, day));
-                date
+                let at = self.zone.utc_seconds(date, m.seconds_of_day);
+                // Asked after the message's own time, so the zone's memo of the day is the
+                // same as without these two questions; on a day with a daylight-saving change
+                // they fall in its first and last hours, whose offsets are each one all hour.
+                let midnight = self.zone.utc_seconds(date, 0);
+                const LAST_MINUTE: u32 = 23 * 3600 + 59 * 60;
+                let uniform = self.zone.utc_seconds(date, LAST_MINUTE) - midnight == i64::from(LAST_MINUTE);
+                self.last_midnight = uniform.then_some(midnight);
+                self.emit(m, at, sink);
+                return;
             }
         };
         let at = self.zone.utc_seconds(date, m.seconds_of_day);
+        self.emit(m, at, sink);
+    }
+
+    fn emit(&mut self, m: &RawMessage, at: i64, sink: &mut dyn Sink) {
         let author = m.author.map(|a| self.handle(a, sink));
         if let Some(chat) = self.chat {
             sink.event(Event { chat, author, at, kind: m.kind, id: None });
@@ -502,6 +524,7 @@ impl Format for WhatsAppFormat {
             self.handles.clear();
             self.pending = Vec::new();
             self.last_date = None;
+            self.last_midnight = None;
             self.reported_in_first_pass = self.processed;
             self.processed = 0;
             self.years = first_year.map(|year| YearCounter { year, previous: 0 });

@@ -7,6 +7,7 @@ pub(crate) mod header;
 pub mod live;
 pub(crate) mod notices;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 pub(crate) use header::RawDate;
@@ -74,7 +75,7 @@ pub(crate) struct Parser {
 
 impl Parser {
     /// Feeds the next chunk; complete lines are parsed at once.
-    pub(crate) fn push(&mut self, chunk: &[u8], sink: &mut dyn FnMut(RawMessage)) -> Result<(), ImportError> {
+    pub(crate) fn push(&mut self, chunk: &[u8], sink: &mut impl FnMut(RawMessage)) -> Result<(), ImportError> {
         if chunk.is_empty() {
             return Ok(());
         }
@@ -91,7 +92,7 @@ impl Parser {
                     self.extend_carry(&chunk[..end]);
                     let line = std::mem::take(&mut self.carry);
                     self.carry_is_cut = false;
-                    self.line(&line, sink)?;
+                    self.line(&line, false, sink)?;
                     self.carry = line;
                     self.carry.clear();
                     start = end + 1;
@@ -102,8 +103,8 @@ impl Parser {
                 }
             }
         }
-        while let Some(end) = find_byte(chunk, start, b'\n') {
-            self.line(&chunk[start..end], sink)?;
+        while let Some((end, ascii)) = find_line_end(chunk, start) {
+            self.line(&chunk[start..end], ascii, sink)?;
             start = end + 1;
         }
         self.extend_carry(&chunk[start..]);
@@ -111,10 +112,10 @@ impl Parser {
     }
 
     /// Parses the last line, if the input did not end with a newline.
-    pub(crate) fn finish(&mut self, sink: &mut dyn FnMut(RawMessage)) -> Result<(), ImportError> {
+    pub(crate) fn finish(&mut self, sink: &mut impl FnMut(RawMessage)) -> Result<(), ImportError> {
         if !self.carry.is_empty() {
             let line = std::mem::take(&mut self.carry);
-            self.line(&line, sink)?;
+            self.line(&line, false, sink)?;
         }
         if !self.saw_any_byte {
             return Err(ImportError::Empty);
@@ -134,7 +135,7 @@ impl Parser {
         self.carry.extend_from_slice(&bytes[..bytes.len().min(room)]);
     }
 
-    fn line(&mut self, raw: &[u8], sink: &mut dyn FnMut(RawMessage)) -> Result<(), ImportError> {
+    fn line(&mut self, raw: &[u8], ascii: bool, sink: &mut impl FnMut(RawMessage)) -> Result<(), ImportError> {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         if raw.len() >= LINE_PREFIX_BYTES {
             self.counts.long_lines += 1;
@@ -156,11 +157,21 @@ impl Parser {
             }
             _ => {}
         }
-        let (norm, bad_utf8) = normalize_prefix(raw);
+        let (norm, bad_utf8) = if ascii {
+            // SAFETY: the line scan found no byte above 0x7F, and ASCII is valid UTF-8.
+            (Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(&raw[..raw.len().min(LINE_PREFIX_BYTES)]) }), false)
+        } else {
+            normalize_prefix(raw)
+        };
         let Some(h) = header::parse_with_memo(&norm, &mut self.date_memo) else {
             return self.not_a_header();
         };
-        let split = split_author(h.rest);
+        // Most lines are by one of the last few authors: a prefix comparison finds them
+        // without searching the line for `: ` or looking the name up.
+        let (split, known_author) = match self.recent_author_of(h.rest) {
+            Some((id, len)) => (Some((&h.rest[..len], &h.rest[len + 2..])), Some(id)),
+            None => (split_author(h.rest), None),
+        };
         match self.shape {
             None => self.shape = Some(h.shape),
             // A second layout (merged exports) counts only for whole lines: a plausible date
@@ -187,7 +198,11 @@ impl Parser {
                 } else {
                     Kind::Message
                 };
-                (Some(self.author_id(author)), kind)
+                let id = match known_author {
+                    Some(id) => id,
+                    None => self.author_id(author, h.rest),
+                };
+                (Some(id), kind)
             }
             None => (None, Kind::System),
         };
@@ -231,32 +246,55 @@ impl Parser {
         Ok(())
     }
 
-    fn author_id(&mut self, raw_author: &str) -> u32 {
+    /// The id and length of the author at the start of `rest`, when `rest` starts with one of
+    /// the recent authors as written and `: `. A recent author is text before the first `: `
+    /// of an earlier line, so it holds no `: ` itself and this is where `split_author` would
+    /// split too.
+    fn recent_author_of(&self, rest: &str) -> Option<(u32, usize)> {
+        let bytes = rest.as_bytes();
+        self.recent_authors.iter().find_map(|(raw, id)| {
+            let n = raw.len();
+            let hit = bytes.len() >= n + 2
+                && bytes[n] == b':'
+                && bytes[n + 1] == b' '
+                && bytes[..n].iter().zip(raw.as_bytes()).all(|(a, b)| a == b);
+            hit.then_some((*id, n))
+        })
+    }
+
+    /// The id of `author` (as `split_author` gave it) of the line whose header ends in `rest`.
+    fn author_id(&mut self, author: &str, rest: &str) -> u32 {
         const RECENT: usize = 4;
-        if let Some((_, id)) = self.recent_authors.iter().find(|(raw, _)| raw == raw_author) {
-            return *id;
-        }
-        if let Some(&id) = self.raw_author_ids.get(raw_author) {
+        // The author as written at the start of `rest` (a hidden one is not written there).
+        let written = if rest.starts_with(author) { author } else { "" };
+        let remember = |recent: &mut Vec<(String, u32)>, next: &mut usize, id: u32| {
+            if written.is_empty() {
+                return;
+            }
             // In a large group nearly every line misses the recent list: overwrite the oldest
             // entry in place, reusing its buffer, rather than allocating a name per line.
-            if self.recent_authors.len() < RECENT {
-                self.recent_authors.push((raw_author.to_string(), id));
+            if recent.len() < RECENT {
+                recent.push((written.to_string(), id));
             } else {
-                let slot = &mut self.recent_authors[self.recent_next % RECENT];
+                let slot = &mut recent[*next % RECENT];
                 slot.0.clear();
-                slot.0.push_str(raw_author);
+                slot.0.push_str(written);
                 slot.1 = id;
-                self.recent_next = self.recent_next.wrapping_add(1);
+                *next = next.wrapping_add(1);
             }
+        };
+        if let Some(&id) = self.raw_author_ids.get(author) {
+            remember(&mut self.recent_authors, &mut self.recent_next, id);
             return id;
         }
-        let clean = crate::identity::clean_name(raw_author);
+        let clean = crate::identity::clean_name(author);
         let next = self.authors.len() as u32;
         let id = *self.author_ids.entry(clean.clone()).or_insert(next);
         if id == next {
             self.authors.push(clean);
         }
-        self.raw_author_ids.insert(raw_author.to_string(), id);
+        self.raw_author_ids.insert(author.to_string(), id);
+        remember(&mut self.recent_authors, &mut self.recent_next, id);
         id
     }
 }
@@ -332,6 +370,32 @@ fn visible_bytes(line: &[u8]) -> &[u8] {
             return rest;
         }
     }
+}
+
+/// The end of the line starting at `from` (the position of its `\n`), and whether every byte
+/// before it is ASCII, read in the same pass eight bytes at a time.
+fn find_line_end(hay: &[u8], from: usize) -> Option<(usize, bool)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const NEWLINES: u64 = ONES * b'\n' as u64;
+    let mut i = from;
+    let mut seen: u64 = 0;
+    while i + 8 <= hay.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&hay[i..i + 8]);
+        let word = u64::from_le_bytes(word);
+        let x = word ^ NEWLINES;
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            let at = i + (found.trailing_zeros() / 8) as usize;
+            let ascii = seen & HIGHS == 0 && hay[i..at].is_ascii();
+            return Some((at, ascii));
+        }
+        seen |= word;
+        i += 8;
+    }
+    let at = i + hay.get(i..)?.iter().position(|&b| b == b'\n')?;
+    Some((at, seen & HIGHS == 0 && hay[i..at].is_ascii()))
 }
 
 /// Position of the first `needle` at or after `from`, eight bytes at a time: the parser's

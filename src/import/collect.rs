@@ -369,8 +369,6 @@ struct ChatSlot {
     /// Handle id -> local author index, and the reverse.
     local: IntMap<HandleId, u32>,
     authors: Vec<HandleId>,
-    /// The last lookup: most chats alternate between two people.
-    recent: [(HandleId, u32); 2],
 }
 
 /// The engine's [`Sink`] for one import.
@@ -385,6 +383,9 @@ pub struct Collector<'k> {
     /// (UTC day, offset seconds) of the last local-day lookup.
     zone_memo: Option<(i64, i64)>,
     handles: Vec<HandleSlot>,
+    /// Per handle, the chat it last wrote in and its local author index there: a chat's
+    /// events mostly come together, so this answers nearly every lookup without hashing.
+    last_local: Vec<(ChatId, u32)>,
     /// Handle ids by kind, then by the source's id: looked up without allocating a key.
     handle_ids: HashMap<HandleKind, HashMap<String, HandleId>>,
     chats: Vec<ChatSlot>,
@@ -416,6 +417,7 @@ impl<'k> Collector<'k> {
             zone,
             zone_memo: None,
             handles: Vec::new(),
+            last_local: Vec::new(),
             handle_ids: HashMap::new(),
             chats: Vec::new(),
             chat_ids: HashMap::new(),
@@ -569,7 +571,6 @@ impl Sink for Collector<'_> {
             acc: Accumulator::new(covered, self.exclude.clone()),
             local: IntMap::default(),
             authors: Vec::new(),
-            recent: [(HandleId::MAX, 0); 2],
         });
         self.chat_ids.insert(info.id, id);
         id
@@ -606,21 +607,22 @@ impl Sink for Collector<'_> {
         if slot.excluded {
             return;
         }
+        let last_local = &mut self.last_local;
         let local = event.author.map(|h| {
-            if slot.recent[0].0 == h {
-                return slot.recent[0].1;
-            }
-            if slot.recent[1].0 == h {
-                slot.recent.swap(0, 1);
-                return slot.recent[0].1;
+            if let Some(&(chat, local)) = last_local.get(h as usize) {
+                if chat == event.chat {
+                    return local;
+                }
             }
             let next = slot.authors.len() as u32;
             let local = *slot.local.entry(h).or_insert(next);
             if local == next {
                 slot.authors.push(h);
             }
-            slot.recent[1] = slot.recent[0];
-            slot.recent[0] = (h, local);
+            if last_local.len() <= h as usize {
+                last_local.resize(h as usize + 1, (ChatId::MAX, 0));
+            }
+            last_local[h as usize] = (event.chat, local);
             local
         });
         let (key, name) = match event.author {

@@ -542,7 +542,7 @@ pub(crate) fn parse_with_memo<'a>(line: &'a str, memo: &mut DateMemo) -> Option<
     } else {
         let bytes = line.as_bytes();
         let remembered = memo.date.filter(|_| {
-            bytes.starts_with(&memo.text) && !bytes.get(memo.text.len()).is_some_and(u8::is_ascii_alphanumeric)
+            super::starts_with(bytes, &memo.text) && !bytes.get(memo.text.len()).is_some_and(u8::is_ascii_alphanumeric)
         });
         match remembered {
             Some(found) => {

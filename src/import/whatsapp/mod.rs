@@ -23,6 +23,12 @@ const MAX_LINES_BEFORE_HEADER: u32 = 20;
 /// Author names are short; a `: ` further into the line than this is in the message text.
 const MAX_AUTHOR_BYTES: usize = 120;
 
+/// Slots of [`Parser::author_cache`]: a group of a few hundred writers mostly hits.
+const AUTHOR_CACHE_SLOTS: usize = 1024;
+
+/// Authors compared with a line's start before it is searched for `: `.
+const RECENT_AUTHORS: usize = 4;
+
 /// The name given to an author WhatsApp wrote as nothing but an invisible mark
 /// (`… - \u{200E}: <Media omitted>`): a person whose name the export hides, not a system line.
 pub const HIDDEN_AUTHOR: &str = "Hidden name";
@@ -60,10 +66,15 @@ pub(crate) struct Parser {
     /// Author ids by the author exactly as written, so a name is cleaned once per file, not
     /// once per message.
     raw_author_ids: HashMap<String, u32>,
-    /// The last few authors as written: most chats alternate between a handful of people,
-    /// and comparing a short string beats hashing it on every line.
-    recent_authors: Vec<(String, u32)>,
-    /// The entry of `recent_authors` to overwrite next, once it is full.
+    /// Authors (as `split_author` gives them) and their ids, one per slot, by a quick hash of
+    /// their bytes: this spares nearly every line the SipHash lookup. A collision only costs
+    /// a miss.
+    author_cache: Vec<(String, u32)>,
+    /// Slots of `author_cache` of the last few authors: most chats alternate between a
+    /// handful of people, and comparing a line's start with their names finds the author
+    /// without even searching the line for `: `.
+    recent_authors: [u16; RECENT_AUTHORS],
+    /// The entry of `recent_authors` to overwrite next.
     recent_next: usize,
     pub(crate) counts: ParseCounts,
     saw_any_byte: bool,
@@ -200,7 +211,7 @@ impl Parser {
                 };
                 let id = match known_author {
                     Some(id) => id,
-                    None => self.author_id(author, h.rest),
+                    None => self.author_id(author),
                 };
                 (Some(id), kind)
             }
@@ -247,54 +258,53 @@ impl Parser {
     }
 
     /// The id and length of the author at the start of `rest`, when `rest` starts with one of
-    /// the recent authors as written and `: `. A recent author is text before the first `: `
-    /// of an earlier line, so it holds no `: ` itself and this is where `split_author` would
-    /// split too.
+    /// the recent authors and `: `. An author is text before the first `: ` of an earlier line
+    /// (or the hidden-author name, which holds none either), so it holds no `: ` itself and
+    /// this is where `split_author` would split too.
     fn recent_author_of(&self, rest: &str) -> Option<(u32, usize)> {
         let bytes = rest.as_bytes();
-        self.recent_authors.iter().find_map(|(raw, id)| {
+        self.recent_authors.iter().find_map(|&slot| {
+            let (raw, id) = self.author_cache.get(usize::from(slot))?;
             let n = raw.len();
-            let hit = bytes.len() >= n + 2
+            let hit = *id != u32::MAX
+                && bytes.len() >= n + 2
                 && bytes[n] == b':'
                 && bytes[n + 1] == b' '
-                && bytes[..n].iter().zip(raw.as_bytes()).all(|(a, b)| a == b);
+                && same(&bytes[..n], raw.as_bytes());
             hit.then_some((*id, n))
         })
     }
 
-    /// The id of `author` (as `split_author` gave it) of the line whose header ends in `rest`.
-    fn author_id(&mut self, author: &str, rest: &str) -> u32 {
-        const RECENT: usize = 4;
-        // The author as written at the start of `rest` (a hidden one is not written there).
-        let written = if rest.starts_with(author) { author } else { "" };
-        let remember = |recent: &mut Vec<(String, u32)>, next: &mut usize, id: u32| {
-            if written.is_empty() {
-                return;
-            }
-            // In a large group nearly every line misses the recent list: overwrite the oldest
-            // entry in place, reusing its buffer, rather than allocating a name per line.
-            if recent.len() < RECENT {
-                recent.push((written.to_string(), id));
-            } else {
-                let slot = &mut recent[*next % RECENT];
-                slot.0.clear();
-                slot.0.push_str(written);
-                slot.1 = id;
-                *next = next.wrapping_add(1);
+    /// The id of `author` as `split_author` gave it.
+    fn author_id(&mut self, author: &str) -> u32 {
+        if self.author_cache.is_empty() {
+            self.author_cache = vec![(String::new(), u32::MAX); AUTHOR_CACHE_SLOTS];
+        }
+        let slot = crate::fast_hash::bytes_hash(author.as_bytes()) as usize % AUTHOR_CACHE_SLOTS;
+        self.recent_authors[self.recent_next % RECENT_AUTHORS] = slot as u16;
+        self.recent_next = self.recent_next.wrapping_add(1);
+        let (cached, cached_id) = &self.author_cache[slot];
+        if *cached_id != u32::MAX && same(cached.as_bytes(), author.as_bytes()) {
+            return *cached_id;
+        }
+        let id = match self.raw_author_ids.get(author) {
+            Some(&id) => id,
+            None => {
+                let clean = crate::identity::clean_name(author);
+                let next = self.authors.len() as u32;
+                let id = *self.author_ids.entry(clean.clone()).or_insert(next);
+                if id == next {
+                    self.authors.push(clean);
+                }
+                self.raw_author_ids.insert(author.to_string(), id);
+                id
             }
         };
-        if let Some(&id) = self.raw_author_ids.get(author) {
-            remember(&mut self.recent_authors, &mut self.recent_next, id);
-            return id;
-        }
-        let clean = crate::identity::clean_name(author);
-        let next = self.authors.len() as u32;
-        let id = *self.author_ids.entry(clean.clone()).or_insert(next);
-        if id == next {
-            self.authors.push(clean);
-        }
-        self.raw_author_ids.insert(author.to_string(), id);
-        remember(&mut self.recent_authors, &mut self.recent_next, id);
+        // Overwrites the slot in place, reusing its buffer.
+        let entry = &mut self.author_cache[slot];
+        entry.0.clear();
+        entry.0.push_str(author);
+        entry.1 = id;
         id
     }
 }
@@ -370,6 +380,33 @@ fn visible_bytes(line: &[u8]) -> &[u8] {
             return rest;
         }
     }
+}
+
+/// Whether two short byte strings are equal, compared a word at a time from both ends: names
+/// in a group often differ only in their last bytes (`Member 12`, `Member 13`), and wasm's
+/// `memcmp` goes byte by byte.
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    if n < 8 {
+        return a == b;
+    }
+    if word(a, n - 8) != word(b, n - 8) || word(a, 0) != word(b, 0) {
+        return false;
+    }
+    n <= 16 || a[8..n - 8] == b[8..n - 8]
+}
+
+/// `hay.starts_with(prefix)`, by [`same`].
+pub(crate) fn starts_with(hay: &[u8], prefix: &[u8]) -> bool {
+    hay.len() >= prefix.len() && same(&hay[..prefix.len()], prefix)
 }
 
 /// The end of the line starting at `from` (the position of its `\n`), and whether every byte

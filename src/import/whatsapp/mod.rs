@@ -412,11 +412,50 @@ pub(crate) fn starts_with(hay: &[u8], prefix: &[u8]) -> bool {
 /// The end of the line starting at `from` (the position of its `\n`), and whether every byte
 /// before it is ASCII, read in the same pass eight bytes at a time.
 fn find_line_end(hay: &[u8], from: usize) -> Option<(usize, bool)> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        find_line_end_simd(hay, from)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        find_line_end_words(hay, from, true)
+    }
+}
+
+/// [`find_line_end`] sixteen bytes at a time with wasm's SIMD instructions (in every browser
+/// since 2021–2023: Chrome 91, Firefox 89, Safari 16.4; Node 16.4): scanning for line ends is
+/// most of the work on long lines.
+#[cfg(target_arch = "wasm32")]
+#[target_feature(enable = "simd128")]
+fn find_line_end_simd(hay: &[u8], from: usize) -> Option<(usize, bool)> {
+    use core::arch::wasm32::{u8x16_bitmask, u8x16_eq, u8x16_splat, v128, v128_load, v128_or};
+    let newlines = u8x16_splat(b'\n');
+    let mut seen = u8x16_splat(0);
+    let mut i = from;
+    while i + 16 <= hay.len() {
+        // SAFETY: `i + 16 <= hay.len()`, so the 16 bytes read are inside `hay`; wasm loads
+        // need no alignment.
+        let v = unsafe { v128_load(hay.as_ptr().add(i).cast::<v128>()) };
+        let found = u8x16_bitmask(u8x16_eq(v, newlines));
+        if found != 0 {
+            let k = found.trailing_zeros();
+            let high_before = u32::from(u8x16_bitmask(v)) & ((1u32 << k) - 1);
+            return Some((i + k as usize, u8x16_bitmask(seen) == 0 && high_before == 0));
+        }
+        seen = v128_or(seen, v);
+        i += 16;
+    }
+    find_line_end_words(hay, i, u8x16_bitmask(seen) == 0)
+}
+
+/// [`find_line_end`] eight bytes at a time, from `from`; `ascii` tells whether the line's bytes
+/// before `from` were all ASCII.
+fn find_line_end_words(hay: &[u8], from: usize, ascii: bool) -> Option<(usize, bool)> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     const NEWLINES: u64 = ONES * b'\n' as u64;
     let mut i = from;
-    let mut seen: u64 = 0;
+    let mut seen: u64 = if ascii { 0 } else { HIGHS };
     while i + 8 <= hay.len() {
         let mut word = [0u8; 8];
         word.copy_from_slice(&hay[i..i + 8]);
@@ -475,6 +514,16 @@ mod tests {
         for from in 0..hay.len() {
             let expected = hay[from..].iter().position(|&b| b == b'\n').map(|p| p + from);
             assert_eq!(find_byte(hay, from, b'\n'), expected);
+        }
+    }
+
+    #[test]
+    fn find_line_end_agrees_with_a_plain_scan() {
+        let hay = "ab\ncd\u{e9}fghijklmnopqrstuvwxyz0123456789\n\nplain ascii line that runs past sixteen bytes\nend\u{e9}";
+        let hay = hay.as_bytes();
+        for from in 0..hay.len() {
+            let expected = hay[from..].iter().position(|&b| b == b'\n').map(|p| (p + from, hay[from..p + from].is_ascii()));
+            assert_eq!(find_line_end(hay, from), expected, "from {from}");
         }
     }
 

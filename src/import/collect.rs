@@ -133,6 +133,32 @@ pub(crate) struct Accumulator {
 /// Reply buckets buffered per author before they are counted into the histogram.
 const REPLY_FLUSH: usize = 4096;
 
+/// Whole minutes up to which [`reply_bucket`] looks the bucket up.
+const BUCKET_TABLE_MINUTES: usize = 2 * 1440;
+
+/// [`ReplyTimes::bucket_of`], looked up for gaps of whole minutes up to two days (exports
+/// that write no seconds give only these): its float arithmetic ran once per reply.
+fn reply_bucket(gap: i64) -> u8 {
+    static TABLE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let minutes = gap / 60;
+    if gap % 60 == 0 && (0..BUCKET_TABLE_MINUTES as i64).contains(&minutes) {
+        let table =
+            TABLE.get_or_init(|| (0..BUCKET_TABLE_MINUTES as i64).map(|m| ReplyTimes::bucket_of(m * 60)).collect());
+        return table[minutes as usize];
+    }
+    ReplyTimes::bucket_of(gap)
+}
+
+#[cfg(test)]
+mod reply_bucket_tests {
+    #[test]
+    fn the_table_agrees_with_the_arithmetic() {
+        for gap in (-120..4 * 86_400).step_by(7).chain((0..4 * 1440).map(|m| m * 60)) {
+            assert_eq!(super::reply_bucket(gap), super::ReplyTimes::bucket_of(gap), "{gap}");
+        }
+    }
+}
+
 impl Accumulator {
     pub(crate) fn new(covered: Covered, exclude: Vec<String>) -> Self {
         let mut known_ids = covered.ids.clone();
@@ -277,7 +303,7 @@ impl Accumulator {
             self.reply_buffers.resize_with(i + 1, Vec::new);
         }
         let buffer = &mut self.reply_buffers[i];
-        buffer.push(ReplyTimes::bucket_of(gap));
+        buffer.push(reply_bucket(gap));
         if buffer.len() >= REPLY_FLUSH {
             if let Some(stats) = self.authors.get_mut(i) {
                 stats.replies.add_buckets(buffer);
@@ -465,6 +491,41 @@ impl<'k> Collector<'k> {
         first.and_then(|h| self.handles.get(h as usize)).map_or(self.default_source, |s| s.kind)
     }
 
+    /// Counts one event: [`Sink::event`], inlined into the loop of [`Sink::events`].
+    #[inline(always)]
+    fn add_event(&mut self, event: Event) {
+        let day = self.local_day(event.at);
+        let Some(slot) = self.chats.get_mut(event.chat as usize) else {
+            return;
+        };
+        if slot.excluded {
+            return;
+        }
+        let last_local = &mut self.last_local;
+        let local = event.author.map(|h| {
+            if let Some(&(chat, local)) = last_local.get(h as usize) {
+                if chat == event.chat {
+                    return local;
+                }
+            }
+            let next = slot.authors.len() as u32;
+            let local = *slot.local.entry(h).or_insert(next);
+            if local == next {
+                slot.authors.push(h);
+            }
+            if last_local.len() <= h as usize {
+                last_local.resize(h as usize + 1, (ChatId::MAX, 0));
+            }
+            last_local[h as usize] = (event.chat, local);
+            local
+        });
+        let (key, name) = match event.author {
+            Some(h) => self.handles.get(h as usize).map_or(("", ""), |s| (s.key.as_str(), s.name.as_str())),
+            None => ("", ""),
+        };
+        slot.acc.add(event.at, day, local, event.kind, key, name, event.id);
+    }
+
     /// Everything the import found, as one delta for [`crate::Engine::commit`].
     pub fn finish(self) -> ImportDelta {
         let handles = &self.handles;
@@ -600,36 +661,13 @@ impl Sink for Collector<'_> {
     }
 
     fn event(&mut self, event: Event) {
-        let day = self.local_day(event.at);
-        let Some(slot) = self.chats.get_mut(event.chat as usize) else {
-            return;
-        };
-        if slot.excluded {
-            return;
+        self.add_event(event);
+    }
+
+    fn events(&mut self, events: &[Event]) {
+        for &event in events {
+            self.add_event(event);
         }
-        let last_local = &mut self.last_local;
-        let local = event.author.map(|h| {
-            if let Some(&(chat, local)) = last_local.get(h as usize) {
-                if chat == event.chat {
-                    return local;
-                }
-            }
-            let next = slot.authors.len() as u32;
-            let local = *slot.local.entry(h).or_insert(next);
-            if local == next {
-                slot.authors.push(h);
-            }
-            if last_local.len() <= h as usize {
-                last_local.resize(h as usize + 1, (ChatId::MAX, 0));
-            }
-            last_local[h as usize] = (event.chat, local);
-            local
-        });
-        let (key, name) = match event.author {
-            Some(h) => self.handles.get(h as usize).map_or(("", ""), |s| (s.key.as_str(), s.name.as_str())),
-            None => ("", ""),
-        };
-        slot.acc.add(event.at, day, local, event.kind, key, name, event.id);
     }
 
     fn owner(&mut self, handle: HandleId, evidence: OwnerEvidence) {

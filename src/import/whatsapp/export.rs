@@ -217,6 +217,8 @@ pub struct WhatsAppFormat {
     zone: ZoneCache,
     parser: Parser,
     batch: Vec<RawMessage>,
+    /// Events not yet handed to the sink: they go in one call per chunk.
+    out: Vec<Event>,
     order: OrderInference,
     saw_ambiguous: bool,
     saw_yearless: bool,
@@ -257,6 +259,7 @@ impl WhatsAppFormat {
             zone: ZoneCache::new(ctx.zone),
             parser: Parser::default(),
             batch: Vec::new(),
+            out: Vec::new(),
             order: OrderInference::default(),
             saw_ambiguous: false,
             saw_yearless: false,
@@ -320,6 +323,7 @@ impl WhatsAppFormat {
             }
         }
         self.batch = batch;
+        self.flush(sink);
     }
 
     fn handle(&mut self, author: u32, sink: &mut dyn Sink) -> HandleId {
@@ -396,7 +400,15 @@ impl WhatsAppFormat {
     fn emit(&mut self, m: &RawMessage, at: i64, sink: &mut dyn Sink) {
         let author = m.author.map(|a| self.handle(a, sink));
         if let Some(chat) = self.chat {
-            sink.event(Event { chat, author, at, kind: m.kind, id: None });
+            self.out.push(Event { chat, author, at, kind: m.kind, id: None });
+        }
+    }
+
+    /// Hands the events found so far to the sink.
+    fn flush(&mut self, sink: &mut dyn Sink) {
+        if !self.out.is_empty() {
+            sink.events(&self.out);
+            self.out.clear();
         }
     }
 
@@ -539,6 +551,7 @@ impl Format for WhatsAppFormat {
         for m in &pending {
             self.process(m, sink);
         }
+        self.flush(sink);
         self.warn_counts(sink);
         Ok(Finished::Done)
     }

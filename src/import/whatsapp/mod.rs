@@ -24,10 +24,10 @@ const MAX_LINES_BEFORE_HEADER: u32 = 20;
 const MAX_AUTHOR_BYTES: usize = 120;
 
 /// Slots of [`Parser::author_cache`]: a group of a few hundred writers mostly hits.
-const AUTHOR_CACHE_SLOTS: usize = 1024;
+const AUTHOR_CACHE_SLOTS: usize = 4096;
 
 /// Authors compared with a line's start before it is searched for `: `.
-const RECENT_AUTHORS: usize = 4;
+const RECENT_AUTHORS: usize = 2;
 
 /// The name given to an author WhatsApp wrote as nothing but an invisible mark
 /// (`… - \u{200E}: <Media omitted>`): a person whose name the export hides, not a system line.

@@ -149,16 +149,6 @@ fn reply_bucket(gap: i64) -> u8 {
     ReplyTimes::bucket_of(gap)
 }
 
-#[cfg(test)]
-mod reply_bucket_tests {
-    #[test]
-    fn the_table_agrees_with_the_arithmetic() {
-        for gap in (-120..4 * 86_400).step_by(7).chain((0..4 * 1440).map(|m| m * 60)) {
-            assert_eq!(super::reply_bucket(gap), super::ReplyTimes::bucket_of(gap), "{gap}");
-        }
-    }
-}
-
 impl Accumulator {
     pub(crate) fn new(covered: Covered, exclude: Vec<String>) -> Self {
         let mut known_ids = covered.ids.clone();
@@ -696,5 +686,15 @@ impl Sink for Collector<'_> {
 
     fn read_dates(&mut self, order: &str, reason: &str) {
         self.date_order = (order.to_string(), reason.to_string());
+    }
+}
+
+#[cfg(test)]
+mod reply_bucket_tests {
+    #[test]
+    fn the_table_agrees_with_the_arithmetic() {
+        for gap in (-120..4 * 86_400).step_by(7).chain((0..4 * 1440).map(|m| m * 60)) {
+            assert_eq!(super::reply_bucket(gap), super::ReplyTimes::bucket_of(gap), "{gap}");
+        }
     }
 }

@@ -41,6 +41,9 @@ pub(crate) struct RawMessage {
     /// Index into [`Parser::authors`]; `None` for authorless (Android system) lines.
     pub(crate) author: Option<u32>,
     pub(crate) kind: Kind,
+    /// The header's layout: 0 for the file's first, then 1, 2… in order of appearance
+    /// (merged exports). Each layout has its own day/month order.
+    pub(crate) layout: u8,
 }
 
 /// Counters the import report draws on.
@@ -60,6 +63,8 @@ pub(crate) struct Parser {
     carry: Vec<u8>,
     carry_is_cut: bool,
     shape: Option<Shape>,
+    /// Layouts other than the file's first, in order of appearance (`RawMessage::layout` 1…).
+    other_shapes: Vec<Shape>,
     /// Cleaned author names, indexed by `RawMessage::author`.
     pub(crate) authors: Vec<String>,
     author_ids: HashMap<String, u32>,
@@ -183,6 +188,7 @@ impl Parser {
             Some((id, len)) => (Some((&h.rest[..len], &h.rest[len + 2..])), Some(id)),
             None => (split_author(h.rest), None),
         };
+        let mut layout = 0;
         match self.shape {
             None => self.shape = Some(h.shape),
             // A second layout (merged exports) counts only for whole lines: a plausible date
@@ -193,6 +199,15 @@ impl Parser {
                     return Ok(());
                 }
                 self.counts.lines_in_other_layout += 1;
+                // Fewer than 255 shapes exist (their fields have 160 combinations).
+                let i = match self.other_shapes.iter().position(|s| *s == h.shape) {
+                    Some(i) => i,
+                    None => {
+                        self.other_shapes.push(h.shape);
+                        self.other_shapes.len() - 1
+                    }
+                };
+                layout = u8::try_from(i + 1).unwrap_or(u8::MAX);
             }
             _ => {}
         }
@@ -217,7 +232,7 @@ impl Parser {
             }
             None => (None, Kind::System),
         };
-        sink(RawMessage { date, seconds_of_day: h.seconds_of_day, author, kind });
+        sink(RawMessage { date, seconds_of_day: h.seconds_of_day, author, kind, layout });
         Ok(())
     }
 
@@ -519,10 +534,12 @@ mod tests {
 
     #[test]
     fn find_line_end_agrees_with_a_plain_scan() {
-        let hay = "ab\ncd\u{e9}fghijklmnopqrstuvwxyz0123456789\n\nplain ascii line that runs past sixteen bytes\nend\u{e9}";
+        let hay =
+            "ab\ncd\u{e9}fghijklmnopqrstuvwxyz0123456789\n\nplain ascii line that runs past sixteen bytes\nend\u{e9}";
         let hay = hay.as_bytes();
         for from in 0..hay.len() {
-            let expected = hay[from..].iter().position(|&b| b == b'\n').map(|p| (p + from, hay[from..p + from].is_ascii()));
+            let expected =
+                hay[from..].iter().position(|&b| b == b'\n').map(|p| (p + from, hay[from..p + from].is_ascii()));
             assert_eq!(find_line_end(hay, from), expected, "from {from}");
         }
     }

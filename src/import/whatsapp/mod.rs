@@ -411,7 +411,15 @@ pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
         u64::from_le_bytes(w)
     };
     if n < 8 {
-        return a == b;
+        if n >= 4 {
+            let half = |s: &[u8], at: usize| {
+                let mut w = [0u8; 4];
+                w.copy_from_slice(&s[at..at + 4]);
+                u32::from_le_bytes(w)
+            };
+            return half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4);
+        }
+        return a.iter().zip(b).all(|(x, y)| x == y);
     }
     if word(a, n - 8) != word(b, n - 8) || word(a, 0) != word(b, 0) {
         return false;
@@ -530,6 +538,21 @@ mod tests {
             let expected = hay[from..].iter().position(|&b| b == b'\n').map(|p| p + from);
             assert_eq!(find_byte(hay, from, b'\n'), expected);
         }
+    }
+
+    #[test]
+    fn same_agrees_with_slice_equality() {
+        let words: [&[u8]; 9] =
+            [b"", b"a", b"abc", b"abcd", b"abce", b"Sam Lee", b"Sam Leo", b"Member 12", b"Member 13"];
+        for a in words {
+            for b in words {
+                assert_eq!(same(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
+        let long = b"a name of more than sixteen bytes".as_slice();
+        let mut other = long.to_vec();
+        other[12] = b'X';
+        assert!(same(long, long) && !same(long, &other));
     }
 
     #[test]

@@ -481,41 +481,6 @@ impl<'k> Collector<'k> {
         first.and_then(|h| self.handles.get(h as usize)).map_or(self.default_source, |s| s.kind)
     }
 
-    /// Counts one event: [`Sink::event`], inlined into the loop of [`Sink::events`].
-    #[inline(always)]
-    fn add_event(&mut self, event: Event) {
-        let day = self.local_day(event.at);
-        let Some(slot) = self.chats.get_mut(event.chat as usize) else {
-            return;
-        };
-        if slot.excluded {
-            return;
-        }
-        let last_local = &mut self.last_local;
-        let local = event.author.map(|h| {
-            if let Some(&(chat, local)) = last_local.get(h as usize) {
-                if chat == event.chat {
-                    return local;
-                }
-            }
-            let next = slot.authors.len() as u32;
-            let local = *slot.local.entry(h).or_insert(next);
-            if local == next {
-                slot.authors.push(h);
-            }
-            if last_local.len() <= h as usize {
-                last_local.resize(h as usize + 1, (ChatId::MAX, 0));
-            }
-            last_local[h as usize] = (event.chat, local);
-            local
-        });
-        let (key, name) = match event.author {
-            Some(h) => self.handles.get(h as usize).map_or(("", ""), |s| (s.key.as_str(), s.name.as_str())),
-            None => ("", ""),
-        };
-        slot.acc.add(event.at, day, local, event.kind, key, name, event.id);
-    }
-
     /// Everything the import found, as one delta for [`crate::Engine::commit`].
     pub fn finish(self) -> ImportDelta {
         let handles = &self.handles;
@@ -651,13 +616,36 @@ impl Sink for Collector<'_> {
     }
 
     fn event(&mut self, event: Event) {
-        self.add_event(event);
-    }
-
-    fn events(&mut self, events: &[Event]) {
-        for &event in events {
-            self.add_event(event);
+        let day = self.local_day(event.at);
+        let Some(slot) = self.chats.get_mut(event.chat as usize) else {
+            return;
+        };
+        if slot.excluded {
+            return;
         }
+        let last_local = &mut self.last_local;
+        let local = event.author.map(|h| {
+            if let Some(&(chat, local)) = last_local.get(h as usize) {
+                if chat == event.chat {
+                    return local;
+                }
+            }
+            let next = slot.authors.len() as u32;
+            let local = *slot.local.entry(h).or_insert(next);
+            if local == next {
+                slot.authors.push(h);
+            }
+            if last_local.len() <= h as usize {
+                last_local.resize(h as usize + 1, (ChatId::MAX, 0));
+            }
+            last_local[h as usize] = (event.chat, local);
+            local
+        });
+        let (key, name) = match event.author {
+            Some(h) => self.handles.get(h as usize).map_or(("", ""), |s| (s.key.as_str(), s.name.as_str())),
+            None => ("", ""),
+        };
+        slot.acc.add(event.at, day, local, event.kind, key, name, event.id);
     }
 
     fn owner(&mut self, handle: HandleId, evidence: OwnerEvidence) {

@@ -279,28 +279,35 @@ impl Engine {
     /// The decisions made, oldest first, with what each did in words.
     pub fn decisions(&self) -> Vec<DecisionView> {
         let view = self.people_view(0);
+        // A name and where it is from: two people of one name are told apart by their sources.
         let name_of = |key: &str| -> String {
-            view.handles.iter().find(|h| h.key == key).map_or_else(|| key.to_string(), |h| h.name.clone())
+            match view.handles.iter().find(|h| h.key == key) {
+                Some(h) => {
+                    let sources: Vec<&str> = h.sources.iter().map(|s| s.display_name()).collect();
+                    format!("{} ({})", h.name, sources.join(", "))
+                }
+                None => key.to_string(),
+            }
         };
         self.decisions
             .iter()
             .map(|d| {
                 let summary = match &d.kind {
                     DecisionKind::Merge { a, b, suggested: false } => {
-                        format!("Merged “{}” and “{}”", name_of(a), name_of(b))
+                        format!("Merged {} and {}", name_of(a), name_of(b))
                     }
                     DecisionKind::Merge { a, b, suggested: true } => {
-                        format!("Accepted that “{}” and “{}” are one person", name_of(a), name_of(b))
+                        format!("Accepted that {} and {} are one person", name_of(a), name_of(b))
                     }
                     DecisionKind::Reject { a, b } => {
-                        format!("“{}” and “{}” are different people", name_of(a), name_of(b))
+                        format!("{} and {} are different people", name_of(a), name_of(b))
                     }
-                    DecisionKind::Split { key, .. } => format!("Split “{}” off", name_of(key)),
-                    DecisionKind::Rename { key, name } => format!("Renamed “{}” to “{name}”", name_of(key)),
-                    DecisionKind::AddPhone { key, phone } => format!("Added {phone} to “{}”", name_of(key)),
-                    DecisionKind::RemovePhone { key, phone, .. } => format!("Removed {phone} from “{}”", name_of(key)),
-                    DecisionKind::AddEmail { key, email } => format!("Added {email} to “{}”", name_of(key)),
-                    DecisionKind::RemoveEmail { key, email, .. } => format!("Removed {email} from “{}”", name_of(key)),
+                    DecisionKind::Split { key, .. } => format!("Split {} off", name_of(key)),
+                    DecisionKind::Rename { key, name } => format!("Renamed {} to “{name}”", name_of(key)),
+                    DecisionKind::AddPhone { key, phone } => format!("Added {phone} to {}", name_of(key)),
+                    DecisionKind::RemovePhone { key, phone, .. } => format!("Removed {phone} from {}", name_of(key)),
+                    DecisionKind::AddEmail { key, email } => format!("Added {email} to {}", name_of(key)),
+                    DecisionKind::RemoveEmail { key, email, .. } => format!("Removed {email} from {}", name_of(key)),
                 };
                 DecisionView { id: d.id, kind: d.kind.code().to_string(), at: crate::time::iso(d.at), summary }
             })

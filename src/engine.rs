@@ -95,8 +95,23 @@ enum ChatRole<'a> {
 struct OwnerKeys(Vec<String>);
 
 impl OwnerKeys {
+    /// Whether the handle `key`, shown as `name`, is the user: by key, or by the name's own
+    /// key (`contact_key`), compared without building it (this runs for every group member).
     fn is(&self, key: &str, name: &str) -> bool {
-        self.0.iter().any(|k| k == key) || (!name.is_empty() && self.0.contains(&contact_key(name)))
+        if self.0.iter().any(|k| k == key) {
+            return true;
+        }
+        if name.is_empty() {
+            return false;
+        }
+        if name.trim_start().starts_with(|c: char| c == '+' || c.is_ascii_digit()) {
+            // A `tel:` key is this number's key already, compared above.
+            return !key.starts_with("tel:") && self.0.contains(&contact_key(name));
+        }
+        if name.is_ascii() {
+            return self.0.iter().any(|k| k.strip_prefix("name:").is_some_and(|n| n.eq_ignore_ascii_case(name)));
+        }
+        self.0.contains(&contact_key(name))
     }
     fn is_author(&self, a: &AuthorStats) -> bool {
         self.is(&a.key, &a.name)
@@ -587,14 +602,18 @@ impl Engine {
     }
 
     /// What each handle contributes, by identity key, before handles are grouped into people;
-    /// excluded people left out, sorted by key so the grouping never depends on map order.
-    fn handle_builders(&self) -> Vec<(String, ContactBuilder)> {
+    /// excluded people left out. In no particular order: nothing made from them depends on it
+    /// (contacts are sorted, each person's handles are in anchor order).
+    fn handle_builders(&self) -> Vec<(String, Box<ContactBuilder>)> {
         let owner = self.owner_keys();
-        let mut by_key: HashMap<String, ContactBuilder> = HashMap::new();
+        // Builders are boxed and found through an index: a builder is a few hundred bytes, and
+        // tens of thousands of them moved at every table resize cost more than the counting.
+        let expected = self.chats.iter().map(|c| c.authors.len()).sum::<usize>() + self.people.len();
+        let mut by_key = Builders { index: HashMap::with_capacity(expected), list: Vec::with_capacity(expected) };
         for chat in &self.chats {
             match role_of(chat, &owner) {
                 ChatRole::Direct { key, name, author, own } => {
-                    let c = by_key.entry(key.clone()).or_insert_with(|| ContactBuilder::named(name));
+                    let c = by_key.entry(&key, name);
                     c.sources.insert(chat.source);
                     for mine in own {
                         c.sent = c.sent.saturating_add(mine.messages);
@@ -625,7 +644,7 @@ impl Engine {
                 }
                 ChatRole::Group => {
                     for a in chat.authors.iter().filter(|a| a.is_active() && !owner.is_author(a)) {
-                        let c = by_key.entry(a.key.clone()).or_insert_with(|| ContactBuilder::named(&a.name));
+                        let c = by_key.entry(&a.key, &a.name);
                         c.sources.insert(chat.source);
                         c.group = c.group.saturating_add(a.messages);
                         c.last_group = max_opt(c.last_group, a.last_message_at);
@@ -638,18 +657,17 @@ impl Engine {
             if owner.is(key, "") {
                 continue;
             }
-            let c = by_key.entry(key.clone()).or_insert_with(|| ContactBuilder::named(&person.name));
+            let c = by_key.entry(key, &person.name);
             c.sources.extend(person.sources.iter());
             c.phones.extend(person.phones.iter().cloned());
             c.emails.extend(person.emails.iter().cloned());
             c.connected_at = max_opt(c.connected_at, person.connected_at);
         }
         let excluded = self.exclusion_keys();
-        let mut builders: Vec<(String, ContactBuilder)> = by_key
-            .into_iter()
-            .filter(|(key, b)| !excluded.contains(key) && !excluded.contains(&contact_key(&b.name)))
-            .collect();
-        crate::sort::sort_by(&mut builders, |a, b| a.0 < b.0);
+        let mut builders = by_key.into_list();
+        if !excluded.is_empty() {
+            builders.retain(|(key, b)| !excluded.contains(key) && !excluded.contains(&contact_key(&b.name)));
+        }
         builders
     }
 
@@ -661,34 +679,36 @@ impl Engine {
     /// Handles grouped into people, and the contacts made of them.
     pub(crate) fn people_view(&self, now: i64) -> PeopleView {
         let country = self.country();
-        let builders = self.handle_builders();
-        let handles: Vec<HandleInfo> = builders.iter().map(|(key, b)| b.handle_info(key, country)).collect();
-        let grouping = merge::group(&handles, &self.decisions);
+        let (keys, builders): (Vec<String>, Vec<Box<ContactBuilder>>) = self.handle_builders().into_iter().unzip();
+        let mut handles: Vec<HandleInfo> =
+            keys.into_iter().zip(&builders).map(|(key, b)| b.handle_info(key, country)).collect();
+        let grouping = merge::group(&mut handles, &self.decisions);
         let (own_phones, own_emails) = self.owner_handles(country);
-        let mut builders: Vec<Option<ContactBuilder>> = builders.into_iter().map(|(_, b)| Some(b)).collect();
+        let mut builders: Vec<Option<Box<ContactBuilder>>> = builders.into_iter().map(Some).collect();
         let mut contacts = Vec::with_capacity(grouping.persons.len());
         let mut persons = Vec::with_capacity(grouping.persons.len());
         for (p, members) in grouping.persons.iter().enumerate() {
             let phones: Vec<&String> = members.iter().flat_map(|&i| &grouping.phones[i]).collect();
-            let emails: Vec<&String> = members.iter().flat_map(|&i| &grouping.emails[i]).collect();
+            let emails: Vec<(&String, &Option<String>)> =
+                members.iter().flat_map(|&i| grouping.emails[i].iter().zip(&grouping.canonical[i])).collect();
             // A card of the user's own (their number in their contacts file) is not a contact.
             if phones.iter().any(|ph| own_phones.contains(*ph))
-                || emails.iter().filter_map(|e| canonical_email(e)).any(|e| own_emails.contains(&e))
+                || emails.iter().any(|(_, c)| c.as_ref().is_some_and(|c| own_emails.contains(c)))
             {
                 continue;
             }
             let mut views = Vec::with_capacity(members.len());
-            let mut combined: Option<ContactBuilder> = None;
+            let mut combined: Option<Box<ContactBuilder>> = None;
             for &i in members {
                 let Some(b) = builders[i].take() else { continue };
                 views.push(HandleView {
                     key: handles[i].key.clone(),
                     name: b.name.clone(),
-                    sources: b.sources.iter().map(|s| s.as_str().to_string()).collect(),
+                    sources: b.sources.iter().map(|s| s.as_str()).collect(),
                     last_interaction_at: max_opt(b.last_interaction, b.last_group),
                 });
                 match combined.as_mut() {
-                    Some(c) => c.absorb(b),
+                    Some(c) => c.absorb(*b),
                     None => combined = Some(b),
                 }
             }
@@ -700,8 +720,14 @@ impl Engine {
                     combined.phones.push(ph.clone());
                 }
             }
-            let mut seen = BTreeSet::new();
-            combined.emails = emails.into_iter().filter(|e| seen.insert(canonical_email(e))).cloned().collect();
+            let mut seen: Vec<&Option<String>> = Vec::with_capacity(emails.len());
+            combined.emails = Vec::with_capacity(emails.len());
+            for (email, canonical) in emails {
+                if !seen.contains(&canonical) {
+                    seen.push(canonical);
+                    combined.emails.push(email.clone());
+                }
+            }
             let mut contact = combined.build(&handles[members[0]].key, now);
             contact.handles = views;
             contact.merged_because = grouping.reasons[p].iter().map(merge::Reason::words).collect();
@@ -828,6 +854,36 @@ fn role_of<'a>(chat: &'a Chat, owner: &OwnerKeys) -> ChatRole<'a> {
     }
 }
 
+/// Contact builders by identity key. Boxed although in a Vec: `into_list` hands each one out
+/// by itself, and a box moves as a pointer where a builder is a few hundred bytes.
+#[derive(Default)]
+#[allow(clippy::vec_box)]
+struct Builders {
+    index: HashMap<String, usize>,
+    list: Vec<Box<ContactBuilder>>,
+}
+
+impl Builders {
+    /// The builder of `key`, made with `name` when it is new.
+    fn entry(&mut self, key: &str, name: &str) -> &mut ContactBuilder {
+        let at = match self.index.get(key) {
+            Some(&at) => at,
+            None => {
+                self.index.insert(key.to_string(), self.list.len());
+                self.list.push(Box::new(ContactBuilder::named(name)));
+                self.list.len() - 1
+            }
+        };
+        &mut self.list[at]
+    }
+
+    /// Every `(key, builder)`, in no particular order.
+    fn into_list(self) -> Vec<(String, Box<ContactBuilder>)> {
+        let mut slots: Vec<Option<Box<ContactBuilder>>> = self.list.into_iter().map(Some).collect();
+        self.index.into_iter().filter_map(|(key, at)| Some((key, slots[at].take()?))).collect()
+    }
+}
+
 /// A contact being assembled from the chats it appears in.
 struct ContactBuilder {
     name: String,
@@ -882,7 +938,7 @@ impl ContactBuilder {
 
     /// This handle as the grouping sees it: phones in E.164 (from its key, a name that is a
     /// number, and what a source listed), addresses in lower case.
-    fn handle_info(&self, key: &str, country: Option<crate::phone::Country>) -> HandleInfo {
+    fn handle_info(&self, key: String, country: Option<crate::phone::Country>) -> HandleInfo {
         let mut phones: Vec<String> = Vec::new();
         let own = key.strip_prefix("tel:").map(str::to_string).or_else(|| phone_of(&self.name));
         for phone in own.iter().chain(&self.phones) {
@@ -899,7 +955,7 @@ impl ContactBuilder {
                 emails.push(lower);
             }
         }
-        HandleInfo { key: key.to_string(), name: self.name.clone(), sources: self.sources, phones, emails }
+        HandleInfo { key, name: self.name.clone(), sources: self.sources, phones, emails }
     }
 
     /// Adds another handle's stats: one person across sources. Counts add up, first and last

@@ -89,7 +89,7 @@ impl fmt::Display for ImportError {
             ),
             ImportError::UnknownFormat { detail } => write!(
                 f,
-                "kith cannot read this file: {detail}. Pick a chat export: WhatsApp (.txt or .zip), Telegram (result.json), Facebook or Instagram (the JSON download), LinkedIn (the export .zip or messages.csv), or mail (.mbox)."
+                "kith cannot read this file: {detail}. Pick a chat export: WhatsApp (.txt or .zip), Telegram (result.json), Facebook or Instagram (the JSON download), LinkedIn (the export .zip or messages.csv), mail (.mbox), or a contacts file (.vcf, or Google Contacts .csv)."
             ),
             ImportError::CorruptArchive { detail } => write!(
                 f,
@@ -97,7 +97,7 @@ impl fmt::Display for ImportError {
             ),
             ImportError::NoChatInArchive => write!(
                 f,
-                "The zip archive holds no export kith reads (a WhatsApp chat .txt, Facebook or Instagram message threads in JSON, LinkedIn's messages.csv, a Telegram result.json or an .mbox). Pick the archive the app made."
+                "The zip archive holds no export kith reads (a WhatsApp chat .txt, Facebook or Instagram message threads in JSON, LinkedIn's messages.csv, a Telegram result.json, an .mbox, or a contacts .vcf or .csv). Pick the archive the app made."
             ),
             ImportError::UnsupportedArchive { detail } => write!(
                 f,

@@ -28,6 +28,7 @@ pub mod error;
 mod fast_hash;
 pub mod identity;
 pub mod import;
+pub mod json;
 pub mod merge;
 pub mod model;
 pub mod phone;

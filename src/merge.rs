@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 
-use crate::identity::{canonical_email, contact_id, fnv1a};
+use crate::identity::{canonical_email, fnv1a};
 use crate::model::{Source, Sources};
 
 /// Something the user decided about who is who. Undoing it removes it from the log.
@@ -123,9 +123,10 @@ pub(crate) struct HandleInfo {
     pub(crate) key: String,
     pub(crate) name: String,
     pub(crate) sources: Sources,
-    /// E.164.
+    /// E.164 (moved into [`Grouping::phones`] by [`group`]).
     pub(crate) phones: Vec<String>,
-    /// Lower case, as given; compared in canonical form ([`crate::identity::canonical_email`]).
+    /// Lower case, as given; compared in canonical form ([`crate::identity::canonical_email`])
+    /// (moved into [`Grouping::emails`] by [`group`]).
     pub(crate) emails: Vec<String>,
 }
 
@@ -176,6 +177,9 @@ pub(crate) struct Grouping {
     pub(crate) phones: Vec<Vec<String>>,
     /// Per handle, its emails with the user's corrections applied.
     pub(crate) emails: Vec<Vec<String>>,
+    /// Per handle, `emails` in canonical form, in the same order (`None` where one is not an
+    /// address).
+    pub(crate) canonical: Vec<Vec<Option<String>>>,
 }
 
 /// The rank of a handle's kind in choosing a person's anchor: WhatsApp keys first (contact ids
@@ -262,7 +266,18 @@ fn replay(decisions: &[Decision]) -> Replayed<'_> {
 
 /// A name for exact comparison: lower case, single spaces.
 pub(crate) fn exact_name(name: &str) -> String {
-    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    let mut out = String::with_capacity(name.len());
+    for word in name.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if word.is_ascii() {
+            out.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+        } else {
+            out.push_str(&word.to_lowercase());
+        }
+    }
+    out
 }
 
 /// Latin letters with accents, and the letters they are written as without (lower case only:
@@ -276,6 +291,10 @@ const ACCENTS: &str = "àa áa âa ãa äa åa æae çc èe ée êe ëe ìi íi 
 pub fn folded_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for c in exact_name(name).chars() {
+        if c.is_ascii() {
+            out.push(c);
+            continue;
+        }
         match ACCENTS.split(' ').find(|pair| pair.starts_with(c)) {
             Some(pair) => out.push_str(&pair[c.len_utf8()..]),
             None => out.push(c),
@@ -286,14 +305,53 @@ pub fn folded_name(name: &str) -> String {
 
 /// Whether a name is a person's name rather than a number or an address standing in for one.
 fn is_real_name(name: &str) -> bool {
-    !name.trim().is_empty() && crate::identity::phone_of(name).is_none() && !name.contains('@')
+    // Only a name that starts like a number can be one; most names are spared the parse.
+    let starts_like_a_number = name.trim_start().starts_with(|c: char| c == '+' || c.is_ascii_digit());
+    let is_number = starts_like_a_number && crate::identity::phone_of(name).is_some();
+    !name.trim().is_empty() && !is_number && !name.contains('@')
 }
 
-/// Groups handles into people by the user's decisions and exact evidence.
-pub(crate) fn group(handles: &[HandleInfo], decisions: &[Decision]) -> Grouping {
+/// The handles the decision log names, by key: resolved with one pass over the handles, since
+/// the log names few of the thousands there are.
+struct Named<'a> {
+    /// `(key, handle index)`, sorted by key.
+    found: Vec<(&'a str, usize)>,
+}
+
+impl<'a> Named<'a> {
+    fn new(handles: &[HandleInfo], replayed: &Replayed<'a>) -> Self {
+        let mut wanted: Vec<&'a str> = Vec::new();
+        let pairs =
+            [&replayed.manual, &replayed.added_phones, &replayed.added_emails, &replayed.removed, &replayed.names];
+        for list in pairs.into_iter().chain([&replayed.apart]) {
+            wanted.extend(list.iter().flat_map(|&(a, b)| [a, b]));
+        }
+        wanted.extend(replayed.detached.iter().copied());
+        crate::sort::sort(&mut wanted);
+        wanted.dedup();
+        let mut found = Vec::new();
+        if !wanted.is_empty() {
+            for (i, h) in handles.iter().enumerate() {
+                if let Ok(at) = wanted.binary_search(&h.key.as_str()) {
+                    found.push((wanted[at], i));
+                }
+            }
+            crate::sort::sort(&mut found);
+        }
+        Named { found }
+    }
+
+    fn get(&self, key: &str) -> Option<usize> {
+        self.found.binary_search_by(|(k, _)| (*k).cmp(key)).ok().map(|at| self.found[at].1)
+    }
+}
+
+/// Groups handles into people by the user's decisions and exact evidence. The handles' phones
+/// and emails move into the grouping, with the user's corrections applied.
+pub(crate) fn group(handles: &mut [HandleInfo], decisions: &[Decision]) -> Grouping {
     let replayed = replay(decisions);
-    let index: HashMap<String, usize> = handles.iter().enumerate().map(|(i, h)| (h.key.clone(), i)).collect();
-    let find = |key: &str| index.get(key).copied();
+    let named = Named::new(handles, &replayed);
+    let find = |key: &str| named.get(key);
     let mut sets = UnionFind::new(handles.len());
     let mut edges: Vec<(usize, Reason)> = Vec::new();
     let mut detached = vec![false; handles.len()];
@@ -302,8 +360,9 @@ pub(crate) fn group(handles: &[HandleInfo], decisions: &[Decision]) -> Grouping 
     }
 
     // Phones and emails, as the user corrected them.
-    let mut phones: Vec<Vec<String>> = handles.iter().map(|h| h.phones.clone()).collect();
-    let mut emails: Vec<Vec<String>> = handles.iter().map(|h| h.emails.clone()).collect();
+    let mut phones: Vec<Vec<String>> = handles.iter_mut().map(|h| std::mem::take(&mut h.phones)).collect();
+    let mut emails: Vec<Vec<String>> = handles.iter_mut().map(|h| std::mem::take(&mut h.emails)).collect();
+    let handles = &*handles;
     for (list, added) in [(&mut phones, &replayed.added_phones), (&mut emails, &replayed.added_emails)] {
         for &(key, value) in added {
             if let Some(i) = find(key) {
@@ -318,20 +377,21 @@ pub(crate) fn group(handles: &[HandleInfo], decisions: &[Decision]) -> Grouping 
         }
     }
 
-    // Exact evidence: a shared phone or address. Detached handles take none. Phones start
-    // with `+` and addresses hold an `@`: one map serves both.
-    let mut first_with: HashMap<String, usize> = HashMap::new();
+    // Exact evidence: a shared phone or address. Detached handles take none. Every value a
+    // handle shares with an earlier one is a reason, joined or not, so the reasons do not
+    // depend on the order handles come in. Phones start with `+` and addresses hold an `@`:
+    // one map serves both.
+    let canonical: Vec<Vec<Option<String>>> =
+        emails.iter().map(|list| list.iter().map(|e| canonical_email(e)).collect()).collect();
+    let mut first_with: HashMap<&str, usize> = HashMap::new();
     for i in (0..handles.len()).filter(|&i| !detached[i]) {
-        let canonical = emails[i].iter().filter_map(|e| canonical_email(e));
-        let values = phones[i].iter().cloned().chain(canonical);
-        for v in values {
-            match first_with.get(&v) {
-                Some(&j) if sets.find(j) != sets.find(i) => {
+        for v in phones[i].iter().chain(canonical[i].iter().flatten()) {
+            match first_with.get(v.as_str()) {
+                Some(&j) => {
                     sets.union(i, j);
-                    let reason = if v.starts_with('+') { Reason::Phone(v) } else { Reason::Email(v) };
+                    let reason = if v.starts_with('+') { Reason::Phone(v.clone()) } else { Reason::Email(v.clone()) };
                     edges.push((i, reason));
                 }
-                Some(_) => {}
                 None => {
                     first_with.insert(v, i);
                 }
@@ -340,41 +400,45 @@ pub(crate) fn group(handles: &[HandleInfo], decisions: &[Decision]) -> Grouping 
     }
 
     // A name found once in the contacts files and once among one source's people: count
-    // each (source, name), then join where both counts are one.
+    // each (source, name), then join where both counts are one. Keys are the name after a
+    // source tag; nothing to do when no handle is a card.
+    let any_card = handles.iter().any(HandleInfo::is_card);
     let mut counted: HashMap<String, usize> = HashMap::new();
     let mut counts: Vec<(u32, usize)> = Vec::new();
-    let name_keys = |h: &HandleInfo| -> Vec<String> {
-        if !is_real_name(&h.name) {
-            return Vec::new();
-        }
-        let name = exact_name(&h.name);
-        if h.is_card() {
-            vec![format!("contacts\u{1}{name}")]
-        } else {
-            h.sources.iter().filter(|&s| s != Source::Contacts).map(|s| format!("{}\u{1}{name}", s.as_str())).collect()
-        }
+    let mut slots_of: Vec<Vec<usize>> = vec![Vec::new(); if any_card { handles.len() } else { 0 }];
+    let tagged = |tag: Source, name: &str| {
+        let mut key = String::with_capacity(name.len() + 1);
+        key.push(char::from(b'a' + tag as u8));
+        key.push_str(name);
+        key
     };
-    let mut keys_of: Vec<Vec<usize>> = Vec::with_capacity(handles.len());
-    for (i, h) in handles.iter().enumerate() {
-        let slots = name_keys(h)
-            .into_iter()
-            .map(|k| {
-                let slot = *counted.entry(k).or_insert_with(|| {
-                    counts.push((0, i));
-                    counts.len() - 1
-                });
-                counts[slot].0 += 1;
-                slot
-            })
-            .collect();
-        keys_of.push(slots);
-    }
-    for (i, h) in handles.iter().enumerate() {
-        if h.is_card() || detached[i] || !keys_of[i].iter().any(|&slot| counts[slot].0 == 1) {
+    let mut names: Vec<Option<String>> = vec![None; if any_card { handles.len() } else { 0 }];
+    for (i, h) in handles.iter().enumerate().filter(|_| any_card) {
+        if !is_real_name(&h.name) {
             continue;
         }
         let name = exact_name(&h.name);
-        let Some(&slot) = counted.get(&format!("contacts\u{1}{name}")) else { continue };
+        let mut count = |tag: Source| {
+            let slot = *counted.entry(tagged(tag, &name)).or_insert_with(|| {
+                counts.push((0, i));
+                counts.len() - 1
+            });
+            counts[slot].0 += 1;
+            slots_of[i].push(slot);
+        };
+        if h.is_card() {
+            count(Source::Contacts);
+        } else {
+            h.sources.iter().filter(|&s| s != Source::Contacts).for_each(&mut count);
+        }
+        names[i] = Some(name);
+    }
+    for (i, h) in handles.iter().enumerate().filter(|_| any_card) {
+        if h.is_card() || detached[i] || !slots_of[i].iter().any(|&slot| counts[slot].0 == 1) {
+            continue;
+        }
+        let Some(name) = &names[i] else { continue };
+        let Some(&slot) = counted.get(&tagged(Source::Contacts, name)) else { continue };
         let (count, card) = counts[slot];
         if count == 1 && !detached[card] && sets.find(i) != sets.find(card) {
             sets.union(i, card);
@@ -404,8 +468,11 @@ pub(crate) fn group(handles: &[HandleInfo], decisions: &[Decision]) -> Grouping 
     }
     for members in &mut persons {
         if members.len() > 1 {
-            let rank = |&i: &usize| (anchor_rank(&handles[i].key), contact_id(&handles[i].key));
-            crate::sort::sort_by(members, |a, b| rank(a) < rank(b));
+            // Contact ids are the FNV-1a hash in fixed-width hex: comparing hashes orders as ids.
+            let mut ranked: Vec<(u8, u64, usize)> =
+                members.iter().map(|&i| (anchor_rank(&handles[i].key), fnv1a(handles[i].key.as_bytes()), i)).collect();
+            crate::sort::sort(&mut ranked);
+            *members = ranked.into_iter().map(|(_, _, i)| i).collect();
         }
     }
     let mut reasons: Vec<Vec<Reason>> = vec![Vec::new(); persons.len()];
@@ -424,7 +491,7 @@ pub(crate) fn group(handles: &[HandleInfo], decisions: &[Decision]) -> Grouping 
             names[person_of[i]] = Some(name.to_string());
         }
     }
-    Grouping { persons, person_of, reasons, names, phones, emails }
+    Grouping { persons, person_of, reasons, names, phones, emails, canonical }
 }
 
 /// kith's guess that two contacts are one person, with its reasons in words.
@@ -480,8 +547,8 @@ const MAX_ALIKE: usize = 12;
 pub(crate) fn suggestions(handles: &[HandleInfo], grouping: &Grouping, decisions: &[Decision]) -> Vec<Suggestion> {
     let replayed = replay(decisions);
     let persons = &grouping.persons;
-    let index: HashMap<String, usize> = handles.iter().enumerate().map(|(i, h)| (h.key.clone(), i)).collect();
-    let person_of_key = |key: &str| index.get(key).map(|&i| grouping.person_of[i]);
+    let named = Named::new(handles, &replayed);
+    let person_of_key = |key: &str| named.get(key).map(|i| grouping.person_of[i]);
     let mut apart: Vec<(usize, usize)> = replayed
         .apart
         .iter()
@@ -572,6 +639,11 @@ mod tests {
         }
     }
 
+    /// Groups a copy: `group` moves the handles' phones and emails out.
+    fn grouped(handles: &[HandleInfo], decisions: &[Decision]) -> Grouping {
+        group(&mut handles.to_vec(), decisions)
+    }
+
     fn keys_of(handles: &[HandleInfo], g: &Grouping) -> Vec<Vec<String>> {
         let mut out: Vec<Vec<String>> =
             g.persons.iter().map(|p| p.iter().map(|&i| handles[i].key.clone()).collect()).collect();
@@ -597,7 +669,7 @@ mod tests {
             handle("tel:+447700900123", "+44 7700 900123", Source::WhatsApp, &["+447700900123"], &[]),
             handle("telegram:user9", "Bob", Source::Telegram, &["+15550100199"], &[]),
         ];
-        let g = group(&handles, &[]);
+        let g = grouped(&handles, &[]);
         assert_eq!(g.persons.len(), 2);
         let ann = g.persons.iter().position(|p| p.len() == 3).expect("Ann is one person");
         assert_eq!(handles[g.persons[ann][0]].key, "tel:+447700900123", "the WhatsApp key anchors the id");
@@ -615,12 +687,12 @@ mod tests {
             handle("contacts:bob stone", "Bob Stone", Source::Contacts, &[], &[]),
             handle("contacts:bob stone 2", "Bob Stone", Source::Contacts, &[], &[]),
         ];
-        let g = group(&handles, &[]);
+        let g = grouped(&handles, &[]);
         assert_eq!(g.persons.len(), 4, "Bob is twice in the cards: no automatic merge; {:?}", keys_of(&handles, &g));
         assert!(g.reasons.iter().flatten().any(|r| *r == Reason::NameInContacts("Ann Lee".into())));
         // A second Ann Lee in WhatsApp makes the name ambiguous there.
         handles.push(handle("tel:+15550100100", "Ann Lee", Source::WhatsApp, &[], &[]));
-        assert_eq!(group(&handles, &[]).persons.len(), 6);
+        assert_eq!(grouped(&handles, &[]).persons.len(), 6);
     }
 
     #[test]
@@ -630,7 +702,7 @@ mod tests {
             handle("contacts:ann", "Ann", Source::Contacts, &["+447700900123"], &["ann@example.com"]),
             handle("email:ann@example.com", "Ann", Source::Email, &[], &["ann@example.com"]),
         ];
-        let before = keys_of(&handles, &group(&handles, &[]));
+        let before = keys_of(&handles, &grouped(&handles, &[]));
         assert_eq!(before.len(), 1);
         // The card is what links the two; split it out and the other two stay one.
         let split = decision(
@@ -640,7 +712,7 @@ mod tests {
                 keep: vec!["tel:+447700900123".into(), "email:ann@example.com".into()],
             },
         );
-        let after = keys_of(&handles, &group(&handles, std::slice::from_ref(&split)));
+        let after = keys_of(&handles, &grouped(&handles, std::slice::from_ref(&split)));
         assert_eq!(
             after,
             vec![vec!["contacts:ann".to_string()], vec!["tel:+447700900123".into(), "email:ann@example.com".into()]]
@@ -650,8 +722,8 @@ mod tests {
             2,
             DecisionKind::Merge { a: "contacts:ann".into(), b: "email:ann@example.com".into(), suggested: false },
         );
-        assert_eq!(keys_of(&handles, &group(&handles, &[split.clone(), merge])).len(), 1);
-        assert_eq!(keys_of(&handles, &group(&handles, &[])), before, "no decisions: as before");
+        assert_eq!(keys_of(&handles, &grouped(&handles, &[split.clone(), merge])).len(), 1);
+        assert_eq!(keys_of(&handles, &grouped(&handles, &[])), before, "no decisions: as before");
     }
 
     #[test]
@@ -668,9 +740,9 @@ mod tests {
                 members: vec!["contacts:ann".into()],
             },
         );
-        assert_eq!(group(&handles, &[remove]).persons.len(), 2);
+        assert_eq!(grouped(&handles, &[remove]).persons.len(), 2);
         let add = decision(2, DecisionKind::AddPhone { key: "contacts:ann".into(), phone: "+447700900123".into() });
-        assert_eq!(group(&handles, &[add]).persons.len(), 1);
+        assert_eq!(grouped(&handles, &[add]).persons.len(), 1);
     }
 
     #[test]
@@ -685,7 +757,7 @@ mod tests {
             handle("telegram:user2", "Cy Ray", Source::Telegram, &[], &[]),
             handle("telegram:user3", "Cy Ray", Source::Telegram, &[], &[]),
         ];
-        let g = group(&handles, &[]);
+        let g = grouped(&handles, &[]);
         assert_eq!(g.persons.len(), handles.len(), "likeness never merges");
         let found = suggestions(&handles, &g, &[]);
         let reasons: Vec<&str> = found.iter().map(|s| s.reasons[0].as_str()).collect();

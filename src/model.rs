@@ -152,7 +152,7 @@ pub struct HandleView {
     /// The name the source shows for it.
     pub name: String,
     /// The sources it was seen in.
-    pub sources: Vec<String>,
+    pub sources: Vec<&'static str>,
     /// Latest message or call with this handle, in a direct chat or a group.
     #[serde(with = "iso_opt")]
     pub last_interaction_at: Option<i64>,

@@ -83,9 +83,15 @@ pub fn normalize(raw: &str, country: Option<Country>) -> Option<String> {
         Some(rest) => (true, rest),
         None => (false, text),
     };
-    let mut digits = String::with_capacity(16);
     // `+44 (0)7700…`: the bracketed trunk prefix is written for national callers only.
-    let rest = if plus { drop_bracketed_zero(rest) } else { rest.to_string() };
+    let unbracketed;
+    let rest = if plus && rest.contains("(0)") {
+        unbracketed = rest.replacen("(0)", "", 1);
+        unbracketed.as_str()
+    } else {
+        rest
+    };
+    let mut digits = String::with_capacity(rest.len());
     for c in rest.chars() {
         match c {
             '0'..='9' => digits.push(c),
@@ -95,13 +101,14 @@ pub fn normalize(raw: &str, country: Option<Country>) -> Option<String> {
             _ => return None,
         }
     }
-    let international = if plus {
-        digits
+    // The number after its `+`: a calling code to add (for a national number) and the rest.
+    let (code, rest): (&str, &str) = if plus {
+        ("", &digits)
     } else if let Some(rest) = country.and_then(|c| digits.strip_prefix(c.international)) {
-        rest.to_string()
+        ("", rest)
     } else if let Some(rest) = digits.strip_prefix("00") {
         // Most of the world dials 00 abroad; people write it even where another prefix applies.
-        rest.to_string()
+        ("", rest)
     } else {
         let country = country?;
         let national = if country.calling_code == "1" {
@@ -114,14 +121,18 @@ pub fn normalize(raw: &str, country: Option<Country>) -> Option<String> {
         } else {
             digits.strip_prefix(country.trunk).filter(|_| !country.trunk.is_empty()).unwrap_or(&digits)
         };
-        format!("{}{national}", country.calling_code)
+        (country.calling_code, national)
     };
     // No calling code starts with 0.
-    (DIGITS.contains(&international.len()) && !international.starts_with('0')).then(|| format!("+{international}"))
-}
-
-fn drop_bracketed_zero(text: &str) -> String {
-    text.replacen("(0)", "", 1)
+    let length = code.len() + rest.len();
+    if !DIGITS.contains(&length) || (code.is_empty() && rest.starts_with('0')) {
+        return None;
+    }
+    let mut out = String::with_capacity(length + 1);
+    out.push('+');
+    out.push_str(code);
+    out.push_str(rest);
+    Some(out)
 }
 
 /// The calling code an international number starts with, as the country kith would propose
@@ -135,13 +146,17 @@ pub fn country_of(international: &str) -> Option<Country> {
 /// The country most of these international numbers are from: what to propose as the default
 /// country for national numbers. `None` when no number is international.
 pub fn propose_country<'a>(numbers: impl Iterator<Item = &'a str>) -> Option<Country> {
+    // Count by the first three digits (a calling code is at most three), then look each
+    // distinct prefix up once: there are thousands of numbers and a few prefixes.
+    let mut prefixes: Vec<&str> =
+        numbers.filter_map(|n| n.strip_prefix('+')).map(|d| d.get(..3).unwrap_or(d)).collect();
+    crate::sort::sort(&mut prefixes);
     let mut counts: Vec<(&'static str, usize)> = Vec::new();
-    for number in numbers {
-        if let Some(c) = country_of(number) {
-            match counts.iter_mut().find(|(iso, _)| *iso == c.iso) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((c.iso, 1)),
-            }
+    for same in prefixes.chunk_by(|a, b| a == b) {
+        let Some(c) = country_of(&format!("+{}", same[0])) else { continue };
+        match counts.iter_mut().find(|(iso, _)| *iso == c.iso) {
+            Some((_, n)) => *n += same.len(),
+            None => counts.push((c.iso, same.len())),
         }
     }
     // Most numbers; ties to the country listed first, so the answer does not depend on order.

@@ -111,7 +111,7 @@ fn a_rejected_suggestion_stays_rejected_across_reimport_and_restore() {
     let restored = Engine::restore(&engine.snapshot()).expect("restores");
     assert!(restored.suggestions().is_empty(), "nor does a restore");
     assert_eq!(restored.decisions().len(), 1);
-    assert_eq!(restored.decisions()[0].summary, "“Ann Lee” and “Ann Lee” are different people");
+    assert_eq!(restored.decisions()[0].summary, "Ann Lee (LinkedIn) and Ann Lee (WhatsApp) are different people");
 }
 
 #[test]
@@ -314,4 +314,128 @@ fn cadence_is_measured_over_the_merged_history() {
     assert_eq!(cadences(&engine), vec![Some(1.0)], "together, the days of both");
     let restored = Engine::restore(&engine.snapshot()).expect("restores");
     assert_eq!(cadences(&restored), vec![Some(1.0)], "the days survive a snapshot");
+}
+
+/// The files of `tests/fixtures/identity/cross-source`, in import order.
+fn cross_source() -> Vec<(String, Vec<u8>)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/identity/cross-source");
+    [
+        "WhatsApp Chat with +44 7700 900123.txt",
+        "WhatsApp Chat with Bo Kim.txt",
+        "result.json",
+        "mail.mbox",
+        "contacts.vcf",
+    ]
+    .iter()
+    .map(|name| (name.to_string(), std::fs::read(dir.join(name)).expect("a fixture")))
+    .collect()
+}
+
+fn import_all(engine: &mut Engine, files: &[(String, Vec<u8>)]) {
+    for (name, bytes) in files {
+        engine.import_bytes(name, bytes, Box::new(FixedZone(0)), options()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
+
+#[test]
+fn one_person_in_whatsapp_telegram_mail_and_a_vcard_is_one_contact_with_exact_combined_stats() {
+    let files = cross_source();
+    let mut engine = Engine::new(&[]);
+    engine.set_default_country(Some("GB")).expect("GB");
+    import_all(&mut engine, &files);
+    let contacts = engine.contacts(NOW);
+    let ann: Vec<&Contact> =
+        contacts.iter().filter(|c| c.handles.iter().any(|h| h.key == "tel:+447700900123")).collect();
+    assert_eq!(ann.len(), 1, "{contacts:#?}");
+    let ann = ann[0];
+    assert_eq!(ann.name, "Ann Lee", "the contacts file's name over a phone number");
+    assert_eq!(ann.id, kith::identity::contact_id("tel:+447700900123"), "the WhatsApp id is kept");
+    assert_eq!(ann.sources, vec!["whatsapp", "telegram", "email", "contacts"]);
+    let keys: Vec<&str> = ann.handles.iter().map(|h| h.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        vec![
+            "tel:+447700900123",
+            "telegram:user6660002",
+            "email:ann.lee@example.com",
+            "contacts:ann lee <ann.lee@example.com>"
+        ]
+    );
+    assert_eq!(ann.phones, vec!["+447700900123"]);
+    assert_eq!(ann.emails, vec!["ann.lee@example.com"]);
+    // WhatsApp 1 sent, 2 received; Telegram 2 and 1; mail 1 and 1.
+    assert_eq!((ann.sent_count, ann.received_count, ann.call_count), (4, 4, 0));
+    let iso = |t: Option<i64>| t.map(kith::time::iso);
+    assert_eq!(iso(ann.last_sent_at).as_deref(), Some("2024-03-09T12:00:00Z"), "Telegram");
+    assert_eq!(iso(ann.last_received_at).as_deref(), Some("2024-03-08T08:00:00Z"), "mail");
+    assert_eq!(iso(ann.first_interaction_at).as_deref(), Some("2024-03-05T09:00:00Z"), "WhatsApp");
+    assert_eq!(iso(ann.last_interaction_at).as_deref(), Some("2024-03-09T12:00:00Z"));
+    assert_eq!(ann.waiting_on, Some(kith::WaitingOn::Them), "the latest message of any chat is the user's");
+    assert_eq!(ann.cadence_days, Some(1.0), "the 5th to the 9th, one day apart across sources");
+    let last = |key: &str| ann.handles.iter().find(|h| h.key == key).and_then(|h| iso(h.last_interaction_at));
+    assert_eq!(last("tel:+447700900123").as_deref(), Some("2024-03-07T18:30:00Z"));
+    assert_eq!(last("contacts:ann lee <ann.lee@example.com>"), None, "a card is not an interaction");
+    for reason in ["same phone number +447700900123", "same email address ann.lee@example.com"] {
+        assert!(ann.merged_because.iter().any(|r| r == reason), "{reason}: {:?}", ann.merged_because);
+    }
+    // Bo Kim writes in WhatsApp and in Telegram, with nothing shared: suggested, not merged.
+    assert_eq!(contacts.iter().filter(|c| c.name == "Bo Kim").count(), 2);
+    let suggestions = engine.suggestions();
+    assert_eq!(suggestions.len(), 1, "{suggestions:?}");
+    assert_eq!(suggestions[0].reasons, vec!["same name, “Bo Kim”, in WhatsApp and Telegram"]);
+    // The same again from a snapshot, and after re-importing every file.
+    let want = engine.contacts(NOW);
+    assert_eq!(Engine::restore(&engine.snapshot()).expect("restores").contacts(NOW), want);
+    import_all(&mut engine, &files);
+    assert_eq!(engine.contacts(NOW), want, "a re-import counts nothing twice");
+    // No message text anywhere.
+    let out = format!("{want:?}{:?}{:?}", engine.suggestions(), engine.decisions());
+    let stored = String::from_utf8_lossy(&engine.snapshot()).to_string();
+    for text in [out, stored] {
+        assert!(!text.contains("CANARY"), "a canary escaped");
+    }
+}
+
+#[test]
+fn without_a_country_the_national_number_waits_and_the_name_in_the_contacts_links_the_card() {
+    let mut engine = Engine::new(&[]);
+    import_all(&mut engine, &cross_source());
+    let waiting = engine.phone_country();
+    assert_eq!((waiting.country, waiting.proposed.as_deref(), waiting.waiting), (None, Some("GB"), 1));
+    let contacts = engine.contacts(NOW);
+    let ann = contacts.iter().find(|c| c.name == "Ann Lee").expect("Ann");
+    assert_eq!(ann.handles.len(), 4, "{:?}", ann.merged_because);
+    assert!(
+        ann.merged_because.iter().any(|r| r == "same name as in your contacts, “Ann Lee”"),
+        "{:?}",
+        ann.merged_because
+    );
+    assert!(!ann.merged_because.iter().any(|r| r.starts_with("same phone number") && r.contains("0770")));
+}
+
+/// A JSON value with every number as f64: serde_json tells `3` from `3.0`, JavaScript does not.
+fn numbers_as_floats(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => n.as_f64().map_or(Value::Null, |f| serde_json::json!(f)),
+        Value::Array(items) => Value::Array(items.into_iter().map(numbers_as_floats).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, numbers_as_floats(v))).collect()),
+        other => other,
+    }
+}
+
+#[test]
+fn the_json_the_wasm_facade_hands_over_is_exactly_the_serialized_contacts() {
+    let mut engine = Engine::new(&[]);
+    engine.set_default_country(Some("GB")).expect("GB");
+    import_all(&mut engine, &cross_source());
+    import(&mut engine, &whatsapp("Zoë \"Quote\" \\ Back 😀", 9));
+    import(&mut engine, &connections(&[("Ann\u{7f}", "Lee\u{2028}", "odd@example.com")]));
+    let contacts = engine.contacts(NOW);
+    assert!(contacts.iter().any(|c| c.my_reply_minutes.is_some() || c.their_reply_minutes.is_some()), "floats covered");
+    assert!(contacts.iter().any(|c| c.cadence_days.is_some()));
+    let ours: serde_json::Value = serde_json::from_str(&kith::json::contacts_json(&contacts)).expect("valid JSON");
+    let serde = serde_json::to_value(&contacts).expect("serializes");
+    assert_eq!(numbers_as_floats(ours), numbers_as_floats(serde));
+    assert_eq!(kith::json::contacts_json(&[]), "[]");
 }

@@ -3,6 +3,7 @@
 // Chromium). bench/browser.mjs drives it headless for `npm run bench`; it also runs by hand.
 import init, { Kith } from "./pkg/kith.js";
 import { generateExport } from "./bench-export.js";
+import { measureIdentity } from "./bench-identity.js";
 
 const wasm = await init();
 const out = /** @type {HTMLElement} */ (document.getElementById("out"));
@@ -45,6 +46,7 @@ async function run(megabytes) {
 }
 
 /** @type {any} */ (window).kithBench = run;
+/** @type {any} */ (window).kithIdentityBench = (/** @type {number} */ people) => measureIdentity(Kith, people);
 document.getElementById("run")?.addEventListener("click", async () => {
   out.textContent = "running…";
   out.textContent = JSON.stringify(await run(Number(sizeInput.value)), null, 2);

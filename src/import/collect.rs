@@ -135,6 +135,22 @@ pub(crate) struct Accumulator {
 /// Reply buckets buffered per author before they are counted into the histogram.
 const REPLY_FLUSH: usize = 4096;
 
+/// Whole minutes up to which [`reply_bucket`] looks the bucket up.
+const BUCKET_TABLE_MINUTES: usize = 2 * 1440;
+
+/// [`ReplyTimes::bucket_of`], looked up for gaps of whole minutes up to two days (exports
+/// that write no seconds give only these): its float arithmetic ran once per reply.
+fn reply_bucket(gap: i64) -> u8 {
+    static TABLE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let minutes = gap / 60;
+    if gap % 60 == 0 && (0..BUCKET_TABLE_MINUTES as i64).contains(&minutes) {
+        let table =
+            TABLE.get_or_init(|| (0..BUCKET_TABLE_MINUTES as i64).map(|m| ReplyTimes::bucket_of(m * 60)).collect());
+        return table[minutes as usize];
+    }
+    ReplyTimes::bucket_of(gap)
+}
+
 impl Accumulator {
     pub(crate) fn new(covered: Covered, exclude: Vec<String>) -> Self {
         let mut known_ids = covered.ids.clone();
@@ -279,7 +295,7 @@ impl Accumulator {
             self.reply_buffers.resize_with(i + 1, Vec::new);
         }
         let buffer = &mut self.reply_buffers[i];
-        buffer.push(ReplyTimes::bucket_of(gap));
+        buffer.push(reply_bucket(gap));
         if buffer.len() >= REPLY_FLUSH {
             if let Some(stats) = self.authors.get_mut(i) {
                 stats.replies.add_buckets(buffer);
@@ -361,8 +377,6 @@ struct ChatSlot {
     /// Handle id -> local author index, and the reverse.
     local: IntMap<HandleId, u32>,
     authors: Vec<HandleId>,
-    /// The last lookup: most chats alternate between two people.
-    recent: [(HandleId, u32); 2],
 }
 
 /// The engine's [`Sink`] for one import.
@@ -377,6 +391,9 @@ pub struct Collector<'k> {
     /// (UTC day, offset seconds) of the last local-day lookup.
     zone_memo: Option<(i64, i64)>,
     handles: Vec<HandleSlot>,
+    /// Per handle, the chat it last wrote in and its local author index there: a chat's
+    /// events mostly come together, so this answers nearly every lookup without hashing.
+    last_local: Vec<(ChatId, u32)>,
     /// Handle ids by kind, then by the source's id: looked up without allocating a key.
     handle_ids: HashMap<HandleKind, HashMap<String, HandleId>>,
     chats: Vec<ChatSlot>,
@@ -408,6 +425,7 @@ impl<'k> Collector<'k> {
             zone,
             zone_memo: None,
             handles: Vec::new(),
+            last_local: Vec::new(),
             handle_ids: HashMap::new(),
             chats: Vec::new(),
             chat_ids: HashMap::new(),
@@ -561,7 +579,6 @@ impl Sink for Collector<'_> {
             acc: Accumulator::new(covered, self.exclude.clone()),
             local: IntMap::default(),
             authors: Vec::new(),
-            recent: [(HandleId::MAX, 0); 2],
         });
         self.chat_ids.insert(info.id, id);
         id
@@ -598,21 +615,22 @@ impl Sink for Collector<'_> {
         if slot.excluded {
             return;
         }
+        let last_local = &mut self.last_local;
         let local = event.author.map(|h| {
-            if slot.recent[0].0 == h {
-                return slot.recent[0].1;
-            }
-            if slot.recent[1].0 == h {
-                slot.recent.swap(0, 1);
-                return slot.recent[0].1;
+            if let Some(&(chat, local)) = last_local.get(h as usize) {
+                if chat == event.chat {
+                    return local;
+                }
             }
             let next = slot.authors.len() as u32;
             let local = *slot.local.entry(h).or_insert(next);
             if local == next {
                 slot.authors.push(h);
             }
-            slot.recent[1] = slot.recent[0];
-            slot.recent[0] = (h, local);
+            if last_local.len() <= h as usize {
+                last_local.resize(h as usize + 1, (ChatId::MAX, 0));
+            }
+            last_local[h as usize] = (event.chat, local);
             local
         });
         let (key, name) = match event.author {
@@ -648,5 +666,15 @@ impl Sink for Collector<'_> {
 
     fn read_dates(&mut self, order: &str, reason: &str) {
         self.date_order = (order.to_string(), reason.to_string());
+    }
+}
+
+#[cfg(test)]
+mod reply_bucket_tests {
+    #[test]
+    fn the_table_agrees_with_the_arithmetic() {
+        for gap in (-120..4 * 86_400).step_by(7).chain((0..4 * 1440).map(|m| m * 60)) {
+            assert_eq!(super::reply_bucket(gap), super::ReplyTimes::bucket_of(gap), "{gap}");
+        }
     }
 }

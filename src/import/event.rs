@@ -182,6 +182,14 @@ pub trait Sink {
     fn handle(&mut self, kind: HandleKind, id: &str, name: &str) -> HandleId;
     /// One message, call or notice.
     fn event(&mut self, event: Event);
+    /// Several events, in order: the same as passing each to [`Sink::event`], which is what
+    /// this does unless a sink does better. A parser that finds many events at a time (a
+    /// WhatsApp chunk) saves a call and a lookup per event.
+    fn events(&mut self, events: &[Event]) {
+        for &event in events {
+            self.event(event);
+        }
+    }
     /// The parser knows which handle is the user.
     fn owner(&mut self, handle: HandleId, evidence: OwnerEvidence);
     /// Details about a person (contacts lists, connections).

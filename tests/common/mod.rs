@@ -45,6 +45,7 @@ fixtures!(
     "ios-then-android-merged-layouts.txt",
     "android-12h-hour-zero-odd-years.txt",
     "ios-notices-more-languages.txt",
+    "ios-mdy-then-android-dmy-switch.txt",
 );
 
 /// How many fixtures existed when the version 2 snapshot sample was made (the first ones of

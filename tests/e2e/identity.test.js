@@ -81,7 +81,7 @@ test("a shared address makes one contact; a shared name is a possible duplicate 
     assert.equal(await suggestions.count(), 1);
     const text = await suggestions.first().innerText();
     assert.match(text, /Priya Shah \(Email\)\s+and\s+Priya Shah \(WhatsApp\)/);
-    assert.match(text, /same name, “Priya Shah”, in Email and WhatsApp/);
+    assert.match(text, /same name, “Priya Shah”, in WhatsApp and Email/);
     assert.match(await options.locator("#decisions").innerText(), /No changes yet/);
     await options.setViewportSize({ width: 900, height: 700 });
     await options.locator("section", { has: options.locator("#duplicates-title") }).screenshot({ path: `${screenshots}options-duplicates.png` });
@@ -101,7 +101,7 @@ test("a shared address makes one contact; a shared name is a possible duplicate 
     assert.deepEqual(await search(popup, "priya"), ["Priya Shah"]);
 
     // Undo from "Your changes": two again, and the suggestion is back.
-    const undo = options.getByRole("button", { name: /^Undo: Accepted that “Priya Shah” and “Priya Shah” are one person/ });
+    const undo = options.getByRole("button", { name: /^Undo: Accepted that Priya Shah \(Email\) and Priya Shah \(WhatsApp\) are one person/ });
     await undo.click();
     await options.locator("#suggestions-status", { hasText: "Undone" }).waitFor();
     assert.equal((await named(options, "Priya Shah")).length, 2);

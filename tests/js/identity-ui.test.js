@@ -80,7 +80,7 @@ function worker({ syncOn }) {
 test("each decision is stored before the reply and answered with the contact as it is now", async () => {
   const w = worker({ syncOn: false });
   const [suggestion] = await w.handle({ type: MSG.SUGGESTIONS });
-  assert.deepEqual(suggestion.reasons, ["same name, “Priya Shah”, in Email and WhatsApp"]);
+  assert.deepEqual(suggestion.reasons, ["same name, “Priya Shah”, in WhatsApp and Email"]);
   const accepted = await w.handle({ type: MSG.ACCEPT_SUGGESTION, id: suggestion.id });
   assert.equal(accepted.contact.id, accepted.contactId);
   assert.equal(accepted.contact.handles.length, 2);

@@ -217,7 +217,16 @@ pub struct WhatsAppFormat {
     zone: ZoneCache,
     parser: Parser,
     batch: Vec<RawMessage>,
+    /// Events not yet handed to the sink: they go in one call per chunk.
+    out: Vec<Event>,
+    /// The day/month order of the whole file: the report's, and the one for a layout whose
+    /// own dates never decide it.
     order: OrderInference,
+    /// Per layout (`RawMessage::layout`) that wrote an ambiguous date, its own order: a
+    /// merged export may join a month/day phone's part to a day/month phone's.
+    layout_orders: Vec<Option<OrderInference>>,
+    /// Whether a layout that wrote an ambiguous date has not decided its order yet.
+    layout_undecided: bool,
     saw_ambiguous: bool,
     saw_yearless: bool,
     months: YearlessMonths,
@@ -230,8 +239,13 @@ pub struct WhatsAppFormat {
     invalid_dates: u32,
     /// Kept across both passes: the second resumes where the first stopped counting.
     sanity: DateSanity,
-    /// The last date resolved, with its day number: consecutive messages mostly share one.
-    last_date: Option<(RawDate, Option<i32>, NaiveDate, i32)>,
+    /// The last date resolved (with its layout and year), and its day number: consecutive
+    /// messages mostly share one.
+    last_date: Option<(RawDate, u8, Option<i32>, NaiveDate, i32)>,
+    /// The UTC instant of the last date's local midnight, when that whole day has one offset
+    /// (no daylight-saving change inside it): its times are then that plus the second of day,
+    /// without asking the zone.
+    last_midnight: Option<i64>,
     /// Set for the second pass.
     settled: Option<Settled>,
     /// Messages handed to `process` in this pass, and how many of the first ones the first
@@ -253,7 +267,10 @@ impl WhatsAppFormat {
             zone: ZoneCache::new(ctx.zone),
             parser: Parser::default(),
             batch: Vec::new(),
+            out: Vec::new(),
             order: OrderInference::default(),
+            layout_orders: Vec::new(),
+            layout_undecided: false,
             saw_ambiguous: false,
             saw_yearless: false,
             months: YearlessMonths::default(),
@@ -265,6 +282,7 @@ impl WhatsAppFormat {
             invalid_dates: 0,
             sanity: DateSanity::new(ctx.today),
             last_date: None,
+            last_midnight: None,
             settled: None,
             years: None,
             processed: 0,
@@ -274,7 +292,7 @@ impl WhatsAppFormat {
 
     fn ready(&self) -> bool {
         self.settled.is_some()
-            || (self.chat.is_some() && !self.saw_yearless && (!self.saw_ambiguous || self.order.decided().is_some()))
+            || (self.chat.is_some() && !self.saw_yearless && (!self.saw_ambiguous || !self.layout_undecided))
     }
 
     fn drain(&mut self, sink: &mut dyn Sink) {
@@ -285,6 +303,7 @@ impl WhatsAppFormat {
                     RawDate::Ambiguous { first, second, year } => {
                         self.saw_ambiguous = true;
                         self.order.observe(first, second, year);
+                        self.observe_layout(message.layout, first, second, year);
                     }
                     RawDate::Known { year: None, .. } => self.saw_yearless = true,
                     RawDate::Known { .. } => {}
@@ -315,6 +334,28 @@ impl WhatsAppFormat {
             }
         }
         self.batch = batch;
+        self.flush(sink);
+    }
+
+    /// An ambiguous date in `layout`, for that layout's own order.
+    fn observe_layout(&mut self, layout: u8, first: u8, second: u8, year: i32) {
+        let i = usize::from(layout);
+        if self.layout_orders.len() <= i {
+            self.layout_orders.resize_with(i + 1, || None);
+        }
+        let order = self.layout_orders[i].get_or_insert_with(OrderInference::default);
+        if order.decided().is_some() {
+            return;
+        }
+        order.observe(first, second, year);
+        self.layout_undecided = self.layout_orders.iter().flatten().any(|o| o.decided().is_none());
+    }
+
+    /// The order to read `layout`'s ambiguous dates in: its own once its dates decided it,
+    /// else the file's.
+    fn order_of(&self, layout: u8) -> Option<DateOrder> {
+        let own = self.layout_orders.get(usize::from(layout)).and_then(|o| o.as_ref()?.decided());
+        own.map(|(o, _)| o).or(self.settled.as_ref().and_then(|s| s.order)).or(self.order.decided().map(|(o, _)| o))
     }
 
     fn handle(&mut self, author: u32, sink: &mut dyn Sink) -> HandleId {
@@ -345,8 +386,12 @@ impl WhatsAppFormat {
             return;
         }
         let date = match self.last_date {
-            Some((raw, y, date, day)) if raw == m.date && y == year => {
+            Some((raw, layout, y, date, day)) if raw == m.date && layout == m.layout && y == year => {
                 self.sanity.observe(day);
+                if let Some(midnight) = self.last_midnight {
+                    self.emit(m, midnight + i64::from(m.seconds_of_day), sink);
+                    return;
+                }
                 date
             }
             _ => {
@@ -356,9 +401,7 @@ impl WhatsAppFormat {
                     }
                     (raw, _) => {
                         // Only when the date differs from the last line's: most lines share one.
-                        let order =
-                            self.settled.as_ref().and_then(|s| s.order).or(self.order.decided().map(|(o, _)| o));
-                        dates::resolve(raw, order)
+                        dates::resolve(raw, self.order_of(m.layout))
                     }
                 };
                 let Some(date) = date else {
@@ -367,14 +410,35 @@ impl WhatsAppFormat {
                 };
                 let day = date.num_days_from_ce();
                 self.sanity.observe(day);
-                self.last_date = Some((m.date, year, date, day));
-                date
+                self.last_date = Some((m.date, m.layout, year, date, day));
+                let at = self.zone.utc_seconds(date, m.seconds_of_day);
+                // Asked after the message's own time, so the zone's memo of the day is the
+                // same as without these two questions; on a day with a daylight-saving change
+                // they fall in its first and last hours, whose offsets are each one all hour.
+                let midnight = self.zone.utc_seconds(date, 0);
+                const LAST_MINUTE: u32 = 23 * 3600 + 59 * 60;
+                let uniform = self.zone.utc_seconds(date, LAST_MINUTE) - midnight == i64::from(LAST_MINUTE);
+                self.last_midnight = uniform.then_some(midnight);
+                self.emit(m, at, sink);
+                return;
             }
         };
         let at = self.zone.utc_seconds(date, m.seconds_of_day);
+        self.emit(m, at, sink);
+    }
+
+    fn emit(&mut self, m: &RawMessage, at: i64, sink: &mut dyn Sink) {
         let author = m.author.map(|a| self.handle(a, sink));
         if let Some(chat) = self.chat {
-            sink.event(Event { chat, author, at, kind: m.kind, id: None });
+            self.out.push(Event { chat, author, at, kind: m.kind, id: None });
+        }
+    }
+
+    /// Hands the events found so far to the sink.
+    fn flush(&mut self, sink: &mut dyn Sink) {
+        if !self.out.is_empty() {
+            sink.events(&self.out);
+            self.out.clear();
         }
     }
 
@@ -420,6 +484,17 @@ impl WhatsAppFormat {
             sink.warn(format!(
                 "{} line(s) were written in a second date layout, as in merged exports; they were read too.",
                 counts.lines_in_other_layout
+            ));
+        }
+        let file_order = self.settled.as_ref().and_then(|s| s.order);
+        let other =
+            self.layout_orders.iter().flatten().filter_map(|o| o.decided()).find(|(o, _)| Some(*o) != file_order);
+        if let (Some((other, _)), Some(file_order)) = (other, file_order) {
+            let name = |o: DateOrder| if o == DateOrder::DayMonth { "day/month" } else { "month/day" };
+            sink.warn(format!(
+                "Dates in a second layout were read {}, unlike the rest of the file ({}).",
+                name(other),
+                name(file_order)
             ));
         }
         if counts.lines_before_first_header > 0 {
@@ -502,6 +577,7 @@ impl Format for WhatsAppFormat {
             self.handles.clear();
             self.pending = Vec::new();
             self.last_date = None;
+            self.last_midnight = None;
             self.reported_in_first_pass = self.processed;
             self.processed = 0;
             self.years = first_year.map(|year| YearCounter { year, previous: 0 });
@@ -516,6 +592,7 @@ impl Format for WhatsAppFormat {
         for m in &pending {
             self.process(m, sink);
         }
+        self.flush(sink);
         self.warn_counts(sink);
         Ok(Finished::Done)
     }
@@ -568,6 +645,10 @@ mod tests {
             include_bytes!("../../../tests/fixtures/whatsapp/ios-then-android-merged-layouts.txt"),
         ),
         (
+            "ios-mdy-then-android-dmy-switch.txt",
+            include_bytes!("../../../tests/fixtures/whatsapp/ios-mdy-then-android-dmy-switch.txt"),
+        ),
+        (
             "android-12h-hour-zero-odd-years.txt",
             include_bytes!("../../../tests/fixtures/whatsapp/android-12h-hour-zero-odd-years.txt"),
         ),
@@ -589,6 +670,31 @@ mod tests {
                 assert_eq!(parts.warnings, whole.warnings, "{file} at {size}");
             }
         }
+    }
+
+    /// Each layout of a merged export reads its dates in its own order once its own dates
+    /// decide it, and in the file's order when they never do.
+    #[test]
+    fn each_layout_has_its_own_date_order() {
+        let day = |at: i64| at.div_euclid(86_400);
+        let text = "[3/18/22, 14:56:01] Ann: a\n20/04/2022, 09:00 - Ann: b\n04/05/2022, 10:00 - Sam: c\n";
+        let name = "WhatsApp Chat with Ann.txt";
+        let sink = run_format(&mut format(name), &[(name, text.as_bytes())], 5).expect("reads");
+        let days: Vec<i64> = sink.events.iter().map(|e| day(e.at)).collect();
+        let expected = |y, m, d| {
+            day(NaiveDate::from_ymd_opt(y, m, d)
+                .expect("date")
+                .and_hms_opt(0, 0, 0)
+                .expect("time")
+                .and_utc()
+                .timestamp())
+        };
+        assert_eq!(days, vec![expected(2022, 3, 18), expected(2022, 4, 20), expected(2022, 5, 4)]);
+        // The second layout's dates never decide: they are read month/day, as the file is.
+        let text = "[3/18/22, 14:56:01] Ann: a\n04/05/2022, 10:00 - Sam: c\n";
+        let sink = run_format(&mut format(name), &[(name, text.as_bytes())], 5).expect("reads");
+        assert_eq!(day(sink.events[1].at), expected(2022, 4, 5));
+        assert!(sink.warnings.iter().all(|w| !w.contains("unlike the rest")), "{:?}", sink.warnings);
     }
 
     #[test]

@@ -522,6 +522,9 @@ pub(crate) fn parse(line: &str) -> Option<Header<'_>> {
 /// [`parse`], reusing the previous line's date when this line starts with the same date text:
 /// consecutive messages mostly share a day, and the date was the costliest part to parse.
 pub(crate) fn parse_with_memo<'a>(line: &'a str, memo: &mut DateMemo) -> Option<Header<'a>> {
+    if let Some(h) = parse_same_date(line, memo) {
+        return Some(h);
+    }
     let mut c = Cursor { s: line, i: 0 };
     let bracket = c.eat(b'[');
     let first_is_digit = c.peek().is_some_and(|b| b.is_ascii_digit());
@@ -542,7 +545,7 @@ pub(crate) fn parse_with_memo<'a>(line: &'a str, memo: &mut DateMemo) -> Option<
     } else {
         let bytes = line.as_bytes();
         let remembered = memo.date.filter(|_| {
-            bytes.starts_with(&memo.text) && !bytes.get(memo.text.len()).is_some_and(u8::is_ascii_alphanumeric)
+            super::starts_with(bytes, &memo.text) && !bytes.get(memo.text.len()).is_some_and(u8::is_ascii_alphanumeric)
         });
         match remembered {
             Some(found) => {
@@ -590,6 +593,72 @@ pub(crate) fn parse_with_memo<'a>(line: &'a str, memo: &mut DateMemo) -> Option<
     }
     let shape = Shape { bracket, time_first, date_style, seconds, meridiem, colon_end };
     Some(Header { date, seconds_of_day, shape, rest: &line[c.i..] })
+}
+
+/// The common case of [`parse_with_memo`], without its general parser: a line that starts with
+/// the remembered date, then `, H:MM` or `, HH:MM:SS` (24-hour), then ` - ` or `] `. Gives
+/// exactly what the general parser gives, or `None` for anything else (which the general
+/// parser then reads).
+#[inline(always)]
+fn parse_same_date<'a>(line: &'a str, memo: &DateMemo) -> Option<Header<'a>> {
+    let (date, date_style) = memo.date?;
+    let b = line.as_bytes();
+    let mut i = memo.text.len();
+    if !super::starts_with(b, &memo.text) {
+        return None;
+    }
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    let digit = |i: usize| at(i).is_ascii_digit();
+    let value = |i: usize| u32::from(at(i).wrapping_sub(b'0'));
+    // `, `, `,` or ` ` between date and time; a letter or digit right after the date is
+    // another date (`5 Mar` before `5 Mar 2014`), a letter after the gap a word (`klo`).
+    if at(i) == b',' {
+        i += 1;
+    }
+    if at(i) == b' ' {
+        i += 1;
+    }
+    if i == memo.text.len() || !digit(i) {
+        return None;
+    }
+    let mut h = value(i);
+    i += 1;
+    if digit(i) {
+        h = h * 10 + value(i);
+        i += 1;
+    }
+    let sep = at(i);
+    if !(sep == b':' || sep == b'.') || digit(i) || !digit(i + 1) || !digit(i + 2) || digit(i + 3) {
+        return None;
+    }
+    let m = value(i + 1) * 10 + value(i + 2);
+    i += 3;
+    let mut s = 0;
+    let seconds = at(i) == sep;
+    if seconds {
+        if !digit(i + 1) || !digit(i + 2) || digit(i + 3) {
+            return None;
+        }
+        s = value(i + 1) * 10 + value(i + 2);
+        i += 3;
+    }
+    if h > 23 || m > 59 || s > 59 {
+        return None;
+    }
+    let bracket = b[0] == b'[';
+    if bracket {
+        if at(i) != b']' || at(i + 1) != b' ' {
+            return None;
+        }
+        i += 2;
+    } else {
+        if at(i) != b' ' || at(i + 1) != b'-' || at(i + 2) != b' ' {
+            return None;
+        }
+        i += 3;
+    }
+    let shape = Shape { bracket, time_first: false, date_style, seconds, meridiem: false, colon_end: false };
+    Some(Header { date, seconds_of_day: h * 3600 + m * 60 + s, shape, rest: &line[i..] })
 }
 
 fn any_date(c: &mut Cursor) -> Option<(RawDate, u8)> {
@@ -740,6 +809,49 @@ mod tests {
         assert_eq!(date, amb(18, 3, 2022));
         assert_eq!(secs, 14 * 3600 + 56 * 60 + 1);
         assert_eq!(rest, "+966 50 123 4567: hi");
+    }
+
+    #[test]
+    fn the_same_date_shortcut_reads_as_the_general_parser_does() {
+        let dates = ["18/03/2022", "[18/03/2022", "3.18.22", "Mar 5", "20 Sep 2013"];
+        let after = [
+            ", 14:56 - Ann: hi",
+            ", 4:56 - Ann: hi",
+            " 14:56 - Ann: hi",
+            ",14:56 - Ann: hi",
+            ", 14.56 - Ann: hi",
+            ", 14:56:01] Ann: hi",
+            ", 14:56:01 - Ann: hi",
+            ", 14:56: Ann: hi",
+            ", 14:56:1 - Ann: hi",
+            ", 14:561 - Ann: hi",
+            ", 144:56 - Ann: hi",
+            ", 24:00 - Ann: hi",
+            ", 14:60 - Ann: hi",
+            ", 14:56:60] Ann: hi",
+            ", 2:56 PM - Ann: hi",
+            ", 14:56 \u{2013} Ann: hi",
+            ", 14:56] Ann: hi",
+            ", 14:56 -Ann: hi",
+            " klo 14.56 - Ann: hi",
+            "5 14:56 - Ann: hi",
+            ", 14:56",
+            ", 1",
+            "",
+        ];
+        for date in dates {
+            for rest in after {
+                let line = format!("{date}{rest}");
+                let mut memo = DateMemo::default();
+                // A line with the same date primes the memo.
+                parse_with_memo(&format!("{date}, 10:00 - Bo: x"), &mut memo);
+                parse_with_memo(&format!("{date}, 10:00] Bo: x"), &mut memo);
+                let fast = parse_with_memo(&line, &mut memo);
+                let general = parse(&line);
+                let key = |h: Option<Header>| h.map(|h| (h.date, h.seconds_of_day, h.shape, h.rest.to_string()));
+                assert_eq!(key(fast), key(general), "{line}");
+            }
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub(crate) mod header;
 pub mod live;
 pub(crate) mod notices;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 pub(crate) use header::RawDate;
@@ -22,6 +23,12 @@ const MAX_LINES_BEFORE_HEADER: u32 = 20;
 /// Author names are short; a `: ` further into the line than this is in the message text.
 const MAX_AUTHOR_BYTES: usize = 120;
 
+/// Slots of [`Parser::author_cache`]: a group of a few hundred writers mostly hits.
+const AUTHOR_CACHE_SLOTS: usize = 4096;
+
+/// Authors compared with a line's start before it is searched for `: `.
+const RECENT_AUTHORS: usize = 2;
+
 /// The name given to an author WhatsApp wrote as nothing but an invisible mark
 /// (`… - \u{200E}: <Media omitted>`): a person whose name the export hides, not a system line.
 pub const HIDDEN_AUTHOR: &str = "Hidden name";
@@ -34,6 +41,9 @@ pub(crate) struct RawMessage {
     /// Index into [`Parser::authors`]; `None` for authorless (Android system) lines.
     pub(crate) author: Option<u32>,
     pub(crate) kind: Kind,
+    /// The header's layout: 0 for the file's first, then 1, 2… in order of appearance
+    /// (merged exports). Each layout has its own day/month order.
+    pub(crate) layout: u8,
 }
 
 /// Counters the import report draws on.
@@ -53,16 +63,23 @@ pub(crate) struct Parser {
     carry: Vec<u8>,
     carry_is_cut: bool,
     shape: Option<Shape>,
+    /// Layouts other than the file's first, in order of appearance (`RawMessage::layout` 1…).
+    other_shapes: Vec<Shape>,
     /// Cleaned author names, indexed by `RawMessage::author`.
     pub(crate) authors: Vec<String>,
     author_ids: HashMap<String, u32>,
     /// Author ids by the author exactly as written, so a name is cleaned once per file, not
     /// once per message.
     raw_author_ids: HashMap<String, u32>,
-    /// The last few authors as written: most chats alternate between a handful of people,
-    /// and comparing a short string beats hashing it on every line.
-    recent_authors: Vec<(String, u32)>,
-    /// The entry of `recent_authors` to overwrite next, once it is full.
+    /// Authors (as `split_author` gives them) and their ids, one per slot, by a quick hash of
+    /// their bytes: this spares nearly every line the SipHash lookup. A collision only costs
+    /// a miss.
+    author_cache: Vec<(String, u32)>,
+    /// Slots of `author_cache` of the last few authors: most chats alternate between a
+    /// handful of people, and comparing a line's start with their names finds the author
+    /// without even searching the line for `: `.
+    recent_authors: [u16; RECENT_AUTHORS],
+    /// The entry of `recent_authors` to overwrite next.
     recent_next: usize,
     pub(crate) counts: ParseCounts,
     saw_any_byte: bool,
@@ -74,7 +91,7 @@ pub(crate) struct Parser {
 
 impl Parser {
     /// Feeds the next chunk; complete lines are parsed at once.
-    pub(crate) fn push(&mut self, chunk: &[u8], sink: &mut dyn FnMut(RawMessage)) -> Result<(), ImportError> {
+    pub(crate) fn push(&mut self, chunk: &[u8], sink: &mut impl FnMut(RawMessage)) -> Result<(), ImportError> {
         if chunk.is_empty() {
             return Ok(());
         }
@@ -91,7 +108,7 @@ impl Parser {
                     self.extend_carry(&chunk[..end]);
                     let line = std::mem::take(&mut self.carry);
                     self.carry_is_cut = false;
-                    self.line(&line, sink)?;
+                    self.line(&line, false, sink)?;
                     self.carry = line;
                     self.carry.clear();
                     start = end + 1;
@@ -102,8 +119,8 @@ impl Parser {
                 }
             }
         }
-        while let Some(end) = find_byte(chunk, start, b'\n') {
-            self.line(&chunk[start..end], sink)?;
+        while let Some((end, ascii)) = find_line_end(chunk, start) {
+            self.line(&chunk[start..end], ascii, sink)?;
             start = end + 1;
         }
         self.extend_carry(&chunk[start..]);
@@ -111,10 +128,10 @@ impl Parser {
     }
 
     /// Parses the last line, if the input did not end with a newline.
-    pub(crate) fn finish(&mut self, sink: &mut dyn FnMut(RawMessage)) -> Result<(), ImportError> {
+    pub(crate) fn finish(&mut self, sink: &mut impl FnMut(RawMessage)) -> Result<(), ImportError> {
         if !self.carry.is_empty() {
             let line = std::mem::take(&mut self.carry);
-            self.line(&line, sink)?;
+            self.line(&line, false, sink)?;
         }
         if !self.saw_any_byte {
             return Err(ImportError::Empty);
@@ -134,7 +151,7 @@ impl Parser {
         self.carry.extend_from_slice(&bytes[..bytes.len().min(room)]);
     }
 
-    fn line(&mut self, raw: &[u8], sink: &mut dyn FnMut(RawMessage)) -> Result<(), ImportError> {
+    fn line(&mut self, raw: &[u8], ascii: bool, sink: &mut impl FnMut(RawMessage)) -> Result<(), ImportError> {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         if raw.len() >= LINE_PREFIX_BYTES {
             self.counts.long_lines += 1;
@@ -156,11 +173,22 @@ impl Parser {
             }
             _ => {}
         }
-        let (norm, bad_utf8) = normalize_prefix(raw);
+        let (norm, bad_utf8) = if ascii {
+            // SAFETY: the line scan found no byte above 0x7F, and ASCII is valid UTF-8.
+            (Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(&raw[..raw.len().min(LINE_PREFIX_BYTES)]) }), false)
+        } else {
+            normalize_prefix(raw)
+        };
         let Some(h) = header::parse_with_memo(&norm, &mut self.date_memo) else {
             return self.not_a_header();
         };
-        let split = split_author(h.rest);
+        // Most lines are by one of the last few authors: a prefix comparison finds them
+        // without searching the line for `: ` or looking the name up.
+        let (split, known_author) = match self.recent_author_of(h.rest) {
+            Some((id, len)) => (Some((&h.rest[..len], &h.rest[len + 2..])), Some(id)),
+            None => (split_author(h.rest), None),
+        };
+        let mut layout = 0;
         match self.shape {
             None => self.shape = Some(h.shape),
             // A second layout (merged exports) counts only for whole lines: a plausible date
@@ -171,6 +199,15 @@ impl Parser {
                     return Ok(());
                 }
                 self.counts.lines_in_other_layout += 1;
+                // Fewer than 255 shapes exist (their fields have 160 combinations).
+                let i = match self.other_shapes.iter().position(|s| *s == h.shape) {
+                    Some(i) => i,
+                    None => {
+                        self.other_shapes.push(h.shape);
+                        self.other_shapes.len() - 1
+                    }
+                };
+                layout = u8::try_from(i + 1).unwrap_or(u8::MAX);
             }
             _ => {}
         }
@@ -187,11 +224,15 @@ impl Parser {
                 } else {
                     Kind::Message
                 };
-                (Some(self.author_id(author)), kind)
+                let id = match known_author {
+                    Some(id) => id,
+                    None => self.author_id(author),
+                };
+                (Some(id), kind)
             }
             None => (None, Kind::System),
         };
-        sink(RawMessage { date, seconds_of_day: h.seconds_of_day, author, kind });
+        sink(RawMessage { date, seconds_of_day: h.seconds_of_day, author, kind, layout });
         Ok(())
     }
 
@@ -231,32 +272,54 @@ impl Parser {
         Ok(())
     }
 
-    fn author_id(&mut self, raw_author: &str) -> u32 {
-        const RECENT: usize = 4;
-        if let Some((_, id)) = self.recent_authors.iter().find(|(raw, _)| raw == raw_author) {
-            return *id;
+    /// The id and length of the author at the start of `rest`, when `rest` starts with one of
+    /// the recent authors and `: `. An author is text before the first `: ` of an earlier line
+    /// (or the hidden-author name, which holds none either), so it holds no `: ` itself and
+    /// this is where `split_author` would split too.
+    fn recent_author_of(&self, rest: &str) -> Option<(u32, usize)> {
+        let bytes = rest.as_bytes();
+        self.recent_authors.iter().find_map(|&slot| {
+            let (raw, id) = self.author_cache.get(usize::from(slot))?;
+            let n = raw.len();
+            let hit = *id != u32::MAX
+                && bytes.len() >= n + 2
+                && bytes[n] == b':'
+                && bytes[n + 1] == b' '
+                && same(&bytes[..n], raw.as_bytes());
+            hit.then_some((*id, n))
+        })
+    }
+
+    /// The id of `author` as `split_author` gave it.
+    fn author_id(&mut self, author: &str) -> u32 {
+        if self.author_cache.is_empty() {
+            self.author_cache = vec![(String::new(), u32::MAX); AUTHOR_CACHE_SLOTS];
         }
-        if let Some(&id) = self.raw_author_ids.get(raw_author) {
-            // In a large group nearly every line misses the recent list: overwrite the oldest
-            // entry in place, reusing its buffer, rather than allocating a name per line.
-            if self.recent_authors.len() < RECENT {
-                self.recent_authors.push((raw_author.to_string(), id));
-            } else {
-                let slot = &mut self.recent_authors[self.recent_next % RECENT];
-                slot.0.clear();
-                slot.0.push_str(raw_author);
-                slot.1 = id;
-                self.recent_next = self.recent_next.wrapping_add(1);
+        let slot = crate::fast_hash::bytes_hash(author.as_bytes()) as usize % AUTHOR_CACHE_SLOTS;
+        self.recent_authors[self.recent_next % RECENT_AUTHORS] = slot as u16;
+        self.recent_next = self.recent_next.wrapping_add(1);
+        let (cached, cached_id) = &self.author_cache[slot];
+        if *cached_id != u32::MAX && same(cached.as_bytes(), author.as_bytes()) {
+            return *cached_id;
+        }
+        let id = match self.raw_author_ids.get(author) {
+            Some(&id) => id,
+            None => {
+                let clean = crate::identity::clean_name(author);
+                let next = self.authors.len() as u32;
+                let id = *self.author_ids.entry(clean.clone()).or_insert(next);
+                if id == next {
+                    self.authors.push(clean);
+                }
+                self.raw_author_ids.insert(author.to_string(), id);
+                id
             }
-            return id;
-        }
-        let clean = crate::identity::clean_name(raw_author);
-        let next = self.authors.len() as u32;
-        let id = *self.author_ids.entry(clean.clone()).or_insert(next);
-        if id == next {
-            self.authors.push(clean);
-        }
-        self.raw_author_ids.insert(raw_author.to_string(), id);
+        };
+        // Overwrites the slot in place, reusing its buffer.
+        let entry = &mut self.author_cache[slot];
+        entry.0.clear();
+        entry.0.push_str(author);
+        entry.1 = id;
         id
     }
 }
@@ -334,6 +397,106 @@ fn visible_bytes(line: &[u8]) -> &[u8] {
     }
 }
 
+/// Whether two short byte strings are equal, compared a word at a time from both ends: names
+/// in a group often differ only in their last bytes (`Member 12`, `Member 13`), and wasm's
+/// `memcmp` goes byte by byte.
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    if n < 8 {
+        if n >= 4 {
+            let half = |s: &[u8], at: usize| {
+                let mut w = [0u8; 4];
+                w.copy_from_slice(&s[at..at + 4]);
+                u32::from_le_bytes(w)
+            };
+            return half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4);
+        }
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    if word(a, n - 8) != word(b, n - 8) || word(a, 0) != word(b, 0) {
+        return false;
+    }
+    n <= 16 || a[8..n - 8] == b[8..n - 8]
+}
+
+/// `hay.starts_with(prefix)`, by [`same`].
+pub(crate) fn starts_with(hay: &[u8], prefix: &[u8]) -> bool {
+    hay.len() >= prefix.len() && same(&hay[..prefix.len()], prefix)
+}
+
+/// The end of the line starting at `from` (the position of its `\n`), and whether every byte
+/// before it is ASCII, read in the same pass eight bytes at a time.
+fn find_line_end(hay: &[u8], from: usize) -> Option<(usize, bool)> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        find_line_end_simd(hay, from)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        find_line_end_words(hay, from, true)
+    }
+}
+
+/// [`find_line_end`] sixteen bytes at a time with wasm's SIMD instructions (in every browser
+/// since 2021–2023: Chrome 91, Firefox 89, Safari 16.4; Node 16.4): scanning for line ends is
+/// most of the work on long lines.
+#[cfg(target_arch = "wasm32")]
+#[target_feature(enable = "simd128")]
+fn find_line_end_simd(hay: &[u8], from: usize) -> Option<(usize, bool)> {
+    use core::arch::wasm32::{u8x16_bitmask, u8x16_eq, u8x16_splat, v128, v128_load, v128_or};
+    let newlines = u8x16_splat(b'\n');
+    let mut seen = u8x16_splat(0);
+    let mut i = from;
+    while i + 16 <= hay.len() {
+        // SAFETY: `i + 16 <= hay.len()`, so the 16 bytes read are inside `hay`; wasm loads
+        // need no alignment.
+        let v = unsafe { v128_load(hay.as_ptr().add(i).cast::<v128>()) };
+        let found = u8x16_bitmask(u8x16_eq(v, newlines));
+        if found != 0 {
+            let k = found.trailing_zeros();
+            let high_before = u32::from(u8x16_bitmask(v)) & ((1u32 << k) - 1);
+            return Some((i + k as usize, u8x16_bitmask(seen) == 0 && high_before == 0));
+        }
+        seen = v128_or(seen, v);
+        i += 16;
+    }
+    find_line_end_words(hay, i, u8x16_bitmask(seen) == 0)
+}
+
+/// [`find_line_end`] eight bytes at a time, from `from`; `ascii` tells whether the line's bytes
+/// before `from` were all ASCII.
+fn find_line_end_words(hay: &[u8], from: usize, ascii: bool) -> Option<(usize, bool)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const NEWLINES: u64 = ONES * b'\n' as u64;
+    let mut i = from;
+    let mut seen: u64 = if ascii { 0 } else { HIGHS };
+    while i + 8 <= hay.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&hay[i..i + 8]);
+        let word = u64::from_le_bytes(word);
+        let x = word ^ NEWLINES;
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            let at = i + (found.trailing_zeros() / 8) as usize;
+            let ascii = seen & HIGHS == 0 && hay[i..at].is_ascii();
+            return Some((at, ascii));
+        }
+        seen |= word;
+        i += 8;
+    }
+    let at = i + hay.get(i..)?.iter().position(|&b| b == b'\n')?;
+    Some((at, seen & HIGHS == 0 && hay[i..at].is_ascii()))
+}
+
 /// Position of the first `needle` at or after `from`, eight bytes at a time: the parser's
 /// hottest loop, and plain wasm32 has no SIMD to lean on.
 pub(crate) fn find_byte(hay: &[u8], from: usize, needle: u8) -> Option<usize> {
@@ -374,6 +537,33 @@ mod tests {
         for from in 0..hay.len() {
             let expected = hay[from..].iter().position(|&b| b == b'\n').map(|p| p + from);
             assert_eq!(find_byte(hay, from, b'\n'), expected);
+        }
+    }
+
+    #[test]
+    fn same_agrees_with_slice_equality() {
+        let words: [&[u8]; 9] =
+            [b"", b"a", b"abc", b"abcd", b"abce", b"Sam Lee", b"Sam Leo", b"Member 12", b"Member 13"];
+        for a in words {
+            for b in words {
+                assert_eq!(same(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
+        let long = b"a name of more than sixteen bytes".as_slice();
+        let mut other = long.to_vec();
+        other[12] = b'X';
+        assert!(same(long, long) && !same(long, &other));
+    }
+
+    #[test]
+    fn find_line_end_agrees_with_a_plain_scan() {
+        let hay =
+            "ab\ncd\u{e9}fghijklmnopqrstuvwxyz0123456789\n\nplain ascii line that runs past sixteen bytes\nend\u{e9}";
+        let hay = hay.as_bytes();
+        for from in 0..hay.len() {
+            let expected =
+                hay[from..].iter().position(|&b| b == b'\n').map(|p| (p + from, hay[from..p + from].is_ascii()));
+            assert_eq!(find_line_end(hay, from), expected, "from {from}");
         }
     }
 

@@ -241,15 +241,13 @@ pub(crate) fn is_notice(author: &str, body: &str, marked: bool) -> bool {
     }
     // iOS names the contact, who is also the line's author, at the start of these; checking
     // that first keeps the phrase search off ordinary messages.
-    if body.len() < 300
-        && body.starts_with(author)
-        && NOTICE_PHRASES_INSIDE.iter().any(|p| body[author.len()..].contains(p))
-    {
+    let names_author = super::starts_with(body.as_bytes(), author.as_bytes());
+    if body.len() < 300 && names_author && NOTICE_PHRASES_INSIDE.iter().any(|p| body[author.len()..].contains(p)) {
         return true;
     }
     // Android's authored notices name their author as the subject: `+1 555…: +1 555… updated
     // the message timer`. Checking that first keeps the phrase search off ordinary messages.
-    if body.starts_with(author) && DISTINCT_NOTICE_PHRASES.iter().any(|p| body.contains(p)) {
+    if names_author && DISTINCT_NOTICE_PHRASES.iter().any(|p| body.contains(p)) {
         return true;
     }
     // `Ann changed the subject from "x" to "y: z"` splits at `: ` into an "author" that is a

@@ -115,7 +115,14 @@ pub fn owner_key(given: &str) -> String {
 /// assert_eq!(canonical_email("not an address"), None);
 /// ```
 pub fn canonical_email(raw: &str) -> Option<String> {
-    let address = raw.trim().strip_prefix("mailto:").unwrap_or(raw.trim()).to_lowercase();
+    let trimmed = raw.trim();
+    let trimmed = trimmed.strip_prefix("mailto:").unwrap_or(trimmed);
+    // Checked before any allocation: this runs for every address of every handle.
+    let (raw_local, raw_domain) = trimmed.rsplit_once('@')?;
+    if raw_local.is_empty() || !raw_domain.contains('.') {
+        return None;
+    }
+    let address = if trimmed.is_ascii() { trimmed.to_ascii_lowercase() } else { trimmed.to_lowercase() };
     let (local, domain) = address.rsplit_once('@')?;
     if local.is_empty() || !domain.contains('.') || address.contains(char::is_whitespace) {
         return None;

@@ -383,7 +383,8 @@ pub(crate) fn group(handles: &mut [HandleInfo], decisions: &[Decision]) -> Group
     // one map serves both.
     let canonical: Vec<Vec<Option<String>>> =
         emails.iter().map(|list| list.iter().map(|e| canonical_email(e)).collect()).collect();
-    let mut first_with: HashMap<&str, usize> = HashMap::new();
+    let values = phones.iter().map(Vec::len).sum::<usize>() + canonical.iter().map(Vec::len).sum::<usize>();
+    let mut first_with: HashMap<&str, usize> = HashMap::with_capacity(values);
     for i in (0..handles.len()).filter(|&i| !detached[i]) {
         for v in phones[i].iter().chain(canonical[i].iter().flatten()) {
             match first_with.get(v.as_str()) {
@@ -403,7 +404,7 @@ pub(crate) fn group(handles: &mut [HandleInfo], decisions: &[Decision]) -> Group
     // each (source, name), then join where both counts are one. Keys are the name after a
     // source tag; nothing to do when no handle is a card.
     let any_card = handles.iter().any(HandleInfo::is_card);
-    let mut counted: HashMap<String, usize> = HashMap::new();
+    let mut counted: HashMap<String, usize> = HashMap::with_capacity(if any_card { handles.len() } else { 0 });
     let mut counts: Vec<(u32, usize)> = Vec::new();
     let mut slots_of: Vec<Vec<usize>> = vec![Vec::new(); if any_card { handles.len() } else { 0 }];
     let tagged = |tag: Source, name: &str| {

@@ -1,13 +1,14 @@
 //! Phone numbers in E.164 (`+<country code><number>`), so that a national `07700 900123` in a
 //! contacts file and a WhatsApp author `+44 7700 900123` are seen to be one number.
 //!
-//! Why not a full phone library: the `phonenumber` crate carries the whole libphonenumber
-//! metadata (per-country number plans, formats, carriers), about 400 KB of wasm, which alone
-//! would exceed kith's 300 KB gzipped budget. Matching needs much less: each country's calling
-//! code, its trunk prefix (the national `0` that the international form drops) and its
-//! international call prefix (`00`, `011`…). That table is a few kilobytes. What it cannot do is
-//! tell a valid number from an invalid one of the right length; two people never share a
-//! mistyped number, so a wrong number costs no false merge, only a missed one.
+//! Why not a full phone library: a wasm module that does nothing but parse one number with the
+//! `phonenumber` crate (0.3.10, libphonenumber's metadata and a regex engine) and format it as
+//! E.164 measured 2.09 MB, 584 KB gzipped (release, LTO, wasm-opt -O3, 2026-11-26): twice kith's
+//! whole 300 KB budget. Matching needs much less: each country's calling code, its trunk prefix
+//! (the national `0` that the international form drops) and its international call prefix (`00`,
+//! `011`…). That table is a few kilobytes. What it cannot do is tell a valid number from an
+//! invalid one of the right length; two people never share a mistyped number, so a wrong number
+//! costs no false merge, only a missed one.
 
 /// What turning a national number into an international one needs to know about a country.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

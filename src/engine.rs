@@ -714,20 +714,9 @@ impl Engine {
             }
             let Some(mut combined) = combined else { continue };
             combined.name = person_name(&grouping, p, members, &handles, &combined.name);
-            combined.phones = Vec::new();
-            for ph in phones {
-                if !combined.phones.contains(ph) {
-                    combined.phones.push(ph.clone());
-                }
-            }
-            let mut seen: Vec<&Option<String>> = Vec::with_capacity(emails.len());
-            combined.emails = Vec::with_capacity(emails.len());
-            for (email, canonical) in emails {
-                if !seen.contains(&canonical) {
-                    seen.push(canonical);
-                    combined.emails.push(email.clone());
-                }
-            }
+            combined.phones = merge::first_of_each(phones, |ph| *ph).into_iter().cloned().collect();
+            combined.emails =
+                merge::first_of_each(emails, |(_, canonical)| *canonical).into_iter().map(|(e, _)| e.clone()).collect();
             let mut contact = combined.build(&handles[members[0]].key, now);
             contact.handles = views;
             contact.merged_because = grouping.reasons[p].iter().map(merge::Reason::words).collect();

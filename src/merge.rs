@@ -303,6 +303,18 @@ pub fn folded_name(name: &str) -> String {
     out
 }
 
+/// The items with repeats removed, first occurrences kept in order, repeats judged by `key`:
+/// O(n log n), for people of thousands of handles.
+pub(crate) fn first_of_each<T, K: Ord>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
+    let mut order: Vec<(K, usize)> = items.iter().enumerate().map(|(i, item)| (key(item), i)).collect();
+    crate::sort::sort(&mut order);
+    let mut keep = vec![false; items.len()];
+    for same in order.chunk_by(|a, b| a.0 == b.0) {
+        keep[same[0].1] = true;
+    }
+    items.into_iter().zip(keep).filter_map(|(item, kept)| kept.then_some(item)).collect()
+}
+
 /// Whether a name is a person's name rather than a number or an address standing in for one.
 fn is_real_name(name: &str) -> bool {
     // Only a name that starts like a number can be one; most names are spared the parse.
@@ -476,15 +488,15 @@ pub(crate) fn group(handles: &mut [HandleInfo], decisions: &[Decision]) -> Group
             *members = ranked.into_iter().map(|(_, _, i)| i).collect();
         }
     }
+    // Sorted, then each reason once: a crafted file can join thousands of handles by one
+    // number, and a `contains` per edge would be quadratic in them.
     let mut reasons: Vec<Vec<Reason>> = vec![Vec::new(); persons.len()];
     for (i, reason) in edges {
-        let list = &mut reasons[person_of[i]];
-        if !list.contains(&reason) {
-            list.push(reason);
-        }
+        reasons[person_of[i]].push(reason);
     }
     for list in &mut reasons {
         crate::sort::sort(list);
+        list.dedup();
     }
     let mut names: Vec<Option<String>> = vec![None; persons.len()];
     for &(key, name) in &replayed.names {

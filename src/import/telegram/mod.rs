@@ -65,6 +65,7 @@ impl Format for TelegramFormat {
 
     fn finish(&mut self, sink: &mut dyn Sink) -> Result<Finished, ImportError> {
         let r = &mut self.reader;
+        r.report_contacts_without_id(sink);
         if r.unreadable_messages > 0 {
             sink.skipped(Skip::Unreadable, r.unreadable_messages);
             sink.warn(format!(
@@ -282,6 +283,11 @@ struct Reader {
     chats_seen: u32,
     /// `contacts.list` entries reported as people.
     contacts: u32,
+    /// `(name, phone)` of contacts without a `user_id`, held until the chats are read: one
+    /// named exactly as a personal chat's peer (and as no other) is that user.
+    contacts_without_id: Vec<(String, String)>,
+    /// `(name, user id)` of the peers of personal chats.
+    personal_peers: Vec<(String, i64)>,
     unreadable_messages: u32,
     unreadable_chats: u32,
     /// The current file's top level is not an object.
@@ -302,6 +308,8 @@ impl Reader {
             owner_known: false,
             chats_seen: 0,
             contacts: 0,
+            contacts_without_id: Vec::new(),
+            personal_peers: Vec::new(),
             unreadable_messages: 0,
             unreadable_chats: 0,
             not_an_object: false,
@@ -452,6 +460,11 @@ impl Reader {
         let name = self.person.name();
         let id = match (self.person.user_id, digits.is_empty()) {
             (Some(id), _) => format!("user{id}"),
+            (None, false) if !name.is_empty() => {
+                self.contacts_without_id.push((name, phone));
+                self.contacts += 1;
+                return;
+            }
             (None, false) => format!("contact {digits}"),
             (None, true) => return,
         };
@@ -460,6 +473,21 @@ impl Reader {
         let phones = if phone.is_empty() { Vec::new() } else { vec![phone] };
         sink.person(handle, PersonDetails { phones, ..PersonDetails::default() });
         self.contacts += 1;
+    }
+
+    /// Contacts without a `user_id` (older exports): one named exactly as the peer of one
+    /// personal chat is that user, so its phone joins the account its messages come from;
+    /// any other is a handle of its own, `contact <phone digits>`.
+    fn report_contacts_without_id(&mut self, sink: &mut dyn Sink) {
+        for (name, phone) in std::mem::take(&mut self.contacts_without_id) {
+            let mut peers = self.personal_peers.iter().filter(|(peer, _)| peer.trim() == name);
+            let id = match (peers.next(), peers.next()) {
+                (Some((_, id)), None) => format!("user{id}"),
+                _ => format!("contact {}", phone.chars().filter(char::is_ascii_digit).collect::<String>()),
+            };
+            let handle = sink.handle(HandleKind::Telegram, &id, &name);
+            sink.person(handle, PersonDetails { phones: vec![phone], ..PersonDetails::default() });
+        }
     }
 
     fn scalar(&mut self, top: Frame, value: Scalar<'_>) {
@@ -556,7 +584,10 @@ impl Reader {
                 };
                 let info = ChatInfo { id: id.to_string(), title: chat.name.clone(), shape, participants: Vec::new() };
                 chat.declared_name.clone_from(&chat.name);
-                Resolved::Counted { chat: sink.chat(info), peer }
+                let named_peer = peer.and(chat.name.clone()).map(|name| (name, id));
+                let resolved = Resolved::Counted { chat: sink.chat(info), peer };
+                self.personal_peers.extend(named_peer);
+                resolved
             }
             _ => {
                 self.unreadable_chats += 1;
@@ -579,8 +610,10 @@ impl Reader {
                 if peer.is_some() {
                     sink.handle(HandleKind::Telegram, &format!("user{id}"), title.as_deref().unwrap_or(""));
                 }
+                let named_peer = peer.and(title.clone()).map(|name| (name, id));
                 let shape = if peer.is_some() { ChatShape::Direct { peer } } else { ChatShape::Group };
                 sink.chat(ChatInfo { id: id.to_string(), title, shape, participants: Vec::new() });
+                self.personal_peers.extend(named_peer);
             }
         }
         for p in pending {

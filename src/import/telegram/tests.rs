@@ -170,12 +170,13 @@ fn old_export_with_numeric_ids_and_local_dates() {
     let dmitri = handle(&sink, "user4440002");
     assert_eq!(sink.owners, [(kim, OwnerEvidence::Profile)]);
     assert_eq!(sink.handle_of(kim).2, "Kim", "an empty last name adds no space");
-    // A contact without a user id is not the chat's `user4440002`: it is known by its number.
-    let dmitri_contact = handle(&sink, "contact 79000000002");
+    // A contact without a user id, named exactly as the one personal chat's peer, is that peer:
+    // its phone joins `user4440002` instead of making a second Dmitri.
     assert_eq!(
         sink.people,
-        [(dmitri_contact, PersonDetails { phones: vec!["+7 900 000 0002".to_string()], ..Default::default() })]
+        [(dmitri, PersonDetails { phones: vec!["+7 900 000 0002".to_string()], ..Default::default() })]
     );
+    assert!(!sink.handles.iter().any(|(_, id, _)| id.starts_with("contact ")), "no separate contact handle");
     assert_eq!(sink.skips, [(Skip::RepliesChat, 1)]);
 
     let direct = chat_titled(&sink, "Dmitri Volkov");

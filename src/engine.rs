@@ -680,8 +680,9 @@ impl Engine {
     pub(crate) fn people_view(&self, now: i64) -> PeopleView {
         let country = self.country();
         let (keys, builders): (Vec<String>, Vec<Box<ContactBuilder>>) = self.handle_builders().into_iter().unzip();
+        let mut builders = builders;
         let mut handles: Vec<HandleInfo> =
-            keys.into_iter().zip(&builders).map(|(key, b)| b.handle_info(key, country)).collect();
+            keys.into_iter().zip(&mut builders).map(|(key, b)| b.handle_info(key, country)).collect();
         let grouping = merge::group(&mut handles, &self.decisions);
         let (own_phones, own_emails) = self.owner_handles(country);
         let mut builders: Vec<Option<Box<ContactBuilder>>> = builders.into_iter().map(Some).collect();
@@ -703,7 +704,7 @@ impl Engine {
                 let Some(b) = builders[i].take() else { continue };
                 views.push(HandleView {
                     key: handles[i].key.clone(),
-                    name: b.name.clone(),
+                    name: handles[i].name.clone(),
                     sources: b.sources.iter().map(|s| s.as_str()).collect(),
                     last_interaction_at: max_opt(b.last_interaction, b.last_group),
                 });
@@ -713,7 +714,7 @@ impl Engine {
                 }
             }
             let Some(mut combined) = combined else { continue };
-            combined.name = person_name(&grouping, p, members, &handles, &combined.name);
+            combined.name = person_name(&grouping, p, members, &handles, &handles[members[0]].name);
             combined.phones = merge::first_of_each(phones, |ph| *ph).into_iter().cloned().collect();
             combined.emails =
                 merge::first_of_each(emails, |(_, canonical)| *canonical).into_iter().map(|(e, _)| e.clone()).collect();
@@ -927,10 +928,14 @@ impl ContactBuilder {
 
     /// This handle as the grouping sees it: phones in E.164 (from its key, a name that is a
     /// number, and what a source listed), addresses in lower case.
-    fn handle_info(&self, key: String, country: Option<crate::phone::Country>) -> HandleInfo {
-        let mut phones: Vec<String> = Vec::new();
-        let own = key.strip_prefix("tel:").map(str::to_string).or_else(|| phone_of(&self.name));
-        for phone in own.iter().chain(&self.phones) {
+    /// The name moves into the handle (the contact's name is chosen from the handles').
+    fn handle_info(&mut self, key: String, country: Option<crate::phone::Country>) -> HandleInfo {
+        let mut phones: Vec<String> = Vec::with_capacity(1 + self.phones.len());
+        let own: Option<std::borrow::Cow<str>> = match key.strip_prefix("tel:") {
+            Some(number) => Some(std::borrow::Cow::Borrowed(number)),
+            None => phone_of(&self.name).map(std::borrow::Cow::Owned),
+        };
+        for phone in own.iter().map(|p| p.as_ref()).chain(self.phones.iter().map(String::as_str)) {
             if let Some(e164) = crate::phone::normalize(phone, country) {
                 if !phones.contains(&e164) {
                     phones.push(e164);
@@ -940,11 +945,17 @@ impl ContactBuilder {
         let mut emails: Vec<String> = key.strip_prefix("email:").map(str::to_string).into_iter().collect();
         for email in &self.emails {
             let lower = email.trim().to_lowercase();
-            if canonical_email(&lower).is_some() && !emails.contains(&lower) {
+            // What `canonical_email` accepts, checked without building the canonical form
+            // (the grouping builds it once).
+            let address = lower.strip_prefix("mailto:").unwrap_or(&lower);
+            let looks_right = address.rsplit_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty() && domain.contains('.') && !address.contains(char::is_whitespace)
+            });
+            if looks_right && !emails.contains(&lower) {
                 emails.push(lower);
             }
         }
-        HandleInfo { key, name: self.name.clone(), sources: self.sources, phones, emails }
+        HandleInfo { key, name: std::mem::take(&mut self.name), sources: self.sources, phones, emails }
     }
 
     /// Adds another handle's stats: one person across sources. Counts add up, first and last

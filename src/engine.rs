@@ -183,7 +183,7 @@ fn person_name(grouping: &Grouping, p: usize, members: &[usize], handles: &[Hand
     if let Some(name) = &grouping.names[p] {
         return name.clone();
     }
-    let is_name = |n: &str| !n.is_empty() && phone_of(n).is_none() && !n.contains('@');
+    let is_name = merge::is_real_name;
     let card = members.iter().map(|&i| &handles[i]).find(|h| h.sources.contains(Source::Contacts) && is_name(&h.name));
     card.or_else(|| members.iter().map(|&i| &handles[i]).find(|h| is_name(&h.name)))
         .map_or_else(|| fallback.to_string(), |h| h.name.clone())

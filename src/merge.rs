@@ -316,7 +316,7 @@ pub(crate) fn first_of_each<T, K: Ord>(items: Vec<T>, key: impl Fn(&T) -> K) -> 
 }
 
 /// Whether a name is a person's name rather than a number or an address standing in for one.
-fn is_real_name(name: &str) -> bool {
+pub(crate) fn is_real_name(name: &str) -> bool {
     // Only a name that starts like a number can be one; most names are spared the parse.
     let starts_like_a_number = name.trim_start().starts_with(|c: char| c == '+' || c.is_ascii_digit());
     let is_number = starts_like_a_number && crate::identity::phone_of(name).is_some();

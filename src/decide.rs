@@ -96,7 +96,7 @@ impl Engine {
     }
 
     /// The handle keys of the contact with this id, its anchor first.
-    fn members_of(view: &PeopleView, contact_id: &str) -> Result<Vec<String>, IdentityError> {
+    pub(crate) fn members_of(view: &PeopleView, contact_id: &str) -> Result<Vec<String>, IdentityError> {
         let at = view.contacts.iter().position(|c| c.id == contact_id).ok_or(IdentityError::UnknownContact)?;
         let person = &view.grouping.persons[view.persons[at]];
         Ok(person.iter().map(|&i| view.handles[i].key.clone()).collect())

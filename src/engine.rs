@@ -166,6 +166,8 @@ pub struct Engine {
     pub(crate) next_decision: u64,
     /// ISO code of the country national phone numbers are from, as the user set it.
     pub(crate) default_country: Option<String>,
+    /// Keep-in-touch settings (goals, snoozes), by the handle key they were set on.
+    pub(crate) keep: BTreeMap<String, crate::keep::KeepSettings>,
 }
 
 /// Handles grouped into people, and the contacts made of them (`persons[i]` is the group of
@@ -718,7 +720,9 @@ impl Engine {
             combined.phones = merge::first_of_each(phones, |ph| *ph).into_iter().cloned().collect();
             combined.emails =
                 merge::first_of_each(emails, |(_, canonical)| *canonical).into_iter().map(|(e, _)| e.clone()).collect();
-            let mut contact = combined.build(&handles[members[0]].key, now);
+            let mut contact = combined.build(&handles[members[0]].key);
+            let settings = self.keep_settings(members.iter().map(|&i| handles[i].key.as_str()));
+            crate::keep::apply(&mut contact, settings, now);
             contact.handles = views;
             contact.merged_because = grouping.reasons[p].iter().map(merge::Reason::words).collect();
             persons.push(p);
@@ -755,6 +759,49 @@ impl Engine {
         }
         (phones, emails)
     }
+}
+
+impl Engine {
+    /// Calls `f(source, stats, role)` for every author record of the handles `keys` stand
+    /// for, excluded people left out as in [`Engine::contacts`]: in their direct chats, the
+    /// user's records (role [`AuthorRole::Mine`]) and theirs ([`AuthorRole::Theirs`]); in
+    /// groups, theirs ([`AuthorRole::Group`]).
+    pub(crate) fn for_each_author_of(
+        &self,
+        keys: &std::collections::HashSet<&str>,
+        mut f: impl FnMut(Source, &AuthorStats, AuthorRole),
+    ) {
+        let owner = self.owner_keys();
+        for chat in &self.chats {
+            match role_of(chat, &owner) {
+                ChatRole::Direct { key, author, own, .. } if keys.contains(key.as_str()) => {
+                    for mine in own {
+                        f(chat.source, mine, AuthorRole::Mine);
+                    }
+                    if let Some(theirs) = author {
+                        f(chat.source, theirs, AuthorRole::Theirs);
+                    }
+                }
+                ChatRole::Group => {
+                    for a in chat.authors.iter().filter(|a| keys.contains(a.key.as_str()) && !owner.is_author(a)) {
+                        f(chat.source, a, AuthorRole::Group);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Whose record an author record is, seen from one contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AuthorRole {
+    /// The user's, in a direct chat with the contact.
+    Mine = 0,
+    /// The contact's, in a direct chat with the user.
+    Theirs = 1,
+    /// The contact's, in a group.
+    Group = 2,
 }
 
 /// The identity key of the placeholder WhatsApp's hidden names are read as.
@@ -991,16 +1038,10 @@ impl ContactBuilder {
 
     /// The contact, with the id of `key` (the person's anchor handle). Phones and emails are
     /// the person's, set by the caller.
-    fn build(self, key: &str, now: i64) -> Contact {
+    fn build(self, key: &str) -> Contact {
         let mut gaps = DayGaps::from_days(&self.days);
         gaps.merge(&self.day_gaps);
         let cadence = gaps.cadence_days();
-        let overdue_ratio = match (cadence, self.last_interaction) {
-            (Some(days), Some(last)) if days > 0.0 => {
-                Some(((now - last) as f64 / 86_400.0 / days * 100.0).round() / 100.0)
-            }
-            _ => None,
-        };
         Contact {
             id: contact_id(key),
             phones: self.phones,
@@ -1020,10 +1061,18 @@ impl ContactBuilder {
             their_reply_minutes: self.their_replies.median_minutes(),
             waiting_on: self.last_message.map(|(_, mine)| if mine { WaitingOn::Them } else { WaitingOn::Me }),
             cadence_days: cadence,
-            overdue_ratio,
+            // Set with the keep-in-touch settings (`keep::apply`): against a goal where one is set.
+            overdue_ratio: None,
             connected_at: self.connected_at,
             handles: Vec::new(),
             merged_because: Vec::new(),
+            goal_days: None,
+            suggested_goal_days: None,
+            snoozed_until: None,
+            not_now: false,
+            reminders: true,
+            attention: 0.0,
+            attention_reason: None,
         }
     }
 }
@@ -1074,6 +1123,7 @@ impl Engine {
             acknowledged,
             default_country: self.default_country.clone(),
             decisions: self.decisions.clone(),
+            keep: self.keep.iter().map(|(k, v)| (k.clone(), *v)).collect(),
         }
     }
 
@@ -1115,6 +1165,7 @@ impl Engine {
         engine.default_country = state.default_country;
         engine.next_decision = state.decisions.iter().map(|d| d.id + 1).max().unwrap_or(1);
         engine.decisions = state.decisions;
+        engine.keep = state.keep.into_iter().collect();
         engine
     }
 

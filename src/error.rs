@@ -164,6 +164,10 @@ pub enum IdentityError {
     EmptyName,
     /// Not a country kith knows (an ISO 3166 two-letter code, like `GB`).
     UnknownCountry,
+    /// A keep-in-touch goal is a whole number of days from 1 to 3,650.
+    InvalidGoal,
+    /// A snooze ends in the future.
+    InvalidSnooze,
 }
 
 impl IdentityError {
@@ -181,6 +185,8 @@ impl IdentityError {
             IdentityError::NotTheirs => "NotTheirs",
             IdentityError::EmptyName => "EmptyName",
             IdentityError::UnknownCountry => "UnknownCountry",
+            IdentityError::InvalidGoal => "InvalidGoal",
+            IdentityError::InvalidSnooze => "InvalidSnooze",
         }
     }
 }
@@ -200,6 +206,8 @@ impl fmt::Display for IdentityError {
             IdentityError::NotTheirs => "This contact does not have that phone number or address.",
             IdentityError::EmptyName => "A name needs at least one visible character.",
             IdentityError::UnknownCountry => "kith does not know this country. Use its two-letter code, like GB or US.",
+            IdentityError::InvalidGoal => "A goal is a number of days from 1 to 3650 (ten years).",
+            IdentityError::InvalidSnooze => "A snooze has to end in the future. Pick a later date.",
         })
     }
 }

@@ -140,6 +140,23 @@ impl Out {
         self.0.push(']');
         self.key(false, "mergedBecause");
         self.strings(&c.merged_because);
+        self.key(false, "goalDays");
+        self.number(c.goal_days.map(f64::from));
+        self.key(false, "suggestedGoalDays");
+        self.number(c.suggested_goal_days.map(f64::from));
+        self.key(false, "snoozedUntil");
+        self.time(c.snoozed_until);
+        self.key(false, "notNow");
+        self.raw(if c.not_now { "true" } else { "false" });
+        self.key(false, "reminders");
+        self.raw(if c.reminders { "true" } else { "false" });
+        self.key(false, "attention");
+        self.number(Some(c.attention));
+        self.key(false, "attentionReason");
+        match &c.attention_reason {
+            Some(reason) => self.string(reason),
+            None => self.raw("null"),
+        }
         self.0.push('}');
     }
 }

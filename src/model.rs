@@ -215,7 +215,8 @@ pub struct Contact {
     pub waiting_on: Option<WaitingOn>,
     /// Median days between days on which the two of you talked (see `stats::DayGaps`).
     pub cadence_days: Option<f64>,
-    /// Time since the last interaction divided by the cadence: above 1 means overdue.
+    /// Time since the last interaction divided by the goal where the user set one, else by
+    /// the cadence: above 1 means overdue (see [`crate::keep`]).
     pub overdue_ratio: Option<f64>,
     /// When the user connected with the contact (LinkedIn); not an interaction.
     #[serde(with = "iso_opt")]
@@ -225,6 +226,21 @@ pub struct Contact {
     /// Why those handles are one person, in words (`same phone number +44…`,
     /// `you merged them`); empty for a contact of one handle.
     pub merged_because: Vec<String>,
+    /// The user's keep-in-touch goal: talk at least every this many days.
+    pub goal_days: Option<u32>,
+    /// A goal the cadence suggests, for the user to accept; never set without them.
+    pub suggested_goal_days: Option<u32>,
+    /// Snoozed: out of "Needs attention" until then.
+    #[serde(with = "iso_opt")]
+    pub snoozed_until: Option<i64>,
+    /// Marked "not now": out of "Needs attention" until the next interaction (30 days at most).
+    pub not_now: bool,
+    /// Whether reminders may name this contact (the user can say no, per contact).
+    pub reminders: bool,
+    /// How much the contact needs attention now; 0 when not (see [`crate::keep`]).
+    pub attention: f64,
+    /// Why the contact needs attention, in a few words; `None` when it does not.
+    pub attention_reason: Option<String>,
 }
 
 /// What one import did. Holds counts and names of people, never message text.

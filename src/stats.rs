@@ -18,8 +18,15 @@ impl<K> Default for SortedCounts<K> {
 }
 
 impl<K: Ord + Copy> SortedCounts<K> {
-    /// Adds `count` at `key`.
+    /// Adds `count` at `key`. Keys mostly arrive in order (messages run oldest first), so the
+    /// last key is tried before the search.
     pub fn add_count(&mut self, key: K, count: u32) {
+        if let Some(last) = self.pairs.last_mut() {
+            if last.0 == key {
+                last.1 = last.1.saturating_add(count);
+                return;
+            }
+        }
         match self.pairs.binary_search_by_key(&key, |&(k, _)| k) {
             Ok(i) => self.pairs[i].1 = self.pairs[i].1.saturating_add(count),
             Err(i) => self.pairs.insert(i, (key, count)),
@@ -251,6 +258,9 @@ pub struct AuthorStats {
     pub last_message_at: Option<i64>,
     /// How quickly this author answered others.
     pub replies: ReplyTimes,
+    /// Messages (calls excluded) per local calendar month, keyed by [`crate::months::Month`]:
+    /// counts only, so a relationship can be drawn over time without keeping any message.
+    pub months: SortedCounts<i32>,
 }
 
 impl AuthorStats {
@@ -279,6 +289,7 @@ impl AuthorStats {
         self.last_at = max_opt(self.last_at, other.last_at);
         self.last_message_at = max_opt(self.last_message_at, other.last_message_at);
         self.replies.merge(&other.replies);
+        self.months.merge(&other.months);
     }
 
     /// Whether the author wrote or called at all (authors of notices only do not count).

@@ -25,16 +25,21 @@ use crate::DateOrder;
 const SNAPSHOT_MAGIC: &[u8; 4] = b"KITH";
 const JOURNAL_MAGIC: &[u8; 4] = b"KITJ";
 /// Journals are only exchanged between pages of one running extension, so only the current
-/// layout is read.
-const JOURNAL_VERSION: u8 = 3;
+/// layout and the one before it (a journal left by the previous build, read at the first start
+/// after an update) are read. Version 4 added each author's monthly counts.
+const JOURNAL_VERSION: u8 = 4;
 /// The layout this build writes. Version 2 added the sync state (what the server acknowledged);
 /// version 1 snapshots restore with an empty one, so the next sync sends everything. Version 3
 /// made every author a handle with an identity key, added chat shapes and members, message-id
 /// coverage and people; version 1 and 2 snapshots (WhatsApp only) migrate by deriving each key
 /// from the WhatsApp name, exactly as version 2 derived contact ids. Version 4 added the user's
 /// decisions about who is who and the default phone country; earlier snapshots restore with
-/// none, which is what they had.
-pub const SNAPSHOT_VERSION: u8 = 4;
+/// none, which is what they had. Version 5 added each author's messages per month and the
+/// keep-in-touch settings (goals, snoozes); earlier snapshots restore with no monthly counts
+/// (the months before the update are unknown until a file is imported again, and an export's
+/// messages already counted are not counted twice, so a re-import cannot fill them in: the
+/// history starts empty and grows) and no settings.
+pub const SNAPSHOT_VERSION: u8 = 5;
 
 /// The engine's persisted state: a plain type this codec owns, so the engine's internals can
 /// change without touching the format.
@@ -58,6 +63,8 @@ pub struct State {
     pub default_country: Option<String>,
     /// The user's decisions about who is who, in order.
     pub decisions: Vec<Decision>,
+    /// Keep-in-touch settings by the handle key they were set on.
+    pub keep: Vec<(String, crate::keep::KeepSettings)>,
 }
 
 /// One chat's aggregates.
@@ -213,6 +220,11 @@ impl Writer {
         self.u(a.replies.0.pairs().len() as u64);
         for &(bucket, count) in a.replies.0.pairs() {
             self.u(u64::from(bucket));
+            self.u(u64::from(count));
+        }
+        self.u(a.months.pairs().len() as u64);
+        for &(month, count) in a.months.pairs() {
+            self.i(i64::from(month));
             self.u(u64::from(count));
         }
     }
@@ -427,6 +439,14 @@ impl<'a> Reader<'a> {
         let last_at = self.opt_i()?;
         let last_message_at = self.opt_i()?;
         let pairs = (0..self.len()?).map(|_| Ok((self.u8()?, self.u32()?))).collect::<Result<Vec<_>, StoreError>>()?;
+        let months = if version >= 5 {
+            let months = (0..self.len()?)
+                .map(|_| Ok((i32::try_from(self.i()?).map_err(|_| corrupt("month out of range"))?, self.u32()?)))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            SortedCounts::from_pairs(&months)
+        } else {
+            SortedCounts::default()
+        };
         Ok(AuthorStats {
             key,
             name,
@@ -436,6 +456,7 @@ impl<'a> Reader<'a> {
             last_at,
             last_message_at,
             replies: ReplyTimes(SortedCounts::from_pairs(&pairs)),
+            months,
         })
     }
     #[inline(never)]
@@ -647,6 +668,14 @@ pub fn encode_snapshot(state: &State) -> Vec<u8> {
     for d in &state.decisions {
         w.decision(d);
     }
+    w.u(state.keep.len() as u64);
+    for (key, keep) in &state.keep {
+        w.s(key);
+        w.opt_i(keep.goal_days.map(i64::from));
+        w.opt_i(keep.snoozed_until);
+        w.opt_i(keep.not_now_at);
+        w.u(u64::from(keep.no_reminders));
+    }
     w.0
 }
 
@@ -737,6 +766,26 @@ pub fn decode_snapshot(bytes: &[u8]) -> Result<State, StoreError> {
             state.decisions.push(d);
         }
     }
+    if version >= 5 {
+        let mut keys = std::collections::HashSet::new();
+        for _ in 0..r.len()? {
+            let key = r.s()?;
+            let goal_days = match r.opt_i()? {
+                Some(days) => Some(u32::try_from(days).map_err(|_| corrupt("goal out of range"))?),
+                None => None,
+            };
+            let keep = crate::keep::KeepSettings {
+                goal_days,
+                snoozed_until: r.opt_i()?,
+                not_now_at: r.opt_i()?,
+                no_reminders: r.flag()?,
+            };
+            if !keys.insert(key.clone()) {
+                return Err(corrupt("keep-in-touch settings appear twice"));
+            }
+            state.keep.push((key, keep));
+        }
+    }
     r.end()?;
     Ok(state)
 }
@@ -811,15 +860,18 @@ pub fn encode_journal(deltas: &[ImportDelta]) -> Vec<u8> {
 pub fn decode_journal(bytes: &[u8]) -> Result<Vec<ImportDelta>, StoreError> {
     let mut r = Reader { b: bytes, at: 0 };
     let version = r.header(JOURNAL_MAGIC, JOURNAL_VERSION)?;
-    if version != JOURNAL_VERSION {
-        return Err(StoreError::UnsupportedVersion { found: version });
-    }
+    // The snapshot layout whose authors a journal's chats were written with.
+    let author_layout = match version {
+        3 => 4,
+        4 => 5,
+        _ => return Err(StoreError::UnsupportedVersion { found: version }),
+    };
     let mut deltas = Vec::new();
     for _ in 0..r.len()? {
         let format = r.s()?;
         let mut chats = Vec::new();
         for _ in 0..r.len()? {
-            let (key, title, source, authors) = r.chat_head(SNAPSHOT_VERSION)?;
+            let (key, title, source, authors) = r.chat_head(author_layout)?;
             let shape = r.shape()?;
             let participants = r.pairs()?;
             let span = if r.flag()? { Some(r.span()?) } else { None };
@@ -884,11 +936,11 @@ mod tests {
     use super::*;
     use crate::Engine;
 
-    /// A version 3 snapshot of one chat whose day-gap histogram holds `n` keys written in
-    /// descending order, as crafted bytes (the encoder itself always writes them ascending).
+    /// A snapshot of one chat whose day-gap histogram holds `n` keys written in descending
+    /// order, as crafted bytes (the encoder itself always writes them ascending).
     fn descending_gaps_snapshot(n: u32) -> Vec<u8> {
         let mut w = Writer(SNAPSHOT_MAGIC.to_vec());
-        w.0.push(3);
+        w.0.push(SNAPSHOT_VERSION);
         w.strings(&[]);
         w.pairs(&[]);
         w.strings(&[]);
@@ -907,9 +959,13 @@ mod tests {
             w.u(u64::from(days));
             w.u(1);
         }
-        w.u(0);
-        w.u(0);
-        w.u(0);
+        w.days(&[]);
+        w.u(0); // live minutes
+        w.u(0); // people
+        w.u(0); // acknowledged
+        w.opt_s(None); // default country
+        w.u(0); // decisions
+        w.u(0); // keep-in-touch settings
         w.0
     }
 
@@ -919,9 +975,7 @@ mod tests {
         let bytes = descending_gaps_snapshot(200_000);
         let engine = Engine::restore(&bytes).expect("restores");
         assert_eq!(engine.to_state().chats[0].day_gaps.0.total(), 200_000);
-        // Version 4 adds an empty day list to the chat, and an empty country and decision list:
-        // three bytes.
-        assert_eq!(engine.snapshot().len(), bytes.len() + 3, "re-encoded ascending, same size");
+        assert_eq!(engine.snapshot().len(), bytes.len(), "re-encoded ascending, same size");
     }
 
     #[test]

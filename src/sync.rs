@@ -497,6 +497,13 @@ mod tests {
             connected_at: None,
             handles: Vec::new(),
             merged_because: Vec::new(),
+            goal_days: None,
+            suggested_goal_days: None,
+            snoozed_until: None,
+            not_now: false,
+            reminders: true,
+            attention: 0.0,
+            attention_reason: None,
         }
     }
 

@@ -130,6 +130,8 @@ pub(crate) struct Accumulator {
     /// Per author, reply buckets not yet in their histogram: a sorted insert per reply was a
     /// tenth of a WhatsApp import, a byte pushed here is nearly free.
     reply_buffers: Vec<Vec<u8>>,
+    /// The month of the last day seen, for the monthly counts.
+    month_memo: crate::months::MonthMemo,
 }
 
 /// Reply buckets buffered per author before they are counted into the histogram.
@@ -176,6 +178,7 @@ impl Accumulator {
             author_excluded: Vec::new(),
             counted_minutes: None,
             reply_buffers: Vec::new(),
+            month_memo: crate::months::MonthMemo::default(),
         }
     }
 
@@ -280,7 +283,13 @@ impl Accumulator {
             self.duplicates = self.duplicates.saturating_add(1);
             return;
         }
-        self.authors[author as usize].record(at, is_call);
+        let stats = &mut self.authors[author as usize];
+        stats.record(at, is_call);
+        if !is_call {
+            if let Some(month) = self.month_memo.month(day) {
+                stats.months.add_count(month, 1);
+            }
+        }
         if let Some(minutes) = self.counted_minutes.as_mut() {
             minutes.push((minute, author));
         }

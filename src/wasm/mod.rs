@@ -88,6 +88,28 @@ export interface Contact {
   handles: ContactHandle[];
   /** Why those handles are one person, in words; empty for a contact of one handle. */
   mergedBecause: string[];
+  /** Your keep-in-touch goal: talk at least every this many days (set with keepInTouch). */
+  goalDays: number | null;
+  /** A goal the measured cadence suggests (7, 14, 30, 91, 182 or 365); never set without you. */
+  suggestedGoalDays: number | null;
+  /** Out of "Needs attention" until then. */
+  snoozedUntil: string | null;
+  /** Marked "not now": out of "Needs attention" until the next interaction (30 days at most). */
+  notNow: boolean;
+  /** false when you said "don't remind me about this person". */
+  reminders: boolean;
+  /** How much the contact needs attention now (waiting on you: 10, plus how overdue); 0 when not. */
+  attention: number;
+  /** Why, in a few words: "waiting on you 3 days", "2 weeks past your monthly goal". */
+  attentionReason: string | null;
+}
+/** Exactly one field. A goal is 1 to 3650 days; a snooze ends in the future (ISO string or epoch ms). */
+export type KeepChange =
+  | { goalDays: number | null } | { snoozeUntil: string | number | null } | { notNow: boolean } | { reminders: boolean };
+/** One month of a contact's history on one source: counts only. */
+export interface MonthCount {
+  /** "2024-03" */ month: string; source: string;
+  /** Yours to them and theirs to you in direct chats; theirs in groups. */ sent: number; received: number; group: number;
 }
 export interface ContactHandle {
   /** Identity key: "tel:+447700900123", "telegram:user123", "email:ann@example.com", … Pass it to split(). */
@@ -614,6 +636,72 @@ impl Kith {
     #[wasm_bindgen(js_name = setDefaultCountry)]
     pub fn set_default_country(&mut self, iso: Option<String>) -> Result<(), JsValue> {
         self.engine.borrow_mut().set_default_country(iso.as_deref()).map_err(identity_error)
+    }
+
+    /// Changes a contact's keep-in-touch settings: a goal in days (or `null` to clear it), a
+    /// snooze until a time (or `null` to wake), "not now", or whether reminders may name them.
+    /// Nothing is set without being asked; the contact's `attention` follows.
+    ///
+    /// ```js
+    /// kith.keepInTouch(contact.id, { goalDays: 30 });
+    /// kith.keepInTouch(contact.id, { snoozeUntil: "2026-12-24" });
+    /// kith.keepInTouch(contact.id, { reminders: false });
+    /// ```
+    #[wasm_bindgen(js_name = keepInTouch)]
+    pub fn keep_in_touch(
+        &mut self,
+        contact_id: &str,
+        #[wasm_bindgen(unchecked_param_type = "KeepChange")] change: JsValue,
+    ) -> Result<(), JsValue> {
+        use crate::keep::KeepChange;
+        let field = |name: &str| Reflect::has(&change, &name.into()).unwrap_or(false).then(|| get(&change, name));
+        let fields = ["goalDays", "snoozeUntil", "notNow", "reminders"];
+        let given: Vec<(&str, JsValue)> = fields.iter().filter_map(|f| field(f).map(|v| (*f, v))).collect();
+        let wrong = || {
+            type_error("A change has exactly one of goalDays (days or null), snoozeUntil (a date or null), notNow or reminders (true or false).")
+        };
+        let [(name, value)] = <[(&str, JsValue); 1]>::try_from(given).map_err(|_| wrong())?;
+        let none = value.is_null() || value.is_undefined();
+        let change = match name {
+            "goalDays" if none => KeepChange::Goal(None),
+            "goalDays" => {
+                let days = value
+                    .as_f64()
+                    .filter(|d| d.fract() == 0.0 && *d >= 0.0 && *d <= f64::from(u32::MAX))
+                    .ok_or_else(wrong)?;
+                KeepChange::Goal(Some(days as u32))
+            }
+            "snoozeUntil" if none => KeepChange::Snooze(None),
+            "snoozeUntil" => {
+                let millis = match value.as_f64() {
+                    Some(ms) => ms,
+                    None => js_sys::Date::parse(&value.as_string().ok_or_else(wrong)?),
+                };
+                if !millis.is_finite() {
+                    return Err(wrong());
+                }
+                KeepChange::Snooze(Some((millis / 1000.0) as i64))
+            }
+            "notNow" => KeepChange::NotNow(value.as_bool().ok_or_else(wrong)?),
+            _ => KeepChange::Reminders(value.as_bool().ok_or_else(wrong)?),
+        };
+        let now = self.settings.now_seconds();
+        self.engine.borrow_mut().keep_in_touch(contact_id, change, now).map_err(identity_error)
+    }
+
+    /// A contact's messages per month and source over the last `months` months (24 when not
+    /// given), oldest first: counts each way in direct chats and theirs in groups. Months with
+    /// no message are left out.
+    ///
+    /// ```js
+    /// for (const m of kith.history(contact.id, 24)) console.log(m.month, m.source, m.sent, m.received);
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "MonthCount[]")]
+    pub fn history(&self, contact_id: &str, months: Option<u32>) -> Result<JsValue, JsValue> {
+        let now = crate::months::month_of_instant(self.settings.now_seconds());
+        let span = i32::try_from(months.unwrap_or(24)).unwrap_or(i32::MAX).saturating_sub(1);
+        let from = now.map(|m| m.saturating_sub(span));
+        to_js(&self.engine.borrow().history(contact_id, from).map_err(identity_error)?)
     }
 
     /// The default phone country, kith's proposal for it, and how many numbers wait for one.

@@ -27,7 +27,8 @@ function contact(name, extra = {}) {
     lastSentAt: "2024-03-05T14:07:00Z", lastReceivedAt: null, lastInteractionAt: "2024-03-05T14:07:00Z",
     firstInteractionAt: "2024-03-05T14:07:00Z", sentCount: 1, receivedCount: 0, callCount: 0,
     groupMessageCount: 0, lastGroupMessageAt: null, myReplyMinutes: null, theirReplyMinutes: null,
-    waitingOn: null, cadenceDays: null, overdueRatio: null, connectedAt: null, handles: [], mergedBecause: [], ...extra,
+    waitingOn: null, cadenceDays: null, overdueRatio: null, connectedAt: null, handles: [], mergedBecause: [],
+    goalDays: null, suggestedGoalDays: null, snoozedUntil: null, notNow: false, reminders: true, attention: 0, attentionReason: null, ...extra,
   };
 }
 

@@ -166,8 +166,9 @@ pub struct Engine {
     pub(crate) next_decision: u64,
     /// ISO code of the country national phone numbers are from, as the user set it.
     pub(crate) default_country: Option<String>,
-    /// Keep-in-touch settings (goals, snoozes), by the handle key they were set on.
-    pub(crate) keep: BTreeMap<String, crate::keep::KeepSettings>,
+    /// Keep-in-touch settings (goals, snoozes), by the handle key they were set on, sorted
+    /// by key.
+    pub(crate) keep: Vec<(String, crate::keep::KeepSettings)>,
 }
 
 /// Handles grouped into people, and the contacts made of them (`persons[i]` is the group of
@@ -762,19 +763,19 @@ impl Engine {
 }
 
 impl Engine {
-    /// Calls `f(source, stats, role)` for every author record of the handles `keys` stand
-    /// for, excluded people left out as in [`Engine::contacts`]: in their direct chats, the
+    /// Calls `f(source, stats, role)` for every author record of the handles for which
+    /// `is_member` holds, excluded people left out as in [`Engine::contacts`]: in their direct chats, the
     /// user's records (role [`AuthorRole::Mine`]) and theirs ([`AuthorRole::Theirs`]); in
     /// groups, theirs ([`AuthorRole::Group`]).
     pub(crate) fn for_each_author_of(
         &self,
-        keys: &std::collections::HashSet<&str>,
-        mut f: impl FnMut(Source, &AuthorStats, AuthorRole),
+        is_member: &dyn Fn(&str) -> bool,
+        f: &mut dyn FnMut(Source, &AuthorStats, AuthorRole),
     ) {
         let owner = self.owner_keys();
         for chat in &self.chats {
             match role_of(chat, &owner) {
-                ChatRole::Direct { key, author, own, .. } if keys.contains(key.as_str()) => {
+                ChatRole::Direct { key, author, own, .. } if is_member(&key) => {
                     for mine in own {
                         f(chat.source, mine, AuthorRole::Mine);
                     }
@@ -783,7 +784,7 @@ impl Engine {
                     }
                 }
                 ChatRole::Group => {
-                    for a in chat.authors.iter().filter(|a| keys.contains(a.key.as_str()) && !owner.is_author(a)) {
+                    for a in chat.authors.iter().filter(|a| is_member(&a.key) && !owner.is_author(a)) {
                         f(chat.source, a, AuthorRole::Group);
                     }
                 }
@@ -1123,7 +1124,7 @@ impl Engine {
             acknowledged,
             default_country: self.default_country.clone(),
             decisions: self.decisions.clone(),
-            keep: self.keep.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            keep: self.keep.clone(),
         }
     }
 
@@ -1165,7 +1166,10 @@ impl Engine {
         engine.default_country = state.default_country;
         engine.next_decision = state.decisions.iter().map(|d| d.id + 1).max().unwrap_or(1);
         engine.decisions = state.decisions;
-        engine.keep = state.keep.into_iter().collect();
+        engine.keep = state.keep;
+        // Sorted for lookup; stored bytes may come in any order (keys are unique, checked when
+        // they are read).
+        crate::sort::sort_by(&mut engine.keep, |a, b| a.0 < b.0);
         engine
     }
 

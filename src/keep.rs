@@ -99,17 +99,17 @@ pub fn duration_words(seconds: i64) -> String {
 }
 
 /// "monthly", "weekly", "10-day": a goal as an adjective.
-pub fn goal_words(days: u32) -> String {
-    match days {
-        1 => "daily".to_string(),
-        7 => "weekly".to_string(),
-        14 => "fortnightly".to_string(),
-        28..=31 => "monthly".to_string(),
-        90..=92 => "quarterly".to_string(),
-        182 | 183 => "half-yearly".to_string(),
-        365 | 366 => "yearly".to_string(),
-        n => format!("{n}-day"),
-    }
+pub fn goal_words(days: u32) -> std::borrow::Cow<'static, str> {
+    std::borrow::Cow::Borrowed(match days {
+        1 => "daily",
+        7 => "weekly",
+        14 => "fortnightly",
+        28..=31 => "monthly",
+        90..=92 => "quarterly",
+        182 | 183 => "half-yearly",
+        365 | 366 => "yearly",
+        n => return std::borrow::Cow::Owned(format!("{n}-day")),
+    })
 }
 
 /// The usual goal a cadence suggests: the first at or above it, and a year at most.
@@ -136,10 +136,11 @@ pub(crate) fn apply(contact: &mut Contact, settings: Option<&KeepSettings>, now:
     };
     let waiting = contact.waiting_on == Some(WaitingOn::Me);
     let overdue = contact.overdue_ratio.filter(|r| *r > 1.0);
+    // In hundredths, like every number of a contact (see `json::Out::number`).
     contact.attention = if contact.snoozed_until.is_some() || contact.not_now {
         0.0
     } else {
-        (if waiting { 10.0 } else { 0.0 }) + overdue.map_or(0.0, |r| r.min(9.0))
+        ((if waiting { 1_000.0 } else { 0.0 }) + overdue.map_or(0.0, |r| (r * 100.0).round().min(900.0))) / 100.0
     };
     contact.attention_reason = if contact.attention == 0.0 {
         None
@@ -169,7 +170,13 @@ impl Engine {
         if self.keep.is_empty() {
             return None;
         }
-        keys.into_iter().find_map(|k| self.keep.get(k))
+        keys.into_iter().find_map(|k| self.keep_at(k).ok().map(|i| &self.keep[i].1))
+    }
+
+    /// Where `key`'s settings are in the sorted list, or where they would go. A sorted list
+    /// rather than a map: it is small, and a map type of its own costs several KB of wasm.
+    fn keep_at(&self, key: &str) -> Result<usize, usize> {
+        self.keep.binary_search_by(|(k, _)| k.as_str().cmp(key))
     }
 
     /// Changes a contact's keep-in-touch settings. Nothing is set that the user did not ask
@@ -189,8 +196,15 @@ impl Engine {
             }
         }
         let members = Engine::members_of(&self.people_view(now), contact_id)?;
-        let key = members.iter().find(|k| self.keep.contains_key(k.as_str())).unwrap_or(&members[0]).clone();
-        let settings = self.keep.entry(key.clone()).or_default();
+        let at = match members.iter().find_map(|k| self.keep_at(k).ok()) {
+            Some(at) => at,
+            None => {
+                let at = self.keep_at(&members[0]).unwrap_or_else(|at| at);
+                self.keep.insert(at, (members[0].clone(), KeepSettings::default()));
+                at
+            }
+        };
+        let settings = &mut self.keep[at].1;
         match change {
             KeepChange::Goal(days) => settings.goal_days = days,
             KeepChange::Snooze(until) => settings.snoozed_until = until,
@@ -198,7 +212,7 @@ impl Engine {
             KeepChange::Reminders(on) => settings.no_reminders = !on,
         }
         if settings.is_empty() {
-            self.keep.remove(&key);
+            self.keep.remove(at);
         }
         Ok(())
     }
@@ -210,30 +224,44 @@ impl Engine {
         contact_id: &str,
         from: Option<crate::months::Month>,
     ) -> Result<Vec<MonthCount>, IdentityError> {
-        let members = Engine::members_of(&self.people_view(0), contact_id)?;
-        let keys: std::collections::HashSet<&str> = members.iter().map(String::as_str).collect();
-        // (month, source) → (sent, received, group)
-        let mut counts: std::collections::BTreeMap<(i32, usize), [u32; 3]> = std::collections::BTreeMap::new();
-        let mut add = |months: &crate::stats::SortedCounts<i32>, source: Source, slot: usize| {
-            let source_at = Source::ALL.iter().position(|s| *s == source).unwrap_or(0);
-            for &(month, count) in months.pairs() {
+        let mut members = Engine::members_of(&self.people_view(0), contact_id)?;
+        // Sorted for a binary search per author: a person may have thousands of handles.
+        crate::sort::sort(&mut members);
+        let is_member = |key: &str| members.binary_search_by(|m| m.as_str().cmp(key)).is_ok();
+        // (month, source, [sent, received, group]), one row per author record and month,
+        // then sorted and summed.
+        let mut rows: Vec<(i32, u8, [u32; 3])> = Vec::new();
+        self.for_each_author_of(&is_member, &mut |source, author, role| {
+            let source_at = Source::ALL.iter().position(|s| *s == source).unwrap_or(0) as u8;
+            for &(month, count) in author.months.pairs() {
                 if from.is_none_or(|f| month >= f) {
-                    let cell = &mut counts.entry((month, source_at)).or_default()[slot];
-                    *cell = cell.saturating_add(count);
+                    let mut cells = [0; 3];
+                    cells[role as usize] = count;
+                    rows.push((month, source_at, cells));
                 }
             }
-        };
-        self.for_each_author_of(&keys, |source, author, role| add(&author.months, source, role as usize));
-        Ok(counts
-            .into_iter()
-            .map(|((month, source), [sent, received, group])| MonthCount {
-                month: crate::months::label(month),
-                source: Source::ALL[source].as_str().to_string(),
-                sent,
-                received,
-                group,
-            })
-            .collect())
+        });
+        crate::sort::sort_by_key(&mut rows, |&(month, source, _)| (month, source));
+        let mut out: Vec<MonthCount> = Vec::new();
+        let mut last: Option<(i32, u8)> = None;
+        for (month, source, [sent, received, group]) in rows {
+            match out.last_mut() {
+                Some(m) if last == Some((month, source)) => {
+                    m.sent = m.sent.saturating_add(sent);
+                    m.received = m.received.saturating_add(received);
+                    m.group = m.group.saturating_add(group);
+                }
+                _ => out.push(MonthCount {
+                    month: crate::months::label(month),
+                    source: Source::ALL[usize::from(source)].as_str().to_string(),
+                    sent,
+                    received,
+                    group,
+                }),
+            }
+            last = Some((month, source));
+        }
+        Ok(out)
     }
 }
 

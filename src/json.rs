@@ -75,7 +75,7 @@ impl Out {
                 if cents != 0 {
                     self.0.push('.');
                     self.0.push(char::from(b'0' + (cents / 10) as u8));
-                    if cents % 10 != 0 {
+                    if !cents.is_multiple_of(10) {
                         self.0.push(char::from(b'0' + (cents % 10) as u8));
                     }
                 }

@@ -207,7 +207,7 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            (x % 1_000_000_000_000) as i64 * if x % 2 == 0 { 1 } else { -1 }
+            (x % 1_000_000_000_000) as i64 * if x.is_multiple_of(2) { 1 } else { -1 }
         }));
         for n in counts {
             let value = n as f64 / 100.0;

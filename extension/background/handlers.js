@@ -6,6 +6,8 @@
 import { MSG, checkServerUrl } from "../lib/messages.js";
 import { fromBase64, toBase64 } from "../lib/bytes.js";
 import { createSync } from "./sync.js";
+import { createReminders } from "./reminders.js";
+import { ORDERS } from "../lib/format.js";
 
 /** @typedef {import("../pkg/kith.js").Kith} Kith */
 /** @typedef {{ owner: string[], exclusions: string[] }} Settings */
@@ -18,12 +20,34 @@ import { createSync } from "./sync.js";
  *   alarms: Parameters<typeof createSync>[0]["alarms"],
  *   fetch: typeof fetch,
  *   newKey: () => string,
+ *   notifications?: () => (typeof chrome.notifications | undefined),
+ *   hasNotificationPermission?: () => Promise<boolean>,
+ *   openKith?: () => Promise<unknown>,
  * }} deps
  */
 export function createHandlers(deps) {
   let engine = deps.engine;
 
+  // The contacts as last computed, ranked for "Needs attention": the popup's first screenful
+  // comes from here without computing anything. Any change drops it; it is also recomputed
+  // after a minute, since attention and its reasons depend on the time.
+  /** @type {{ at: number, contacts: import("../pkg/kith.js").Contact[], ranked: import("../pkg/kith.js").Contact[] } | null} */
+  let view = null;
+  const VIEW_MAX_AGE_MS = 60_000;
+  function contacts() {
+    if (!view || Date.now() - view.at > VIEW_MAX_AGE_MS) {
+      const all = engine.contacts();
+      view = { at: Date.now(), contacts: all, ranked: rankByAttention(all) };
+    }
+    return view.contacts;
+  }
+  function ranked() {
+    contacts();
+    return /** @type {NonNullable<typeof view>} */ (view).ranked;
+  }
+
   async function persist() {
+    view = null;
     await deps.db.put("snapshot", engine.snapshot());
   }
 
@@ -38,16 +62,34 @@ export function createHandlers(deps) {
   async function decided(applied) {
     await persist();
     await sync.schedule();
-    const contact = applied.contactId ? engine.contacts().find((c) => c.id === applied.contactId) ?? null : null;
+    const contact = applied.contactId ? contacts().find((c) => c.id === applied.contactId) ?? null : null;
     return { ...applied, contact };
   }
+
+  const reminders = createReminders({
+    db: deps.db,
+    contacts,
+    alarms: deps.alarms,
+    notifications: deps.notifications ?? (() => undefined),
+    hasPermission: deps.hasNotificationPermission ?? (async () => false),
+    openKith: deps.openKith ?? (async () => undefined),
+  });
 
   /** @param {string} name @param {string} message */
   const fail = (name, message) => Object.assign(new Error(message), { name });
 
   /** @type {Record<string, (m: Record<string, any>) => Promise<unknown>>} */
   const handlers = {
-    [MSG.CONTACTS]: async () => engine.contacts(),
+    [MSG.CONTACTS]: async () => contacts(),
+    [MSG.FIRST_PAGE]: async (m) => ({ contacts: ranked().slice(0, m.limit), total: ranked().length }),
+    [MSG.KEEP_IN_TOUCH]: async (m) => {
+      engine.keepInTouch(m.contactId, m.change);
+      await persist();
+      return { contact: contacts().find((c) => c.id === m.contactId) ?? null };
+    },
+    [MSG.HISTORY]: async (m) => engine.history(m.contactId, m.months),
+    [MSG.REMINDERS]: async () => reminders.settings(),
+    [MSG.SET_REMINDERS]: async (m) => reminders.setSettings({ enabled: m.enabled, hour: m.hour }),
     [MSG.SETTINGS]: async () => ({ owner: engine.owner(), exclusions: engine.exclusions() }),
     [MSG.SNAPSHOT]: async () => ({ snapshot: toBase64(engine.snapshot()) }),
     [MSG.APPLY_JOURNAL]: async (m) => {
@@ -72,21 +114,23 @@ export function createHandlers(deps) {
       exportedAt: new Date().toISOString(),
       owner: engine.owner(),
       exclusions: engine.exclusions(),
-      contacts: engine.contacts(),
+      contacts: contacts(),
       snapshot: toBase64(engine.snapshot()),
     }),
     [MSG.RESTORE]: async (m) => {
-      if (engine.contacts().length > 0) {
+      if (contacts().length > 0) {
         throw fail("NotEmpty", "kith already holds contacts. Delete all local data first, then import the kith export.");
       }
       const restored = deps.Kith.restore(fromBase64(m.snapshot), {});
       engine.free();
       engine = restored;
       await persist();
-      return { contacts: engine.contacts().length };
+      return { contacts: contacts().length };
     },
     [MSG.DELETE_ALL]: async () => {
       await sync.stop();
+      await reminders.setSettings({ enabled: false, hour: 18 });
+      view = null;
       engine.free();
       engine = new deps.Kith({});
       await deps.db.clear();
@@ -127,5 +171,15 @@ export function createHandlers(deps) {
     if (!handler) throw fail("UnknownMessage", `No handler for ${message.type}.`);
     return handler(message);
   }
-  return { handle, onAlarm: sync.onAlarm };
+  /** @param {string} name */
+  async function onAlarm(name) {
+    if (!(await reminders.onAlarm(name))) await sync.onAlarm(name);
+  }
+  return { handle, onAlarm, onNotificationButton: reminders.onButton, onNotificationClicked: reminders.onClicked };
 }
+
+/**
+ * "Needs attention" order: the core's attention score, then the most recent interaction.
+ * @param {import("../pkg/kith.js").Contact[]} contacts
+ */
+export const rankByAttention = (contacts) => contacts.slice().sort(ORDERS.attention);

@@ -30,6 +30,10 @@ const ready = (async () => {
     // The one fetch in the extension goes through the sync module (privacy invariant P3).
     fetch: (input, init) => fetch(input, init),
     newKey: () => crypto.randomUUID(),
+    // Optional: present only once the user allowed notifications (turning reminders on).
+    notifications: () => chrome.notifications,
+    hasNotificationPermission: () => chrome.permissions.contains({ permissions: ["notifications"] }),
+    openKith: () => chrome.tabs.create({ url: chrome.runtime.getURL("popup/popup.html") }),
   });
 })();
 
@@ -50,4 +54,32 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
 
 chrome.alarms.onAlarm.addListener((alarm) => {
   ready.then(({ onAlarm }) => onAlarm(alarm.name)).catch((e) => console.error("kith: alarm", e));
+});
+
+// chrome.notifications exists only while the optional permission is granted: listen at start
+// when it is, and as soon as it is granted otherwise (Options asks when reminders are turned on).
+let listeningToNotifications = false;
+function listenToNotifications() {
+  if (listeningToNotifications || !chrome.notifications) return;
+  listeningToNotifications = true;
+  chrome.notifications.onButtonClicked.addListener((id, index) => {
+    ready.then(({ onNotificationButton }) => onNotificationButton(id, index)).catch((e) => console.error("kith: notification", e));
+  });
+  chrome.notifications.onClicked.addListener((id) => {
+    ready.then(({ onNotificationClicked }) => onNotificationClicked(id)).catch((e) => console.error("kith: notification", e));
+  });
+}
+listenToNotifications();
+chrome.permissions.onAdded.addListener(listenToNotifications);
+
+// For the end-to-end tests, which cannot wait a day for an alarm or click a system
+// notification: the same handlers Chrome's events call. Reachable only from the extension's
+// own worker context (a test evaluates it there); no page or content script can call it.
+Object.assign(globalThis, {
+  kithTest: {
+    /** @param {string} name */
+    fireAlarm: async (name) => (await ready).onAlarm(name),
+    /** @param {string} id @param {number} index */
+    clickNotificationButton: async (id, index) => (await ready).onNotificationButton(id, index),
+  },
 });

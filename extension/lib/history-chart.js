@@ -16,8 +16,11 @@ const SOURCE_COLORS = /** @type {Record<string, string>} */ ({
 const colorOf = (/** @type {string} */ source) => SOURCE_COLORS[source] ?? "#999999";
 
 const monthName = new Intl.DateTimeFormat(undefined, { month: "short", year: "numeric", timeZone: "UTC" });
+const monthShort = new Intl.DateTimeFormat(undefined, { month: "short", year: "2-digit", timeZone: "UTC" });
 /** "Mar 2024" for "2024-03". @param {string} month */
 export const monthLabel = (month) => monthName.format(new Date(`${month}-01T00:00:00Z`));
+/** "Mar 24", for the axis. @param {string} month */
+const axisLabel = (month) => monthShort.format(new Date(`${month}-01T00:00:00Z`));
 
 /**
  * The last `months` months up to `now`, as "YYYY-MM", oldest first.
@@ -130,8 +133,8 @@ export function drawHistory(host, history, options = {}) {
     cursor: { show: false },
     scales: { x: { time: false, range: [-0.6, months.length - 0.4] }, y: { range: (_, __, max) => [0, Math.max(4, max)] } },
     axes: [
-      { stroke: ink, grid: { show: false }, ticks: { show: false }, size: 22, space: 40,
-        values: (_, ticks) => ticks.map((i) => (Number.isInteger(i) && months[i] ? monthLabel(months[i]).replace(" ", "\u00a0") : "")) },
+      { stroke: ink, grid: { show: false }, ticks: { show: false }, size: 22, space: 56, incrs: [1, 2, 3, 6, 12],
+        values: (_, ticks) => ticks.map((i) => (Number.isInteger(i) && months[i] ? axisLabel(months[i]) : "")) },
       { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { show: false }, size: 30, space: 24 },
     ],
     series,

@@ -30,6 +30,12 @@ export const MSG = Object.freeze({
   UNDO: "kith/undo",
   PHONE_COUNTRY: "kith/phone-country",
   SET_DEFAULT_COUNTRY: "kith/set-default-country",
+  // Keep in touch: the first screenful at once, goals and snoozes, history, reminders.
+  FIRST_PAGE: "kith/first-page",
+  KEEP_IN_TOUCH: "kith/keep-in-touch",
+  HISTORY: "kith/history",
+  REMINDERS: "kith/reminders",
+  SET_REMINDERS: "kith/set-reminders",
 });
 
 /**
@@ -99,6 +105,29 @@ export function isCorrection(c) {
   return keys.length === 1 && CORRECTION_FIELDS.includes(keys[0]) && typeof c[keys[0]] === "string" && /** @type {string} */ (c[keys[0]]).length <= 500;
 }
 
+/**
+ * Exactly one keep-in-touch change: a goal (1–3650 days, or null), a snooze (an ISO date, epoch
+ * milliseconds, or null), "not now" or reminders (true or false).
+ * @param {unknown} c @returns {c is import("../pkg/kith.js").KeepChange}
+ */
+export function isKeepChange(c) {
+  if (!isObject(c)) return false;
+  const keys = Object.keys(c);
+  if (keys.length !== 1) return false;
+  const v = c[keys[0]];
+  switch (keys[0]) {
+    case "goalDays":
+      return v === null || (Number.isInteger(v) && /** @type {number} */ (v) >= 1 && /** @type {number} */ (v) <= 3650);
+    case "snoozeUntil":
+      return v === null || (typeof v === "string" && v.length <= 40) || (Number.isFinite(v));
+    case "notNow":
+    case "reminders":
+      return typeof v === "boolean";
+    default:
+      return false;
+  }
+}
+
 /** Fields a live event may carry, each checked: the worker never sees anything else.
  * @param {unknown} e @returns {e is import("../pkg/kith.js").LiveEvent} */
 export function isLiveEvent(e) {
@@ -160,6 +189,16 @@ export function isMessage(m) {
       return m.decision === undefined || (Number.isSafeInteger(m.decision) && /** @type {number} */ (m.decision) > 0);
     case MSG.SET_DEFAULT_COUNTRY:
       return m.country === null || (typeof m.country === "string" && /^[A-Z]{2}$/.test(m.country));
+    case MSG.FIRST_PAGE:
+      return Number.isInteger(m.limit) && /** @type {number} */ (m.limit) > 0 && /** @type {number} */ (m.limit) <= 500;
+    case MSG.KEEP_IN_TOUCH:
+      return isId(m.contactId) && isKeepChange(m.change);
+    case MSG.HISTORY:
+      return isId(m.contactId) && Number.isInteger(m.months) && /** @type {number} */ (m.months) >= 1 && /** @type {number} */ (m.months) <= 120;
+    case MSG.REMINDERS:
+      return true;
+    case MSG.SET_REMINDERS:
+      return typeof m.enabled === "boolean" && Number.isInteger(m.hour) && /** @type {number} */ (m.hour) >= 0 && /** @type {number} */ (m.hour) <= 23;
     case MSG.LIVE_EVENTS:
       return Array.isArray(m.events) && m.events.length > 0 && m.events.length <= 500 && m.events.every(isLiveEvent);
     default:

@@ -449,5 +449,50 @@ $("country-form").addEventListener("submit", async (e) => {
   }
 });
 
-await Promise.all([loadSync(), renderIdentity(), loadCountry()]);
+// Reminders: turning them on asks Chrome for the notifications permission right then (it is
+// an optional permission, never granted at install); turning them off clears the alarm and
+// every notification showing.
+const remindersOn = /** @type {HTMLInputElement} */ ($("reminders-on"));
+const remindersHour = /** @type {HTMLSelectElement} */ ($("reminders-hour"));
+const hourName = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+remindersHour.replaceChildren(...Array.from({ length: 24 }, (_, h) =>
+  Object.assign(document.createElement("option"), { value: String(h), textContent: hourName.format(new Date(2000, 0, 1, h)) })));
+
+/** @param {{ enabled: boolean, hour: number, permission: boolean, next: string | null }} r */
+function showReminders(r) {
+  remindersOn.checked = r.enabled;
+  remindersHour.value = String(r.hour);
+  $("reminders-status").textContent = r.enabled && r.next
+    ? `On. The next one comes ${new Intl.DateTimeFormat(undefined, { weekday: "long", hour: "numeric", minute: "2-digit" }).format(new Date(r.next))}, if anyone needs attention.`
+    : "Off. kith shows no notifications.";
+}
+
+async function saveReminders() {
+  const enabled = remindersOn.checked;
+  try {
+    if (enabled) {
+      // Must run in the click's user gesture: Chrome shows its prompt here.
+      const granted = await chrome.permissions.request({ permissions: ["notifications"] });
+      if (!granted) {
+        remindersOn.checked = false;
+        $("reminders-status").textContent = "Chrome did not allow notifications, so reminders stay off. Turn them on again and choose Allow.";
+        return;
+      }
+    }
+    showReminders(await ask({ type: MSG.SET_REMINDERS, enabled, hour: Number(remindersHour.value) }));
+  } catch (e) {
+    remindersOn.checked = false;
+    $("reminders-status").textContent = /** @type {Error} */ (e).message;
+  }
+}
+remindersOn.addEventListener("change", () => void saveReminders());
+remindersHour.addEventListener("change", () => {
+  if (remindersOn.checked) void saveReminders();
+});
+
+async function loadReminders() {
+  showReminders(await ask({ type: MSG.REMINDERS }));
+}
+
+await Promise.all([loadSync(), renderIdentity(), loadCountry(), loadReminders()]);
 document.body.dataset.ready = "true";

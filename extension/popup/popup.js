@@ -3,7 +3,8 @@
 // DOM, so 10,000 contacts open as fast as 10.
 import { ask, fetchContacts, openOptions } from "../lib/ext.js";
 import { MSG } from "../lib/messages.js";
-import { ORDERS, ago, attention, handleText, matches, plural, sourceNames } from "../lib/format.js";
+import { ORDERS, ago, handleText, matches, plural, sourceNames } from "../lib/format.js";
+import { drawHistory } from "../lib/history-chart.js";
 
 /** @typedef {import("../pkg/kith.js").Contact} Contact */
 
@@ -24,18 +25,37 @@ let all = [];
 let shown = [];
 let order = "attention";
 let selected = 0;
+/** Every contact, once it has arrived (the first screenful comes first, the rest after). */
+let complete = false;
+/** `all` sorted by each order, made once per list: a keystroke only filters. @type {Map<string, Contact[]>} */
+let sorted = new Map();
+/** How many contacts there are, known before they all arrive. */
+let total = 0;
+/** Settles once every contact has arrived. */
+let everyone = Promise.resolve();
+
+/** @param {Contact[]} contacts @param {boolean} whole */
+function setContacts(contacts, whole) {
+  all = contacts;
+  complete = whole;
+  sorted = new Map();
+}
 
 function applyView() {
   const query = search.value.trim().toLowerCase();
-  const filtered = query ? all.filter((c) => matches(c, query)) : all.slice();
-  shown = filtered.sort(ORDERS[order]);
+  let inOrder = sorted.get(order);
+  if (!inOrder) {
+    inOrder = all.slice().sort(ORDERS[order]);
+    sorted.set(order, inOrder);
+  }
+  shown = query ? inOrder.filter((c) => matches(c, query)) : inOrder;
   selected = Math.min(selected, Math.max(0, shown.length - 1));
   spacer.style.height = `${shown.length * ROW_HEIGHT}px`;
   empty.hidden = all.length > 0;
   noMatch.hidden = all.length === 0 || shown.length > 0;
   list.hidden = shown.length === 0;
   const waiting = all.filter((c) => c.waitingOn === "me").length;
-  foot.textContent = all.length ? `${all.length} contacts · ${waiting} waiting on you` : "";
+  foot.textContent = !all.length ? "" : complete ? `${all.length} contacts · ${waiting} waiting on you` : `${total} contacts`;
   render();
 }
 
@@ -59,8 +79,13 @@ function row(c, index) {
   const top = document.createElement("div");
   top.className = "top";
   top.append(span(c.name, "name"), span(sourceNames(c.sources), "sources"));
-  if (c.waitingOn === "me") top.append(span("waiting on you", "badge"));
-  else if (attention(c) > 0) top.append(span("overdue", "badge"));
+  if (c.snoozedUntil) top.append(span("snoozed", "badge quiet"));
+  else if (c.notNow) top.append(span("not now", "badge quiet"));
+  else if (c.attentionReason) {
+    const badge = span(c.attentionReason, "badge");
+    badge.title = c.attentionReason;
+    top.append(badge);
+  }
   const bottom = document.createElement("div");
   bottom.className = "top";
   const times = c.lastInteractionAt || c.lastSentAt || c.lastReceivedAt
@@ -128,6 +153,9 @@ function openDetail(c, focus = true) {
     return [dt, dd];
   }));
   renderHandles(c);
+  renderKeep(c);
+  $("detail-facts").textContent = factsInWords(c);
+  if (focus || c.id !== historyOf) void showHistory(c);
   $("detail-why").textContent = c.mergedBecause.length ? `One person because: ${c.mergedBecause.join("; ")}.` : "";
   if (!$("edit-form").hidden) renderEdit(c);
   detail.hidden = false;
@@ -160,6 +188,111 @@ function renderHandles(c) {
   }));
 }
 
+// Keep in touch: the goal, snooze, "not now" and reminders of the contact shown. Each change
+// goes to the worker, which stores it before it answers; the list is then reloaded.
+
+const goal = /** @type {HTMLSelectElement} */ ($("goal"));
+const goalDays = /** @type {HTMLInputElement} */ ($("goal-days"));
+const snooze = /** @type {HTMLSelectElement} */ ($("snooze"));
+const remind = /** @type {HTMLInputElement} */ ($("remind"));
+const GOAL_NAMES = /** @type {Record<number, string>} */ ({ 7: "every week", 14: "every 2 weeks", 30: "every month", 91: "every 3 months", 182: "every 6 months", 365: "every year" });
+const goalName = (/** @type {number} */ days) => GOAL_NAMES[days] ?? `every ${plural(days, "day")}`;
+const dateName = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short" });
+
+/** @param {Contact} c */
+function renderKeep(c) {
+  $("keep-why").textContent = c.attentionReason ? `Needs attention: ${c.attentionReason}.` : "";
+  const preset = c.goalDays === null ? "" : String(c.goalDays);
+  goal.value = [...goal.options].some((o) => o.value === preset) ? preset : "custom";
+  $("goal-custom").hidden = goal.value !== "custom";
+  if (goal.value === "custom" && c.goalDays !== null) goalDays.value = String(c.goalDays);
+  const suggestion = $("goal-suggestion");
+  suggestion.hidden = c.goalDays !== null || c.suggestedGoalDays === null;
+  if (c.goalDays === null && c.suggestedGoalDays !== null && c.cadenceDays !== null) {
+    const use = document.createElement("button");
+    use.type = "button";
+    use.className = "suggest-use";
+    use.textContent = "Use it";
+    const days = c.suggestedGoalDays;
+    use.setAttribute("aria-label", `Set the goal to ${goalName(days)}`);
+    use.addEventListener("click", () => void keep({ goalDays: days }, goal));
+    suggestion.replaceChildren(`Suggested: ${goalName(days)} (you usually talk every ${plural(c.cadenceDays, "day")}).`, use);
+  }
+  const snoozed = c.snoozedUntil ? new Date(c.snoozedUntil) : null;
+  snooze.replaceChildren(...[["", snoozed ? `Snoozed until ${dateName.format(snoozed)}` : "Not snoozed"], ["1", "For a day"], ["7", "For a week"], ["30", "For a month"], ...(snoozed ? [["wake", "Wake now"]] : [])]
+    .map(([value, text]) => Object.assign(document.createElement("option"), { value, textContent: text })));
+  snooze.value = "";
+  $("not-now").setAttribute("aria-pressed", String(c.notNow));
+  remind.checked = c.reminders;
+  $("keep-status").textContent = "";
+}
+
+/**
+ * Sends one keep-in-touch change, then reloads the list and keeps showing this contact; a
+ * refusal is the core's message, shown under the section. `focusAfter` gets the focus back.
+ * @param {import("../pkg/kith.js").KeepChange} change @param {HTMLElement} focusAfter
+ */
+async function keep(change, focusAfter) {
+  if (!current) return;
+  try {
+    await ask({ type: MSG.KEEP_IN_TOUCH, contactId: current.id, change });
+    await reload(current.id);
+    focusAfter.focus();
+  } catch (e) {
+    $("keep-status").textContent = /** @type {Error} */ (e).message;
+  }
+}
+
+goal.addEventListener("change", () => {
+  $("goal-custom").hidden = goal.value !== "custom";
+  if (goal.value === "custom") goalDays.focus();
+  else void keep({ goalDays: goal.value ? Number(goal.value) : null }, goal);
+});
+$("goal-custom").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const days = Number(goalDays.value);
+  if (!Number.isInteger(days) || days < 1 || days > 3650) {
+    $("keep-status").textContent = "A goal is a whole number of days from 1 to 3650.";
+    return;
+  }
+  void keep({ goalDays: days }, goalDays);
+});
+snooze.addEventListener("change", () => {
+  if (snooze.value === "wake") void keep({ snoozeUntil: null }, snooze);
+  else if (snooze.value) void keep({ snoozeUntil: Date.now() + Number(snooze.value) * 86_400_000 }, snooze);
+});
+$("not-now").addEventListener("click", () => void keep({ notNow: !current?.notNow }, $("not-now")));
+remind.addEventListener("change", () => void keep({ reminders: remind.checked }, remind));
+
+/** The contact whose history is drawn, and how to take the chart down. */
+let historyOf = "";
+let removeChart = () => {};
+
+/** Draws the last 24 months of a contact. @param {Contact} c */
+async function showHistory(c) {
+  historyOf = c.id;
+  const host = $("history-chart");
+  try {
+    const history = await ask({ type: MSG.HISTORY, contactId: c.id, months: 24 });
+    if (historyOf !== c.id) return;
+    removeChart();
+    removeChart = drawHistory(host, history, { width: 340, height: 110 });
+  } catch (e) {
+    host.textContent = `The history could not be drawn: ${/** @type {Error} */ (e).message}`;
+  }
+}
+
+/** Reply times and rhythm in a sentence. @param {Contact} c */
+function factsInWords(c) {
+  const parts = [];
+  if (c.myReplyMinutes !== null && c.theirReplyMinutes !== null) parts.push(`You usually reply in ${minutes(c.myReplyMinutes)}; they reply in ${minutes(c.theirReplyMinutes)}.`);
+  else if (c.myReplyMinutes !== null) parts.push(`You usually reply in ${minutes(c.myReplyMinutes)}.`);
+  else if (c.theirReplyMinutes !== null) parts.push(`They usually reply in ${minutes(c.theirReplyMinutes)}.`);
+  if (c.cadenceDays !== null) parts.push(`You talk about every ${plural(c.cadenceDays, "day")}${c.goalDays !== null ? `; your goal is ${goalName(c.goalDays)}` : ""}.`);
+  else if (c.goalDays !== null) parts.push(`Your goal is ${goalName(c.goalDays)}.`);
+  return parts.join(" ");
+}
+
 /** @param {number} m */
 function minutes(m) {
   if (m < 60) return `${Math.round(m)} min`;
@@ -170,6 +303,9 @@ function minutes(m) {
 function closeDetail() {
   detail.hidden = true;
   current = null;
+  historyOf = "";
+  removeChart();
+  removeChart = () => {};
   closePanels();
   list.focus();
 }
@@ -199,7 +335,7 @@ function showStatus(text, decision, cls = "") {
  * @param {string | null} id @param {string} [key]
  */
 async function reload(id, key) {
-  all = await fetchContacts();
+  setContacts(await fetchContacts(), true);
   applyView();
   const next = all.find((c) => c.id === id) ?? (key ? all.find((c) => c.handles.some((h) => h.key === key)) : undefined);
   if (next) openDetail(next, false);
@@ -418,9 +554,10 @@ list.addEventListener("keydown", (e) => {
   else return;
   e.preventDefault();
 });
-search.addEventListener("input", () => {
+search.addEventListener("input", async () => {
   selected = 0;
   list.scrollTop = 0;
+  if (!complete) await everyone;
   applyView();
 });
 search.addEventListener("keydown", (e) => {
@@ -483,13 +620,27 @@ syncButton.addEventListener("click", async () => {
   }
 });
 
-const syncSettings = await ask({ type: MSG.SYNC_SETTINGS });
-if (!syncSettings.enabled) syncButton.title = "Sync is off. Set up your kith server in Options.";
+void ask({ type: MSG.SYNC_SETTINGS }).then((s) => {
+  if (!s.enabled) syncButton.title = "Sync is off. Set up your kith server in Options.";
+});
 
-all = await fetchContacts();
+// The first screenful first: the worker keeps the ranked list ready, so these rows need no
+// computing; every contact follows (for scrolling, search and the other orders).
+const FIRST_ROWS = 20;
+const first = await ask({ type: MSG.FIRST_PAGE, limit: FIRST_ROWS });
+total = first.total;
+setContacts(first.contacts, first.total <= first.contacts.length);
 applyView();
 if (all.length) list.focus();
 else search.focus();
-document.body.dataset.ready = "true";
 // For the benchmark: when the first rows have been painted (the frame after they render).
 requestAnimationFrame(() => setTimeout(() => (document.body.dataset.paintedAt = String(performance.now()))));
+everyone = complete ? Promise.resolve() : fetchContacts().then((contacts) => {
+  // The ranked first page and the whole list come from one cached view: the rows on screen
+  // stay where they are.
+  setContacts(contacts, true);
+  total = contacts.length;
+  applyView();
+});
+await everyone;
+document.body.dataset.ready = "true";

@@ -13,12 +13,12 @@ export function newProfile() {
   return mkdtempSync(`${tmpdir()}/kith-profile-`);
 }
 
-/** @param {string} profile */
-export async function launchExtension(profile) {
+/** @param {string} profile @param {string} [dir] the unpacked extension (a test may load a modified copy) */
+export async function launchExtension(profile, dir = extensionDir) {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: "/usr/bin/chromium",
     headless: true,
-    args: [...chromiumArgs, `--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`],
+    args: [...chromiumArgs, `--disable-extensions-except=${dir}`, `--load-extension=${dir}`],
   });
   /** @type {string[]} */
   const requests = [];

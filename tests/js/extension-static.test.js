@@ -24,6 +24,7 @@ test("the manifest asks for the least it needs", () => {
   assert.ok(!JSON.stringify(manifest).includes("cookies"), "no cookies permission (P2)");
   assert.equal(manifest.host_permissions, undefined, "no host permissions beyond the content script's match");
   assert.deepEqual(manifest.optional_host_permissions, ["https://*/*", "http://127.0.0.1/*", "http://localhost/*"], "the sync server is asked for at runtime");
+  assert.deepEqual(manifest.optional_permissions, ["notifications"], "notifications are asked for when reminders are turned on, never at install");
   assert.deepEqual(manifest.content_scripts.map((/** @type {any} */ c) => c.matches).flat(), ["https://web.whatsapp.com/*"]);
   assert.equal(manifest.content_security_policy.extension_pages, "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'");
   assert.equal(manifest.web_accessible_resources, undefined);

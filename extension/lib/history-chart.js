@@ -73,6 +73,16 @@ export function historySummary(t) {
   return `Last ${t.months.length} months: you sent ${sent}, they sent ${received}; busiest ${monthLabel(t.months[busiest])}.`;
 }
 
+/** uPlot's own stylesheet, added to the page with the first chart (the module loads lazily). */
+function addChartStyles() {
+  if (document.querySelector("link[data-uplot]")) return;
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = new URL("../vendor/uplot/uPlot.min.css", import.meta.url).href;
+  link.dataset.uplot = "";
+  document.head.append(link);
+}
+
 /**
  * Draws the chart into `host` (replacing what was there) and returns a function that removes
  * it. `host` gets the canvas, a caption that follows the keyboard, and a table of the numbers.
@@ -81,6 +91,7 @@ export function historySummary(t) {
  * @param {{ months?: number, now?: Date, width?: number, height?: number }} [options]
  */
 export function drawHistory(host, history, options = {}) {
+  addChartStyles();
   const months = lastMonths(options.months ?? 24, options.now ?? new Date());
   const t = monthTable(history, months);
   const style = getComputedStyle(host);

@@ -4,7 +4,6 @@
 import { ask, fetchContacts, openOptions } from "../lib/ext.js";
 import { MSG } from "../lib/messages.js";
 import { ORDERS, ago, handleText, matches, plural, sourceNames } from "../lib/format.js";
-import { drawHistory } from "../lib/history-chart.js";
 
 /** @typedef {import("../pkg/kith.js").Contact} Contact */
 
@@ -273,7 +272,9 @@ async function showHistory(c) {
   historyOf = c.id;
   const host = $("history-chart");
   try {
-    const history = await ask({ type: MSG.HISTORY, contactId: c.id, months: 24 });
+    // The chart module (and uPlot in it) loads at the first detail, not with the list: the
+    // popup's first rows must not wait for it.
+    const [history, { drawHistory }] = await Promise.all([ask({ type: MSG.HISTORY, contactId: c.id, months: 24 }), import("../lib/history-chart.js")]);
     if (historyOf !== c.id) return;
     removeChart();
     removeChart = drawHistory(host, history, { width: 340, height: 110 });
@@ -627,7 +628,9 @@ void ask({ type: MSG.SYNC_SETTINGS }).then((s) => {
 // The first screenful first: the worker keeps the ranked list ready, so these rows need no
 // computing; every contact follows (for scrolling, search and the other orders).
 const FIRST_ROWS = 20;
+performance.mark("kith:asked");
 const first = await ask({ type: MSG.FIRST_PAGE, limit: FIRST_ROWS });
+performance.mark("kith:answered");
 total = first.total;
 setContacts(first.contacts, first.total <= first.contacts.length);
 applyView();

@@ -113,6 +113,15 @@ function searchText(c) {
 }
 
 /**
+ * Builds every contact's search text ahead of the first keystroke, which would otherwise pay
+ * for all of them at once (15 ms at 10,000 contacts). Call it when the page is idle.
+ * @param {Contact[]} contacts
+ */
+export function prepareSearch(contacts) {
+  for (const c of contacts) searchText(c);
+}
+
+/**
  * Whether a contact matches what was typed: any of its names, handles, phones or emails
  * contains it; a number matches however it is spaced ("07700 900" finds +44 7700 900123 only
  * by its digits: "7700 900").

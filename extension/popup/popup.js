@@ -3,7 +3,7 @@
 // DOM, so 10,000 contacts open as fast as 10.
 import { ask, fetchContacts, openOptions } from "../lib/ext.js";
 import { MSG } from "../lib/messages.js";
-import { ORDERS, ago, handleText, matches, plural, sourceNames } from "../lib/format.js";
+import { ORDERS, ago, handleText, matches, plural, prepareSearch, sourceNames } from "../lib/format.js";
 
 /** @typedef {import("../pkg/kith.js").Contact} Contact */
 
@@ -644,6 +644,7 @@ everyone = complete ? Promise.resolve() : fetchContacts().then((contacts) => {
   setContacts(contacts, true);
   total = contacts.length;
   applyView();
+  requestIdleCallback(() => prepareSearch(contacts));
 });
 await everyone;
 document.body.dataset.ready = "true";

@@ -10,7 +10,7 @@
 //!   overdue ratio when it is above 1 (capped at 9); 0 when neither. A snoozed contact, or one
 //!   marked "not now", scores 0 whatever else holds, so it falls to the bottom of the list.
 //! - `attentionReason` says why in a few words: "waiting on you 3 days", "2 weeks past your
-//!   monthly goal", "5 weeks since you talked (usually every 6 days)".
+//!   monthly goal", "5 weeks quiet (usually every 6 days)".
 //! - A goal is never set without the user. `suggestedGoalDays` offers the first of the usual
 //!   goals at or above the cadence.
 
@@ -154,7 +154,7 @@ pub(crate) fn apply(contact: &mut Contact, settings: Option<&KeepSettings>, now:
                 format!("{} past your {} goal", duration_words(since - i64::from(goal) * 86_400), goal_words(goal))
             }
             (None, Some(cadence)) => format!(
-                "{} since you talked (usually every {})",
+                "{} quiet (usually every {})",
                 duration_words(since),
                 duration_words((cadence * 86_400.0) as i64)
             ),
@@ -311,7 +311,7 @@ mod tests {
         apply(&mut c, None, 20 * DAY);
         assert_eq!(c.overdue_ratio, Some(4.0));
         assert_eq!(c.attention, 4.0);
-        assert_eq!(c.attention_reason.as_deref(), Some("2 weeks since you talked (usually every 5 days)"));
+        assert_eq!(c.attention_reason.as_deref(), Some("2 weeks quiet (usually every 5 days)"));
         assert_eq!(c.suggested_goal_days, Some(7));
         let goal = KeepSettings { goal_days: Some(30), ..KeepSettings::default() };
         apply(&mut c, Some(&goal), 20 * DAY);

@@ -199,7 +199,7 @@ fn goals_snoozes_and_not_now_change_the_ranking_and_persist() {
         ranked(&engine),
         vec![
             ("Bo".to_string(), 10.0, Some("waiting on you 5 days".to_string())),
-            ("Ann".to_string(), 6.0, Some("12 days since you talked (usually every 2 days)".to_string())),
+            ("Ann".to_string(), 6.0, Some("12 days quiet (usually every 2 days)".to_string())),
         ]
     );
     let ann_id = contact(&engine.contacts(now), "Ann").id.clone();

@@ -72,7 +72,7 @@ test("goals, snoozes and not now reorder Needs attention with reasons; the histo
     let list = await rows(popup);
     assert.deepEqual(list.map((r) => r.name), ["Ann Lee", "Bo Kim", "Cy Park", "Dee Ray"]);
     assert.equal(list[0].badge, "waiting on you 2 days");
-    assert.match(list[1].badge, /^\d+ weeks since you talked \(usually every 2 days\)$/);
+    assert.match(list[1].badge, /^\d+ weeks quiet \(usually every 2 days\)$/);
     assert.equal(list[3].badge, "", "Dee is on her usual rhythm");
 
     // A weekly goal for Dee: 20 days since, so she is overdue against it, and says so.
@@ -100,6 +100,7 @@ test("goals, snoozes and not now reorder Needs attention with reasons; the histo
     list = await rows(popup);
     assert.deepEqual(list.map((r) => r.name), ["Ann Lee", "Bo Kim", "Dee Ray", "Cy Park"], "Dee's goal puts her before Cy");
     assert.equal(list[2].badge, "13 days past your weekly goal");
+    await popup.screenshot({ path: `${screenshots}popup-attention.png` });
 
     // Snoozing Ann takes her out of the top until the date; "not now" on Dee likewise.
     await openContact(popup, "Ann Lee");
@@ -206,7 +207,7 @@ test("reminders, once allowed: one digest a day with names and reasons only, sto
     const digest = JSON.parse(shown[0]);
     assert.equal(digest.title, "Keep in touch with 2 people");
     assert.deepEqual(digest.message.split("\n").map((/** @type {string} */ l) => l.replace(/\d+ weeks/, "N weeks")),
-      ["Ann Lee — waiting on you 2 days", "Bo Kim — N weeks since you talked (usually every 2 days)"]);
+      ["Ann Lee — waiting on you 2 days", "Bo Kim — N weeks quiet (usually every 2 days)"]);
     assert.deepEqual(digest.buttons.map((/** @type {{ title: string }} */ b) => b.title), ["Open kith", "Stop these reminders"]);
     assert.ok(!shown[0].includes(CANARY), "no message text in a notification");
     assert.deepEqual(Object.keys(await worker.evaluate(() => chrome.notifications.getAll())), ["kith-digest"]);

@@ -85,7 +85,7 @@ test("the first page is the top of the attention ranking, and a change is stored
   assert.equal(page.total, 3);
   assert.deepEqual(page.contacts.map((/** @type {any} */ c) => [c.name, c.attentionReason]), [
     ["Ann Lee", "waiting on you 2 days"],
-    ["Bo Kim", "7 weeks since you talked (usually every 2 days)"],
+    ["Bo Kim", "7 weeks quiet (usually every 2 days)"],
   ]);
   const all = await w.handle({ type: MSG.CONTACTS });
   assert.deepEqual(rankByAttention(all).slice(0, 2).map((c) => c.id), page.contacts.map((/** @type {any} */ c) => c.id));

@@ -352,6 +352,7 @@ impl Engine {
         let owner = self.owner_keys();
         let mut contacts = BTreeSet::new();
         let mut unresolved_writers = BTreeSet::new();
+        let mut writer_week_hours = std::collections::BTreeMap::new();
         let mut group = false;
         for chat_delta in &delta.chats {
             let chat = &self.chats[self.chat_index[&chat_delta.key]];
@@ -366,8 +367,11 @@ impl Engine {
                     }
                 }
                 ChatRole::Unresolved => {
-                    for a in chat_delta.authors.iter().filter(|a| a.is_active()) {
+                    for (a, slots) in
+                        chat_delta.authors.iter().zip(week_slots_of(chat_delta)).filter(|(a, _)| a.is_active())
+                    {
                         unresolved_writers.insert(a.name.clone());
+                        add_week_slots(writer_week_hours.entry(a.name.clone()).or_default(), slots);
                     }
                 }
             }
@@ -402,6 +406,8 @@ impl Engine {
             chat_title: single.and_then(|c| c.title.clone()),
             group: single.is_some() && group,
             warnings,
+            your_week_hours: owner_week_hours(&delta, &owner),
+            writer_week_hours,
         }
     }
 
@@ -762,19 +768,19 @@ impl Engine {
 }
 
 impl Engine {
-    /// Calls `f(source, stats, role)` for every author record of the handles `keys` stand
-    /// for, excluded people left out as in [`Engine::contacts`]: in their direct chats, the
-    /// user's records (role [`AuthorRole::Mine`]) and theirs ([`AuthorRole::Theirs`]); in
-    /// groups, theirs ([`AuthorRole::Group`]).
+    /// Calls `f(source, stats, role)` for every author record of the handles whose keys
+    /// `keys` accepts, excluded people left out as in [`Engine::contacts`]: in their direct
+    /// chats, the user's records (role [`AuthorRole::Mine`]) and theirs ([`AuthorRole::Theirs`]);
+    /// in groups, theirs ([`AuthorRole::Group`]).
     pub(crate) fn for_each_author_of(
         &self,
-        keys: &std::collections::HashSet<&str>,
+        keys: &dyn Fn(&str) -> bool,
         mut f: impl FnMut(Source, &AuthorStats, AuthorRole),
     ) {
         let owner = self.owner_keys();
         for chat in &self.chats {
             match role_of(chat, &owner) {
-                ChatRole::Direct { key, author, own, .. } if keys.contains(key.as_str()) => {
+                ChatRole::Direct { key, author, own, .. } if keys(key.as_str()) => {
                     for mine in own {
                         f(chat.source, mine, AuthorRole::Mine);
                     }
@@ -783,12 +789,40 @@ impl Engine {
                     }
                 }
                 ChatRole::Group => {
-                    for a in chat.authors.iter().filter(|a| keys.contains(a.key.as_str()) && !owner.is_author(a)) {
+                    for a in chat.authors.iter().filter(|a| keys(a.key.as_str()) && !owner.is_author(a)) {
                         f(chat.source, a, AuthorRole::Group);
                     }
                 }
                 _ => {}
             }
+        }
+    }
+}
+
+/// The user's messages in this import by local hour of the week (Monday 00h first), summed
+/// over every chat, direct and group. Writers not yet known to be the user are not counted.
+fn owner_week_hours(delta: &ImportDelta, owner: &OwnerKeys) -> Vec<u32> {
+    let mut hours = Vec::new();
+    for chat in &delta.chats {
+        for (_, slots) in chat.authors.iter().zip(week_slots_of(chat)).filter(|(a, _)| owner.is_author(a)) {
+            add_week_slots(&mut hours, slots);
+        }
+    }
+    hours.resize(crate::import::collect::WEEK_HOURS, 0);
+    hours
+}
+
+/// Each author's hours of the week, by author index (authors with none get an empty list).
+fn week_slots_of(chat: &ChatDelta) -> impl Iterator<Item = &[u8]> {
+    chat.week_slots.iter().map(Vec::as_slice).chain(std::iter::repeat(&[][..]))
+}
+
+/// Counts `slots` into `hours` (168 counts, made so when empty).
+fn add_week_slots(hours: &mut Vec<u32>, slots: &[u8]) {
+    hours.resize(crate::import::collect::WEEK_HOURS, 0);
+    for &slot in slots {
+        if let Some(n) = hours.get_mut(usize::from(slot)) {
+            *n = n.saturating_add(1);
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::identity::{canonical_email, clean_name, contact_id, contact_key, owne
 use crate::import::collect::{ImportDelta, PersonDelta, Shape};
 use crate::import::{self, ChatDelta, CoverageLookup, ImportOptions};
 use crate::merge::{self, Decision, Grouping, HandleInfo};
-use crate::model::{Contact, HandleView, ImportReport, Source, Sources, WaitingOn};
+use crate::model::{Contact, HandleView, ImportReport, Source, Sources, WaitingOn, WriterHours};
 use crate::stats::{max_opt, min_opt, AuthorStats, DayGaps, ReplyTimes};
 use crate::time::LocalZone;
 use crate::DateOrder;
@@ -352,7 +352,6 @@ impl Engine {
         let owner = self.owner_keys();
         let mut contacts = BTreeSet::new();
         let mut unresolved_writers = BTreeSet::new();
-        let mut writer_week_hours = std::collections::BTreeMap::new();
         let mut group = false;
         for chat_delta in &delta.chats {
             let chat = &self.chats[self.chat_index[&chat_delta.key]];
@@ -367,11 +366,8 @@ impl Engine {
                     }
                 }
                 ChatRole::Unresolved => {
-                    for (a, slots) in
-                        chat_delta.authors.iter().zip(week_slots_of(chat_delta)).filter(|(a, _)| a.is_active())
-                    {
+                    for a in chat_delta.authors.iter().filter(|a| a.is_active()) {
                         unresolved_writers.insert(a.name.clone());
-                        add_week_slots(writer_week_hours.entry(a.name.clone()).or_default(), slots);
                     }
                 }
             }
@@ -387,6 +383,7 @@ impl Engine {
                     .into(),
             );
         }
+        let (your_week_hours, writer_week_hours) = week_hours(&delta, &owner, &unresolved_writers);
         let sum = |f: fn(&ChatDelta) -> u32| delta.chats.iter().map(f).fold(0u32, u32::saturating_add);
         let single = (delta.chats.len() == 1).then(|| &delta.chats[0]);
         ImportReport {
@@ -406,7 +403,7 @@ impl Engine {
             chat_title: single.and_then(|c| c.title.clone()),
             group: single.is_some() && group,
             warnings,
-            your_week_hours: owner_week_hours(&delta, &owner),
+            your_week_hours,
             writer_week_hours,
         }
     }
@@ -800,31 +797,31 @@ impl Engine {
 }
 
 /// The user's messages in this import by local hour of the week (Monday 00h first), summed
-/// over every chat, direct and group. Writers not yet known to be the user are not counted.
-fn owner_week_hours(delta: &ImportDelta, owner: &OwnerKeys) -> Vec<u32> {
-    let mut hours = Vec::new();
+/// over every chat, direct and group; and the same for each writer kith asks about, by name,
+/// as `set_owner` would take them.
+fn week_hours(delta: &ImportDelta, owner: &OwnerKeys, asked: &BTreeSet<String>) -> (Vec<u32>, Vec<WriterHours>) {
+    let empty = || vec![0u32; crate::import::collect::WEEK_HOURS];
+    let mut yours = empty();
+    let mut writers: Vec<WriterHours> =
+        asked.iter().map(|name| WriterHours { name: name.clone(), hours: empty() }).collect();
     for chat in &delta.chats {
-        for (_, slots) in chat.authors.iter().zip(week_slots_of(chat)).filter(|(a, _)| owner.is_author(a)) {
-            add_week_slots(&mut hours, slots);
+        for (a, slots) in chat.authors.iter().zip(&chat.week_slots) {
+            let hours = if owner.is_author(a) {
+                &mut yours
+            } else {
+                match writers.iter_mut().find(|w| w.name == a.name) {
+                    Some(w) => &mut w.hours,
+                    None => continue,
+                }
+            };
+            for &slot in slots {
+                if let Some(n) = hours.get_mut(usize::from(slot)) {
+                    *n = n.saturating_add(1);
+                }
+            }
         }
     }
-    hours.resize(crate::import::collect::WEEK_HOURS, 0);
-    hours
-}
-
-/// Each author's hours of the week, by author index (authors with none get an empty list).
-fn week_slots_of(chat: &ChatDelta) -> impl Iterator<Item = &[u8]> {
-    chat.week_slots.iter().map(Vec::as_slice).chain(std::iter::repeat(&[][..]))
-}
-
-/// Counts `slots` into `hours` (168 counts, made so when empty).
-fn add_week_slots(hours: &mut Vec<u32>, slots: &[u8]) {
-    hours.resize(crate::import::collect::WEEK_HOURS, 0);
-    for &slot in slots {
-        if let Some(n) = hours.get_mut(usize::from(slot)) {
-            *n = n.saturating_add(1);
-        }
-    }
+    (yours, writers)
 }
 
 /// Whose record an author record is, seen from one contact.

@@ -287,9 +287,18 @@ pub struct ImportReport {
     /// the week: 168 counts, Monday 00:00–00:59 first, Sunday 23:00–23:59 last, in the time
     /// zone the import was read in. Reported only, never kept: sum them over imports.
     pub your_week_hours: Vec<u32>,
-    /// When `writers` is not empty: each of those writers' messages in this import by hour of
-    /// the week, as `your_week_hours`, to count as the user's once they say which is them.
-    pub writer_week_hours: std::collections::BTreeMap<String, Vec<u32>>,
+    /// One per name in `writers`: that writer's messages in this import by hour of the week,
+    /// as `your_week_hours`, to count as the user's once they say which writer is them.
+    pub writer_week_hours: Vec<WriterHours>,
+}
+
+/// One writer's messages by hour of the week (see [`ImportReport::your_week_hours`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WriterHours {
+    /// The writer's name, as in [`ImportReport::writers`].
+    pub name: String,
+    /// 168 counts, Monday 00:00–00:59 first.
+    pub hours: Vec<u32>,
 }
 
 #[cfg(test)]

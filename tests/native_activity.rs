@@ -120,7 +120,8 @@ fn writers_not_known_to_be_the_user_are_not_counted() {
     assert_eq!(slots(&report), vec![]);
     // Each writer's hours come with the question, to count once the user answers it.
     let hours = |name: &str| -> Vec<(usize, u32)> {
-        report.writer_week_hours[name].iter().enumerate().filter(|(_, &n)| n > 0).map(|(i, &n)| (i, n)).collect()
+        let writer = report.writer_week_hours.iter().find(|w| w.name == name).expect("asked about");
+        writer.hours.iter().enumerate().filter(|(_, &n)| n > 0).map(|(i, &n)| (i, n)).collect()
     };
     assert_eq!((hours("Ann"), hours("Sam")), (vec![(slot(0, 1), 1)], vec![(slot(0, 2), 1)]));
     assert!(import(&mut Engine::new(&["Sam".into()]), &ann_chat()).writer_week_hours.is_empty());

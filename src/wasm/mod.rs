@@ -61,8 +61,8 @@ export interface ImportReport {
    * could not tell were you are not in it.
    */
   yourWeekHours: number[];
-  /** When `writers` is not empty: each writer's messages by hour of the week, as `yourWeekHours`, to add once you say which is you. */
-  writerWeekHours: Record<string, number[]>;
+  /** One per name in `writers`: that writer's messages by hour of the week, as `yourWeekHours`, to add once you say which is you. */
+  writerWeekHours: { name: string; hours: number[] }[];
 }
 export interface LiveEvent {
   /** The open chat's title. */ chat: string;

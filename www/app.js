@@ -48,14 +48,18 @@ const addHours = (hours) => hours.forEach((n, i) => (weekHours[i] += n));
 const sort = { key: "last", dir: -1 };
 /** @param {Contact} c */
 const lastOf = (c) => c.lastInteractionAt ?? c.lastGroupMessageAt;
-/** Ascending comparisons; people without a value sort last either way. */
-const SORTS = /** @type {Record<string, { compare: (a: Contact, b: Contact) => number, first: 1 | -1, words: string }>} */ ({
+/**
+ * Each column's ascending comparison, the direction it starts in, and who has no value for it
+ * (they sort last either way).
+ * @type {Record<string, { compare: (a: Contact, b: Contact) => number, first: 1 | -1, words: string, none?: (c: Contact) => boolean }>}
+ */
+const SORTS = ({
   name: { compare: (a, b) => a.name.localeCompare(b.name), first: 1, words: "name" },
-  last: { compare: (a, b) => (lastOf(a) ?? "").localeCompare(lastOf(b) ?? ""), first: -1, words: "last interaction" },
+  last: { compare: (a, b) => (lastOf(a) ?? "").localeCompare(lastOf(b) ?? ""), first: -1, words: "last interaction", none: (c) => !lastOf(c) },
   sent: { compare: (a, b) => a.sentCount - b.sentCount, first: -1, words: "messages you sent" },
   received: { compare: (a, b) => a.receivedCount - b.receivedCount, first: -1, words: "messages they sent" },
   group: { compare: (a, b) => a.groupMessageCount - b.groupMessageCount, first: -1, words: "messages in groups" },
-  reply: { compare: (a, b) => (a.myReplyMinutes ?? 1e12) - (b.myReplyMinutes ?? 1e12), first: 1, words: "how fast you reply" },
+  reply: { compare: (a, b) => (a.myReplyMinutes ?? 0) - (b.myReplyMinutes ?? 0), first: 1, words: "how fast you reply", none: (c) => c.myReplyMinutes === null },
 });
 /** Rows drawn at most: the search finds the rest. */
 const MAX_ROWS = 300;
@@ -106,12 +110,9 @@ function renderOverview(contacts) {
 /** @param {Contact[]} contacts */
 function renderPeople(contacts) {
   const query = search.value.trim().toLowerCase();
-  const { compare } = SORTS[sort.key];
-  const shown = contacts.filter((c) => matches(c, query)).sort((a, b) => {
-    // People with no value for the column go last, whichever the direction.
-    const order = compare(a, b) * sort.dir;
-    return order || a.name.localeCompare(b.name);
-  });
+  const { compare, none = () => false } = SORTS[sort.key];
+  const shown = contacts.filter((c) => matches(c, query))
+    .sort((a, b) => Number(none(a)) - Number(none(b)) || compare(a, b) * sort.dir || a.name.localeCompare(b.name));
   for (const th of document.querySelectorAll("#table th[data-sort]")) {
     const key = /** @type {HTMLElement} */ (th).dataset.sort ?? "";
     if (key === sort.key) th.setAttribute("aria-sort", sort.dir === 1 ? "ascending" : "descending");
@@ -167,7 +168,10 @@ function showDetail(c, focus) {
   if (c.groupMessageCount) facts.push(`${c.groupMessageCount} by them in groups`);
   if (c.myReplyMinutes !== null) facts.push(`you typically reply in ${duration(c.myReplyMinutes)}`);
   if (c.theirReplyMinutes !== null) facts.push(`they reply in ${duration(c.theirReplyMinutes)}`);
-  if (c.cadenceDays !== null) facts.push(`you talk about every ${plural(Math.round(c.cadenceDays), "day")}`);
+  if (c.cadenceDays !== null) {
+    const days = Math.max(1, Math.round(c.cadenceDays));
+    facts.push(`you talk about every ${days === 1 ? "day" : plural(days, "day")}`);
+  }
   if (c.waitingOn === "me") facts.push("waiting on your reply");
   facts.push(`last talked ${ago(lastOf(c))}`, `on ${sourceNames(c.sources) || "—"}`);
   $("detail-facts").textContent = `${facts.join(" · ")}.`;

@@ -10,7 +10,7 @@ use crate::identity::{canonical_email, clean_name, contact_id, contact_key, owne
 use crate::import::collect::{ImportDelta, PersonDelta, Shape};
 use crate::import::{self, ChatDelta, CoverageLookup, ImportOptions};
 use crate::merge::{self, Decision, Grouping, HandleInfo};
-use crate::model::{Contact, HandleView, ImportReport, Source, Sources, WaitingOn};
+use crate::model::{Contact, HandleView, ImportReport, Source, Sources, WaitingOn, WriterHours};
 use crate::stats::{max_opt, min_opt, AuthorStats, DayGaps, ReplyTimes};
 use crate::time::LocalZone;
 use crate::DateOrder;
@@ -384,6 +384,7 @@ impl Engine {
                     .into(),
             );
         }
+        let (your_week_hours, writer_week_hours) = week_hours(&delta, &owner, &unresolved_writers);
         let sum = |f: fn(&ChatDelta) -> u32| delta.chats.iter().map(f).fold(0u32, u32::saturating_add);
         let single = (delta.chats.len() == 1).then(|| &delta.chats[0]);
         ImportReport {
@@ -403,6 +404,8 @@ impl Engine {
             chat_title: single.and_then(|c| c.title.clone()),
             group: single.is_some() && group,
             warnings,
+            your_week_hours,
+            writer_week_hours,
         }
     }
 
@@ -792,6 +795,34 @@ impl Engine {
             }
         }
     }
+}
+
+/// The user's messages in this import by local hour of the week (Monday 00h first), summed
+/// over every chat, direct and group; and the same for each writer kith asks about, by name,
+/// as `set_owner` would take them.
+fn week_hours(delta: &ImportDelta, owner: &OwnerKeys, asked: &BTreeSet<String>) -> (Vec<u32>, Vec<WriterHours>) {
+    let empty = || vec![0u32; crate::import::collect::WEEK_HOURS];
+    let mut yours = empty();
+    let mut writers: Vec<WriterHours> =
+        asked.iter().map(|name| WriterHours { name: name.clone(), hours: empty() }).collect();
+    for chat in &delta.chats {
+        for (a, slots) in chat.authors.iter().zip(&chat.week_slots) {
+            let hours = if owner.is_author(a) {
+                &mut yours
+            } else {
+                match writers.iter_mut().find(|w| w.name == a.name) {
+                    Some(w) => &mut w.hours,
+                    None => continue,
+                }
+            };
+            for &slot in slots {
+                if let Some(n) = hours.get_mut(usize::from(slot)) {
+                    *n = n.saturating_add(1);
+                }
+            }
+        }
+    }
+    (yours, writers)
 }
 
 /// Whose record an author record is, seen from one contact.

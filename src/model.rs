@@ -283,6 +283,22 @@ pub struct ImportReport {
     pub group: bool,
     /// Things the user may want to know or fix. Never message text.
     pub warnings: Vec<String>,
+    /// The user's own messages in this import (not those already imported), by local hour of
+    /// the week: 168 counts, Monday 00:00–00:59 first, Sunday 23:00–23:59 last, in the time
+    /// zone the import was read in. Reported only, never kept: sum them over imports.
+    pub your_week_hours: Vec<u32>,
+    /// One per name in `writers`: that writer's messages in this import by hour of the week,
+    /// as `your_week_hours`, to count as the user's once they say which writer is them.
+    pub writer_week_hours: Vec<WriterHours>,
+}
+
+/// One writer's messages by hour of the week (see [`ImportReport::your_week_hours`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WriterHours {
+    /// The writer's name, as in [`ImportReport::writers`].
+    pub name: String,
+    /// 168 counts, Monday 00:00–00:59 first.
+    pub hours: Vec<u32>,
 }
 
 #[cfg(test)]

@@ -790,7 +790,8 @@ pub fn decode_snapshot(bytes: &[u8]) -> Result<State, StoreError> {
     Ok(state)
 }
 
-/// Import deltas, in commit order.
+/// Import deltas, in commit order. The hours of the week of each author's messages
+/// (`ChatDelta::week_slots`) are left out: they feed one import's report, not the engine.
 pub fn encode_journal(deltas: &[ImportDelta]) -> Vec<u8> {
     let mut w = Writer(JOURNAL_MAGIC.to_vec());
     w.0.push(JOURNAL_VERSION);
@@ -904,6 +905,9 @@ pub fn decode_journal(bytes: &[u8]) -> Result<Vec<ImportDelta>, StoreError> {
                 duplicates,
                 excluded,
                 live_minutes,
+                // A journal carries what the engine keeps, and the hours of the week are only
+                // reported, not kept: a journal's report has none.
+                week_slots: Vec::new(),
             });
         }
         let owners = (0..r.len()?).map(|_| Ok((r.s()?, r.s()?, r.s()?))).collect::<Result<Vec<_>, StoreError>>()?;
@@ -1009,6 +1013,7 @@ mod tests {
                 duplicates: 0,
                 excluded: 0,
                 live_minutes: Vec::new(),
+                week_slots: Vec::new(),
             }],
             owners: Vec::new(),
             people: Vec::new(),

@@ -72,6 +72,10 @@ pub struct ChatDelta {
     pub(crate) excluded: u32,
     /// Live capture: (minute, author index) of each message counted.
     pub(crate) live_minutes: Vec<(i64, u32)>,
+    /// Per author index, the local hour of the week ([`week_slot`]) of each message counted:
+    /// a byte per message, summed for the user alone when the import is committed (the
+    /// `yourWeekHours` of its report). Transient: neither snapshots nor journals keep it.
+    pub(crate) week_slots: Vec<Vec<u8>>,
 }
 
 /// A person a source described beyond their messages.
@@ -132,6 +136,19 @@ pub(crate) struct Accumulator {
     reply_buffers: Vec<Vec<u8>>,
     /// The month of the last day seen, for the monthly counts.
     month_memo: crate::months::MonthMemo,
+    /// Per author, the [`week_slot`] of each message counted: who the user is is decided at
+    /// commit, and a byte per message costs less than 168 counts for every author of a group.
+    week_slots: Vec<Vec<u8>>,
+}
+
+/// Hours in a week: the slots of [`week_slot`].
+pub const WEEK_HOURS: usize = 168;
+
+/// The hour of the week of a local time (seconds since 1970-01-01 00:00 in the import's zone):
+/// 0 is Monday 00:00–00:59, 167 Sunday 23:00–23:59. Day 0 of the epoch was a Thursday.
+pub(crate) fn week_slot(local: i64) -> u8 {
+    let weekday = (local.div_euclid(86_400) + 3).rem_euclid(7);
+    (weekday * 24 + local.rem_euclid(86_400) / 3_600) as u8
 }
 
 /// Reply buckets buffered per author before they are counted into the histogram.
@@ -179,6 +196,7 @@ impl Accumulator {
             counted_minutes: None,
             reply_buffers: Vec::new(),
             month_memo: crate::months::MonthMemo::default(),
+            week_slots: Vec::new(),
         }
     }
 
@@ -221,12 +239,13 @@ impl Accumulator {
     }
 
     /// Counts one event. `author` is the chat's local index of the author; `key` and `name`
-    /// are theirs; `day` is the event's local day number.
+    /// are theirs; `local` is the event's local time (seconds since 1970-01-01 00:00 in the
+    /// import's zone), which gives its local day and hour.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn add(
         &mut self,
         at: i64,
-        day: i64,
+        local: i64,
         author: Option<u32>,
         kind: Kind,
         key: &str,
@@ -251,6 +270,7 @@ impl Accumulator {
             self.messages = self.messages.saturating_add(1);
         }
         let minute = at.div_euclid(60);
+        let day = local.div_euclid(86_400);
         let duplicate = self.is_duplicate(minute, author, key, id);
         if self.authors.len() <= author as usize {
             self.authors.resize_with(author as usize + 1, AuthorStats::default);
@@ -289,6 +309,7 @@ impl Accumulator {
             if let Some(month) = self.month_memo.month(day) {
                 stats.months.add_count(month, 1);
             }
+            self.push_week_slot(author, local);
         }
         if let Some(minutes) = self.counted_minutes.as_mut() {
             minutes.push((minute, author));
@@ -296,6 +317,14 @@ impl Accumulator {
         if !is_call && self.last_message.is_none_or(|(last, _)| at >= last) {
             self.last_message = Some((at, author));
         }
+    }
+
+    fn push_week_slot(&mut self, author: u32, local: i64) {
+        let i = author as usize;
+        if self.week_slots.len() <= i {
+            self.week_slots.resize_with(i + 1, Vec::new);
+        }
+        self.week_slots[i].push(week_slot(local));
     }
 
     fn push_reply(&mut self, author: u32, gap: i64) {
@@ -362,6 +391,7 @@ impl Accumulator {
             duplicates: self.duplicates,
             excluded: self.excluded,
             live_minutes: self.counted_minutes.unwrap_or_default(),
+            week_slots: self.week_slots,
         }
     }
 }
@@ -453,8 +483,9 @@ impl<'k> Collector<'k> {
         self.default_source = source;
     }
 
-    /// The local day number of an instant, in the import's zone.
-    fn local_day(&mut self, at: i64) -> i64 {
+    /// An instant as local seconds (since 1970-01-01 00:00 in the import's zone), with the
+    /// offset the zone has at noon of its UTC day.
+    fn local_seconds(&mut self, at: i64) -> i64 {
         let utc_day = at.div_euclid(86_400);
         let offset = match self.zone_memo {
             Some((d, offset)) if d == utc_day => offset,
@@ -467,7 +498,7 @@ impl<'k> Collector<'k> {
                 offset
             }
         };
-        (at + offset).div_euclid(86_400)
+        at + offset
     }
 
     fn handle_key_name(&self, h: HandleId) -> (&str, &str) {
@@ -617,7 +648,7 @@ impl Sink for Collector<'_> {
     }
 
     fn event(&mut self, event: Event) {
-        let day = self.local_day(event.at);
+        let local_at = self.local_seconds(event.at);
         let Some(slot) = self.chats.get_mut(event.chat as usize) else {
             return;
         };
@@ -646,7 +677,7 @@ impl Sink for Collector<'_> {
             Some(h) => self.handles.get(h as usize).map_or(("", ""), |s| (s.key.as_str(), s.name.as_str())),
             None => ("", ""),
         };
-        slot.acc.add(event.at, day, local, event.kind, key, name, event.id);
+        slot.acc.add(event.at, local_at, local, event.kind, key, name, event.id);
     }
 
     fn owner(&mut self, handle: HandleId, evidence: OwnerEvidence) {
@@ -680,6 +711,17 @@ impl Sink for Collector<'_> {
 
 #[cfg(test)]
 mod reply_bucket_tests {
+    #[test]
+    fn week_slots_start_on_monday_midnight() {
+        // 1970-01-05 was a Monday.
+        assert_eq!(super::week_slot(4 * 86_400), 0);
+        assert_eq!(super::week_slot(4 * 86_400 + 3_599), 0);
+        assert_eq!(super::week_slot(4 * 86_400 + 3_600), 1);
+        assert_eq!(super::week_slot(4 * 86_400 - 1), 167, "Sunday 23:59");
+        assert_eq!(super::week_slot(-1), 3 * 24 - 1, "1969-12-31, a Wednesday, 23:59");
+        assert_eq!(super::week_slot(0), 3 * 24, "Thursday 00:00");
+    }
+
     #[test]
     fn the_table_agrees_with_the_arithmetic() {
         for gap in (-120..4 * 86_400).step_by(7).chain((0..4 * 1440).map(|m| m * 60)) {

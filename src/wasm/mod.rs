@@ -54,6 +54,15 @@ export interface ImportReport {
   dateOrder: "dmy" | "mdy" | "ymd" | "monthName" | "none" | "exact";
   dateOrderSource: "unambiguous" | "dayAbove12" | "dayDecreases" | "dayChangesMore" | "fallback" | "excluded" | "live";
   chatTitle: string | null; group: boolean; warnings: string[];
+  /**
+   * Your own messages in this import (not those already imported), by local hour of the week:
+   * 168 counts, Monday 00:00–00:59 first (index = weekday × 24 + hour, Monday = 0), in the time
+   * zone the import was read in. Kept by no one: add them up over your imports. Writers kith
+   * could not tell were you are not in it.
+   */
+  yourWeekHours: number[];
+  /** One per name in `writers`: that writer's messages by hour of the week, as `yourWeekHours`, to add once you say which is you. */
+  writerWeekHours: { name: string; hours: number[] }[];
 }
 export interface LiveEvent {
   /** The open chat's title. */ chat: string;
@@ -702,6 +711,23 @@ impl Kith {
         let span = i32::try_from(months.unwrap_or(24)).unwrap_or(i32::MAX).saturating_sub(1);
         let from = now.map(|m| m.saturating_sub(span));
         to_js(&self.engine.borrow().history(contact_id, from).map_err(identity_error)?)
+    }
+
+    /// Everybody's messages per month and source, summed over every contact, oldest first:
+    /// `history` for all contacts at once (asking `history` of each contact in turn is slow at
+    /// thousands). Over the last `months` months, or every month when not given.
+    ///
+    /// ```js
+    /// const byMonth = new Map();
+    /// for (const m of kith.activity()) byMonth.set(m.month, (byMonth.get(m.month) ?? 0) + m.sent + m.received);
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "MonthCount[]")]
+    pub fn activity(&self, months: Option<u32>) -> Result<JsValue, JsValue> {
+        let from = months.and_then(|months| {
+            let now = crate::months::month_of_instant(self.settings.now_seconds())?;
+            Some(now.saturating_sub(i32::try_from(months).unwrap_or(i32::MAX).saturating_sub(1)))
+        });
+        to_js(&self.engine.borrow().activity(from))
     }
 
     /// The default phone country, kith's proposal for it, and how many numbers wait for one.

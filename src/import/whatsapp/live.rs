@@ -138,7 +138,8 @@ pub(crate) fn ingest(
             }
             let at = zone.utc_seconds(date, p.seconds);
             let before = acc.duplicates();
-            acc.add(at, date_to_days(date), Some(index), Kind::Message, &author_key, &p.author, None);
+            let local = date_to_days(date) * 86_400 + i64::from(p.seconds);
+            acc.add(at, local, Some(index), Kind::Message, &author_key, &p.author, None);
             if acc.duplicates() > before {
                 report.duplicates += 1;
             } else {

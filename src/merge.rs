@@ -317,11 +317,7 @@ pub(crate) fn first_of_each<T, K: Ord>(items: Vec<T>, key: impl Fn(&T) -> K) -> 
 
 /// Whether a name is a person's name rather than a number or an address standing in for one.
 pub(crate) fn is_real_name(name: &str) -> bool {
-    // Only a name that starts like a number can be one; most names are spared the parse.
-    // `phone_of` takes only digits and `+ - ( ) .`, so any other first character rules it out.
-    let starts_like_a_number = name.trim_start().starts_with(|c: char| c.is_ascii_digit() || "+-().".contains(c));
-    let is_number = starts_like_a_number && crate::identity::phone_of(name).is_some();
-    !name.trim().is_empty() && !is_number && !name.contains('@')
+    !name.trim().is_empty() && !crate::identity::is_phone_number(name) && !name.contains('@')
 }
 
 /// The handles the decision log names, by key: resolved with one pass over the handles, since

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::coverage::{merge_span, Covered, Span};
 use crate::error::ImportError;
-use crate::identity::{canonical_email, clean_name, contact_id, contact_key, owner_key, phone_of};
+use crate::identity::{
+    canonical_email, canonical_email_borrowed, clean_name, contact_id, contact_key, owner_key, phone_of,
+};
 use crate::import::collect::{ImportDelta, PersonDelta, Shape};
 use crate::import::{self, ChatDelta, CoverageLookup, ImportOptions};
 use crate::merge::{self, Decision, Grouping, HandleInfo};
@@ -690,11 +692,12 @@ impl Engine {
         let mut persons = Vec::with_capacity(grouping.persons.len());
         for (p, members) in grouping.persons.iter().enumerate() {
             let phones: Vec<&String> = members.iter().flat_map(|&i| &grouping.phones[i]).collect();
-            let emails: Vec<(&String, &Option<String>)> =
-                members.iter().flat_map(|&i| grouping.emails[i].iter().zip(&grouping.canonical[i])).collect();
+            let emails: Vec<&String> = members.iter().flat_map(|&i| &grouping.emails[i]).collect();
+            let canonical: Vec<Option<std::borrow::Cow<str>>> =
+                emails.iter().map(|e| canonical_email_borrowed(e)).collect();
             // A card of the user's own (their number in their contacts file) is not a contact.
             if phones.iter().any(|ph| own_phones.contains(*ph))
-                || emails.iter().any(|(_, c)| c.as_ref().is_some_and(|c| own_emails.contains(c)))
+                || canonical.iter().flatten().any(|c| own_emails.contains(c.as_ref()))
             {
                 continue;
             }
@@ -716,8 +719,10 @@ impl Engine {
             let Some(mut combined) = combined else { continue };
             combined.name = person_name(&grouping, p, members, &handles, &handles[members[0]].name);
             combined.phones = merge::first_of_each(phones, |ph| *ph).into_iter().cloned().collect();
-            combined.emails =
-                merge::first_of_each(emails, |(_, canonical)| *canonical).into_iter().map(|(e, _)| e.clone()).collect();
+            combined.emails = merge::first_of_each((0..emails.len()).collect(), |&k| canonical[k].as_deref())
+                .into_iter()
+                .map(|k| emails[k].clone())
+                .collect();
             let mut contact = combined.build(&handles[members[0]].key, now);
             contact.handles = views;
             contact.merged_because = grouping.reasons[p].iter().map(merge::Reason::words).collect();

@@ -316,9 +316,9 @@ pub fn folded_name(name: &str) -> String {
     out
 }
 
-/// The items with repeats removed, first occurrences kept in order, repeats judged by `key`:
+/// Removes repeats from `items`, first occurrences kept in order, repeats judged by `key`:
 /// O(n log n), for people of thousands of handles.
-pub(crate) fn first_of_each<T, K: Ord>(mut items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
+pub(crate) fn retain_first_of_each<T, K: Ord>(items: &mut Vec<T>, key: impl Fn(&T) -> K) {
     // A person has a few numbers and addresses: comparing each with those kept before it costs
     // less than sorting, and needs no allocation. Kept items move down in order.
     if items.len() <= FEW {
@@ -331,7 +331,7 @@ pub(crate) fn first_of_each<T, K: Ord>(mut items: Vec<T>, key: impl Fn(&T) -> K)
             }
         }
         items.truncate(kept);
-        return items;
+        return;
     }
     let mut order: Vec<(K, usize)> = items.iter().enumerate().map(|(i, item)| (key(item), i)).collect();
     crate::sort::sort(&mut order);
@@ -339,10 +339,15 @@ pub(crate) fn first_of_each<T, K: Ord>(mut items: Vec<T>, key: impl Fn(&T) -> K)
     for same in order.chunk_by(|a, b| a.0 == b.0) {
         keep[same[0].1] = true;
     }
-    items.into_iter().zip(keep).filter_map(|(item, kept)| kept.then_some(item)).collect()
+    // `retain` visits the items once each, in order.
+    let mut at = 0;
+    items.retain(|_| {
+        at += 1;
+        keep[at - 1]
+    });
 }
 
-/// Up to this many items, [`first_of_each`] compares each with every other (at most 120 pairs).
+/// Up to this many items, [`retain_first_of_each`] compares each with every other (at most 120 pairs).
 const FEW: usize = 16;
 
 /// Whether a name is a person's name rather than a number or an address standing in for one.
@@ -860,7 +865,7 @@ mod tests {
     }
 
     #[test]
-    fn first_of_each_keeps_first_occurrences_in_order_few_or_many() {
+    fn retain_first_of_each_keeps_first_occurrences_in_order_few_or_many() {
         // Lengths either side of the point where comparing every pair gives way to sorting.
         for len in [0, 1, 2, FEW - 1, FEW, FEW + 1, 3 * FEW] {
             let items: Vec<(usize, u32)> = (0..len).map(|i| (i, (i as u32 * 7 + 3) % 5)).collect();
@@ -870,7 +875,9 @@ mod tests {
                     want.push(item);
                 }
             }
-            assert_eq!(first_of_each(items, |item| item.1), want, "{len} items");
+            let mut kept = items.clone();
+            retain_first_of_each(&mut kept, |item| item.1);
+            assert_eq!(kept, want, "{len} items");
         }
     }
 

@@ -132,15 +132,17 @@ pub fn canonical_email(raw: &str) -> Option<String> {
 pub(crate) fn canonical_email_borrowed(raw: &str) -> Option<Cow<'_, str>> {
     let trimmed = raw.trim();
     let trimmed = trimmed.strip_prefix("mailto:").unwrap_or(trimmed);
-    let (raw_local, raw_domain) = trimmed.rsplit_once('@')?;
+    let at = trimmed.bytes().rposition(|b| b == b'@')?;
+    let (raw_local, raw_domain) = (&trimmed[..at], &trimmed[at + 1..]);
     if raw_local.is_empty() || !raw_domain.contains('.') {
         return None;
     }
-    if !trimmed.is_ascii() {
+    let kinds = trimmed.bytes().fold(0, |kinds, b| kinds | ADDRESS_BYTE_KINDS[usize::from(b)]);
+    if kinds & BEYOND_ASCII != 0 {
         return canonical_of_lowered(trimmed.to_lowercase()).map(Cow::Owned);
     }
     // Lower-casing ASCII changes no byte's position or kind, so the address is checked as given.
-    if trimmed.bytes().any(|b| b == b' ' || (b'\t'..=b'\r').contains(&b)) {
+    if kinds & SPACE != 0 {
         return None;
     }
     if raw_domain.eq_ignore_ascii_case("gmail.com") || raw_domain.eq_ignore_ascii_case("googlemail.com") {
@@ -150,12 +152,33 @@ pub(crate) fn canonical_email_borrowed(raw: &str) -> Option<Cow<'_, str>> {
         address.push_str("@gmail.com");
         return Some(Cow::Owned(address));
     }
-    if trimmed.bytes().any(|b| b.is_ascii_uppercase()) {
+    if kinds & UPPER != 0 {
         Some(Cow::Owned(trimmed.to_ascii_lowercase()))
     } else {
         Some(Cow::Borrowed(trimmed))
     }
 }
+
+/// What each byte of an address tells about its canonical form: the kinds of all its bytes are
+/// found with one lookup each, rather than one scan of the address per kind.
+const ADDRESS_BYTE_KINDS: [u8; 256] = {
+    let mut kinds = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        kinds[b] = match b as u8 {
+            b'A'..=b'Z' => UPPER,
+            // What `char::is_whitespace` says of ASCII.
+            b'\t'..=b'\r' | b' ' => SPACE,
+            0x80.. => BEYOND_ASCII,
+            _ => 0,
+        };
+        b += 1;
+    }
+    kinds
+};
+const UPPER: u8 = 1;
+const SPACE: u8 = 2;
+const BEYOND_ASCII: u8 = 4;
 
 /// The canonical form of an address already lower-cased (beyond ASCII, lower-casing can move
 /// an `@` or make a space, so the checks are made again on the result).

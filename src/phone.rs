@@ -88,29 +88,36 @@ pub fn normalize(raw: &str, country: Option<Country>) -> Option<String> {
         Some(rest) => (true, rest),
         None => (false, text),
     };
-    // `+44 (0)7700…`: the bracketed trunk prefix is written for national callers only. Its
-    // first occurrence is skipped in reading.
-    let trunk_at = if plus { rest.as_bytes().windows(3).position(|w| w == b"(0)") } else { None };
-    let written_trunk = trunk_at.map_or(0..0, |at| at..at + 3);
     // The digits are read into the stack, not a String: this runs for every number of every
     // handle each time the contacts are computed.
     let mut read = [0u8; MOST_DIGITS_READ];
     let mut count = 0;
-    for (at, c) in rest.char_indices() {
-        if written_trunk.contains(&at) {
-            continue;
-        }
-        match c {
-            '0'..='9' if count == MOST_DIGITS_READ => return None,
-            '0'..='9' => {
-                read[count] = c as u8;
-                count += 1;
+    // `+44 (0)7700…`: the bracketed trunk prefix is written for national callers only. Its first
+    // occurrence is skipped.
+    let mut trunk_skipped = !plus;
+    let bytes = rest.as_bytes();
+    let mut at = 0;
+    while let Some(&b) = bytes.get(at) {
+        let width = match b {
+            b'(' if !trunk_skipped && bytes[at + 1..].starts_with(b"0)") => {
+                trunk_skipped = true;
+                3
             }
-            ' ' | '-' | '(' | ')' | '.' | '/' | '\u{a0}' | '\u{2009}' | '\u{202f}' | '\u{2011}' => {}
-            // An extension or a note after the number: the number ends here.
-            _ if count >= *DIGITS.start() => break,
-            _ => return None,
-        }
+            b'0'..=b'9' if count == MOST_DIGITS_READ => return None,
+            b'0'..=b'9' => {
+                read[count] = b;
+                count += 1;
+                1
+            }
+            b' ' | b'-' | b'(' | b')' | b'.' | b'/' => 1,
+            _ => match rest[at..].chars().next() {
+                Some(c @ ('\u{a0}' | '\u{2009}' | '\u{202f}' | '\u{2011}')) => c.len_utf8(),
+                // An extension or a note after the number: the number ends here.
+                _ if count >= *DIGITS.start() => break,
+                _ => return None,
+            },
+        };
+        at += width;
     }
     let digits = &read[..count];
     // The number after its `+`: a calling code to add (for a national number) and the rest.

@@ -754,7 +754,10 @@ impl Engine {
                 .is_lt()
         });
         let mut slots: Vec<Option<Contact>> = contacts.into_iter().map(Some).collect();
-        let contacts: Vec<Contact> = order.iter().filter_map(|&i| slots[i].take()).collect();
+        // Made at its size: collecting from `filter_map` would grow it, copying the contacts
+        // at every doubling.
+        let mut contacts: Vec<Contact> = Vec::with_capacity(order.len());
+        contacts.extend(order.iter().filter_map(|&i| slots[i].take()));
         let persons: Vec<usize> = order.iter().map(|&i| persons[i]).collect();
         PeopleView { contacts, persons, handles, grouping }
     }

@@ -203,9 +203,14 @@ pub fn contact_id(key: &str) -> String {
 /// writes them, without the formatting machinery: every contact of every view gets one.
 pub(crate) fn hex_id(prefix: char, hash: u64) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = [0; 16];
+    for (at, digit) in hex.iter_mut().enumerate() {
+        *digit = DIGITS[(hash >> (60 - 4 * at)) as usize & 0xf];
+    }
     let mut id = String::with_capacity(prefix.len_utf8() + 16);
     id.push(prefix);
-    id.extend((0..16).rev().map(|nibble| char::from(DIGITS[(hash >> (nibble * 4)) as usize & 0xf])));
+    // Hex digits are ASCII: never the default.
+    id.push_str(std::str::from_utf8(&hex).unwrap_or_default());
     id
 }
 

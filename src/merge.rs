@@ -281,6 +281,18 @@ pub(crate) fn exact_name(name: &str) -> String {
 /// String rather than one each.
 fn push_exact_name(name: &str, out: &mut String) {
     let start = out.len();
+    if name.is_ascii() {
+        // Nearly every name: words are split at ASCII's white space (what `split_whitespace`
+        // finds there) and lower-cased in place, without decoding characters.
+        for word in name.split(|c: char| c.is_ascii_whitespace() || c == '\u{b}').filter(|w| !w.is_empty()) {
+            if out.len() > start {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+        out[start..].make_ascii_lowercase();
+        return;
+    }
     for word in name.split_whitespace() {
         if out.len() > start {
             out.push(' ');
@@ -434,14 +446,19 @@ pub(crate) fn group(handles: &mut [HandleInfo], decisions: &[Decision]) -> Group
         }
     }
 
+    // Each person's size first, so that each list of members is made at its size.
+    let roots: Vec<usize> = (0..handles.len()).map(|i| sets.find(i)).collect();
+    let mut size_of_root = vec![0; handles.len()];
+    for &root in &roots {
+        size_of_root[root] += 1;
+    }
     let mut person_of_root = vec![usize::MAX; handles.len()];
     let mut persons: Vec<Vec<usize>> = Vec::new();
     let mut person_of = vec![0; handles.len()];
-    for i in 0..handles.len() {
-        let root = sets.find(i);
+    for (i, &root) in roots.iter().enumerate() {
         if person_of_root[root] == usize::MAX {
             person_of_root[root] = persons.len();
-            persons.push(Vec::new());
+            persons.push(Vec::with_capacity(size_of_root[root]));
         }
         person_of[i] = person_of_root[root];
         persons[person_of[i]].push(i);
@@ -897,6 +914,20 @@ mod tests {
         push_exact_name("", &mut text);
         assert_eq!(text, format!("x{}{}", exact_name("  Ann   LEE "), exact_name("ΟΔΥΣΣΕΥΣ Ζοë")));
         assert_eq!(exact_name("  Ann   LEE "), "ann lee");
+        // Every kind of white space, ASCII or not, against the plain definition.
+        for name in [
+            "Ann\u{b}Lee\u{c}X\tY\r\nZ",
+            "Ann\u{1c}Lee\u{1f}",
+            " \t ",
+            "",
+            "ANN",
+            "Ann\u{a0}Lee Zoë",
+            "Ann\u{2009}LEE\u{3000}Σ",
+            "ΟΔΥΣΣΕΥΣ  x",
+        ] {
+            let plain: Vec<String> = name.split_whitespace().map(str::to_lowercase).collect();
+            assert_eq!(exact_name(name), plain.join(" "), "{name:?}");
+        }
     }
 
     #[test]

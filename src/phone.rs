@@ -82,6 +82,10 @@ const MOST_DIGITS_READ: usize = 4 + 15;
 /// assert_eq!(normalize("(555) 010-0199", country("US")).as_deref(), Some("+15550100199"));
 /// ```
 pub fn normalize(raw: &str, country: Option<Country>) -> Option<String> {
+    if is_e164(raw) {
+        // What every phone-number handle is keyed by: its own normal form.
+        return Some(raw.to_string());
+    }
     let text = raw.trim();
     let text = text.strip_prefix("tel:").unwrap_or(text).trim_start();
     let (plus, rest) = match text.strip_prefix('+') {
@@ -150,8 +154,17 @@ pub fn normalize(raw: &str, country: Option<Country>) -> Option<String> {
     let mut out = String::with_capacity(length + 1);
     out.push('+');
     out.push_str(code);
-    out.extend(rest.iter().map(|&digit| char::from(digit)));
+    // Digits are ASCII: never the default.
+    out.push_str(std::str::from_utf8(rest).unwrap_or_default());
     Some(out)
+}
+
+/// Whether `raw` is already what [`normalize`] makes of it, whatever the country: `+`, then 7
+/// to 15 digits, the first not 0.
+fn is_e164(raw: &str) -> bool {
+    raw.strip_prefix('+').is_some_and(|digits| {
+        DIGITS.contains(&digits.len()) && !digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 /// The calling code an international number starts with, as the country kith would propose
@@ -295,6 +308,14 @@ mod tests {
             "+44\u{a0}7700\u{202f}900\u{2011}123",
             "+44 7700 900123 ✓",
             "+0770 0900123",
+            "+447700900123",
+            "+07700900123",
+            "+123456",
+            "+1234567",
+            "+123456789012345",
+            "+1234567890123456",
+            "+44770090012a",
+            "+٤٤7700900123",
             "call me",
             "",
             "+",

@@ -914,8 +914,12 @@ impl<'a> Builders<'a> {
             }
             slot = (slot + 1) & mask;
         }
-        let builder = ContactBuilder::named(name);
-        self.list.push(KeyedBuilder { key: key.to_string(), hash, builder, described: None });
+        self.list.push(KeyedBuilder {
+            key: key.to_string(),
+            hash,
+            builder: ContactBuilder::named(name),
+            described: None,
+        });
         self.slots[slot] = self.list.len();
         if 2 * self.list.len() > self.slots.len() {
             self.grow();

@@ -16,6 +16,7 @@
 //! what re-imports reproduce, so decisions survive re-imports and snapshot round trips.
 
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use crate::identity::{canonical_email_borrowed, fnv1a};
@@ -519,15 +520,16 @@ fn join_shared_values(
         let (addresses, rest) = canonical_rest.split_at(own);
         canonical_rest = rest;
         for v in phones[i].iter().map(String::as_str).chain(addresses.iter().map(|(_, c)| c.as_ref())) {
-            match first_with.get(v) {
-                Some(&j) => {
-                    sets.union(i, j);
+            // One hash per value: the entry both finds an earlier holder and records the first.
+            match first_with.entry(v) {
+                Entry::Occupied(first) => {
+                    sets.union(i, *first.get());
                     let reason =
                         if v.starts_with('+') { Reason::Phone(v.to_string()) } else { Reason::Email(v.to_string()) };
                     edges.push((i, reason));
                 }
-                None => {
-                    first_with.insert(v, i);
+                Entry::Vacant(none_yet) => {
+                    none_yet.insert(i);
                 }
             }
         }

@@ -2,11 +2,14 @@
 //! computed from them. Who the user is can be learnt late (a later import, or the user saying
 //! so), so direction — sent or received — is decided when the view is made, not at import.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::coverage::{merge_span, Covered, Span};
 use crate::error::ImportError;
-use crate::identity::{canonical_email, clean_name, contact_id, contact_key, owner_key, phone_of};
+use crate::identity::{
+    canonical_email, canonical_email_borrowed, clean_name, contact_id, contact_key, owner_key, phone_of,
+};
 use crate::import::collect::{ImportDelta, PersonDelta, Shape};
 use crate::import::{self, ChatDelta, CoverageLookup, ImportOptions};
 use crate::merge::{self, Decision, Grouping, HandleInfo};
@@ -608,14 +611,12 @@ impl Engine {
     }
 
     /// What each handle contributes, by identity key, before handles are grouped into people;
-    /// excluded people left out. In no particular order: nothing made from them depends on it
+    /// excluded people left out. In the order first seen; nothing made from them depends on it
     /// (contacts are sorted, each person's handles are in anchor order).
-    fn handle_builders(&self) -> Vec<(String, Box<ContactBuilder>)> {
+    fn handle_builders(&self) -> Vec<KeyedBuilder<'_>> {
         let owner = self.owner_keys();
-        // Builders are boxed and found through an index: a builder is a few hundred bytes, and
-        // tens of thousands of them moved at every table resize cost more than the counting.
         let expected = self.chats.iter().map(|c| c.authors.len()).sum::<usize>() + self.people.len();
-        let mut by_key = Builders { index: HashMap::with_capacity(expected), list: Vec::with_capacity(expected) };
+        let mut by_key = Builders::with_capacity(expected);
         for chat in &self.chats {
             match role_of(chat, &owner) {
                 ChatRole::Direct { key, name, author, own } => {
@@ -663,16 +664,18 @@ impl Engine {
             if owner.is(key, "") {
                 continue;
             }
-            let c = by_key.entry(key, &person.name);
+            let at = by_key.position(key, &person.name);
+            // One person per key: their phones and emails are read from them, not copied.
+            let keyed = &mut by_key.list[at];
+            keyed.described = Some(person);
+            let c = &mut keyed.builder;
             c.sources.extend(person.sources.iter());
-            c.phones.extend(person.phones.iter().cloned());
-            c.emails.extend(person.emails.iter().cloned());
             c.connected_at = max_opt(c.connected_at, person.connected_at);
         }
         let excluded = self.exclusion_keys();
-        let mut builders = by_key.into_list();
+        let mut builders = by_key.list;
         if !excluded.is_empty() {
-            builders.retain(|(key, b)| !excluded.contains(key) && !excluded.contains(&contact_key(&b.name)));
+            builders.retain(|b| !excluded.contains(&b.key) && !excluded.contains(&contact_key(&b.builder.name)));
         }
         builders
     }
@@ -685,46 +688,62 @@ impl Engine {
     /// Handles grouped into people, and the contacts made of them.
     pub(crate) fn people_view(&self, now: i64) -> PeopleView {
         let country = self.country();
-        let (keys, builders): (Vec<String>, Vec<Box<ContactBuilder>>) = self.handle_builders().into_iter().unzip();
-        let mut builders = builders;
-        let mut handles: Vec<HandleInfo> =
-            keys.into_iter().zip(&mut builders).map(|(key, b)| b.handle_info(key, country)).collect();
+        let mut keyed = self.handle_builders();
+        let mut handles: Vec<HandleInfo> = Vec::with_capacity(keyed.len());
+        for k in &mut keyed {
+            handles.push(k.builder.handle_info(std::mem::take(&mut k.key), k.described, country));
+        }
         let grouping = merge::group(&mut handles, &self.decisions);
         let (own_phones, own_emails) = self.owner_handles(country);
-        let mut builders: Vec<Option<Box<ContactBuilder>>> = builders.into_iter().map(Some).collect();
+        // Builders are a few hundred bytes: each is moved out once, to be absorbed or built.
+        let mut builders: Vec<Option<ContactBuilder>> = keyed.into_iter().map(|k| Some(k.builder)).collect();
         let mut contacts = Vec::with_capacity(grouping.persons.len());
         let mut persons = Vec::with_capacity(grouping.persons.len());
+        // Each person's phones and addresses, in lists reused from person to person.
+        let (mut phones, mut emails): (Vec<&String>, Vec<&String>) = (Vec::new(), Vec::new());
+        let (mut canonical, mut distinct_emails): (Vec<Option<Cow<str>>>, Vec<usize>) = (Vec::new(), Vec::new());
         for (p, members) in grouping.persons.iter().enumerate() {
-            let phones: Vec<&String> = members.iter().flat_map(|&i| &grouping.phones[i]).collect();
-            let emails: Vec<(&String, &Option<String>)> =
-                members.iter().flat_map(|&i| grouping.emails[i].iter().zip(&grouping.canonical[i])).collect();
+            phones.clear();
+            phones.extend(members.iter().flat_map(|&i| &grouping.phones[i]));
+            emails.clear();
+            emails.extend(members.iter().flat_map(|&i| &grouping.emails[i]));
+            canonical.clear();
+            canonical.extend(emails.iter().map(|e| canonical_email_borrowed(e)));
             // A card of the user's own (their number in their contacts file) is not a contact.
             if phones.iter().any(|ph| own_phones.contains(*ph))
-                || emails.iter().any(|(_, c)| c.as_ref().is_some_and(|c| own_emails.contains(c)))
+                || canonical.iter().flatten().any(|c| own_emails.contains(c.as_ref()))
             {
                 continue;
             }
-            let mut views = Vec::with_capacity(members.len());
-            let mut combined: Option<Box<ContactBuilder>> = None;
-            for &i in members {
+            let Some(&anchor) = members.first() else { continue };
+            let views: Vec<HandleView> = members
+                .iter()
+                .filter_map(|&i| {
+                    let b = builders[i].as_ref()?;
+                    Some(HandleView {
+                        key: handles[i].key.clone(),
+                        name: handles[i].name.clone(),
+                        sources: b.sources.iter().map(|s| s.as_str()).collect(),
+                        last_interaction_at: max_opt(b.last_interaction, b.last_group),
+                    })
+                })
+                .collect();
+            // The others are absorbed into the anchor's builder where it lies, in member order.
+            for &i in &members[1..] {
                 let Some(b) = builders[i].take() else { continue };
-                views.push(HandleView {
-                    key: handles[i].key.clone(),
-                    name: handles[i].name.clone(),
-                    sources: b.sources.iter().map(|s| s.as_str()).collect(),
-                    last_interaction_at: max_opt(b.last_interaction, b.last_group),
-                });
-                match combined.as_mut() {
-                    Some(c) => c.absorb(*b),
-                    None => combined = Some(b),
+                if let Some(combined) = builders[anchor].as_mut() {
+                    combined.absorb(b);
                 }
             }
-            let Some(mut combined) = combined else { continue };
-            combined.name = person_name(&grouping, p, members, &handles, &handles[members[0]].name);
-            combined.phones = merge::first_of_each(phones, |ph| *ph).into_iter().cloned().collect();
-            combined.emails =
-                merge::first_of_each(emails, |(_, canonical)| *canonical).into_iter().map(|(e, _)| e.clone()).collect();
-            let mut contact = combined.build(&handles[members[0]].key);
+            let Some(mut combined) = builders[anchor].take() else { continue };
+            combined.name = person_name(&grouping, p, members, &handles, &handles[anchor].name);
+            merge::retain_first_of_each(&mut phones, |ph| *ph);
+            combined.phones = phones.iter().map(|ph| (*ph).clone()).collect();
+            distinct_emails.clear();
+            distinct_emails.extend(0..emails.len());
+            merge::retain_first_of_each(&mut distinct_emails, |&k| canonical[k].as_deref());
+            combined.emails = distinct_emails.iter().map(|&k| emails[k].clone()).collect();
+            let mut contact = combined.build(&handles[anchor].key);
             let settings = self.keep_settings(members.iter().map(|&i| handles[i].key.as_str()));
             crate::keep::apply(&mut contact, settings, now);
             contact.handles = views;
@@ -743,7 +762,10 @@ impl Engine {
                 .is_lt()
         });
         let mut slots: Vec<Option<Contact>> = contacts.into_iter().map(Some).collect();
-        let contacts: Vec<Contact> = order.iter().filter_map(|&i| slots[i].take()).collect();
+        // Made at its size: collecting from `filter_map` would grow it, copying the contacts
+        // at every doubling.
+        let mut contacts: Vec<Contact> = Vec::with_capacity(order.len());
+        contacts.extend(order.iter().filter_map(|&i| slots[i].take()));
         let persons: Vec<usize> = order.iter().map(|&i| persons[i]).collect();
         PeopleView { contacts, persons, handles, grouping }
     }
@@ -923,33 +945,78 @@ fn role_of<'a>(chat: &'a Chat, owner: &OwnerKeys) -> ChatRole<'a> {
     }
 }
 
-/// Contact builders by identity key. Boxed although in a Vec: `into_list` hands each one out
-/// by itself, and a box moves as a pointer where a builder is a few hundred bytes.
-#[derive(Default)]
-#[allow(clippy::vec_box)]
-struct Builders {
-    index: HashMap<String, usize>,
-    list: Vec<Box<ContactBuilder>>,
+/// Contact builders by identity key, in the order first seen. Found through a table of their
+/// positions (open addressing, probed in order), where a `HashMap<String, usize>` hashed each
+/// key twice, a lookup and an insert, and held a copy of it beside the list's.
+struct Builders<'a> {
+    /// `1 +` a position in `list`, or 0 where empty; a power of two long, at most half full.
+    slots: Vec<usize>,
+    /// SipHash keyed as `HashMap`'s own: keys come from files' text, and a file must not be able
+    /// to make them collide.
+    hasher: std::collections::hash_map::RandomState,
+    list: Vec<KeyedBuilder<'a>>,
 }
 
-impl Builders {
-    /// The builder of `key`, made with `name` when it is new.
-    fn entry(&mut self, key: &str, name: &str) -> &mut ContactBuilder {
-        let at = match self.index.get(key) {
-            Some(&at) => at,
-            None => {
-                self.index.insert(key.to_string(), self.list.len());
-                self.list.push(Box::new(ContactBuilder::named(name)));
-                self.list.len() - 1
-            }
-        };
-        &mut self.list[at]
+/// A handle's builder, its identity key, and the person a source described under that key.
+struct KeyedBuilder<'a> {
+    key: String,
+    hash: u64,
+    builder: ContactBuilder,
+    /// Whose phones and emails the handle has (at most one person per key).
+    described: Option<&'a Person>,
+}
+
+impl<'a> Builders<'a> {
+    fn with_capacity(expected: usize) -> Self {
+        Builders {
+            slots: vec![0; (2 * expected).next_power_of_two().max(16)],
+            hasher: Default::default(),
+            list: Vec::with_capacity(expected),
+        }
     }
 
-    /// Every `(key, builder)`, in no particular order.
-    fn into_list(self) -> Vec<(String, Box<ContactBuilder>)> {
-        let mut slots: Vec<Option<Box<ContactBuilder>>> = self.list.into_iter().map(Some).collect();
-        self.index.into_iter().filter_map(|(key, at)| Some((key, slots[at].take()?))).collect()
+    /// The builder of `key`, made with `name` when it is new.
+    fn entry(&mut self, key: &str, name: &str) -> &mut ContactBuilder {
+        let at = self.position(key, name);
+        &mut self.list[at].builder
+    }
+
+    /// Where `key`'s builder is in `list`, made with `name` when it is new.
+    fn position(&mut self, key: &str, name: &str) -> usize {
+        let hash = std::hash::BuildHasher::hash_one(&self.hasher, key);
+        let mask = self.slots.len() - 1;
+        let mut slot = hash as usize & mask;
+        while self.slots[slot] != 0 {
+            let at = self.slots[slot] - 1;
+            if self.list[at].hash == hash && self.list[at].key == key {
+                return at;
+            }
+            slot = (slot + 1) & mask;
+        }
+        self.list.push(KeyedBuilder {
+            key: key.to_string(),
+            hash,
+            builder: ContactBuilder::named(name),
+            described: None,
+        });
+        self.slots[slot] = self.list.len();
+        if 2 * self.list.len() > self.slots.len() {
+            self.grow();
+        }
+        self.list.len() - 1
+    }
+
+    /// Doubles the table, placing every builder again by its kept hash.
+    fn grow(&mut self) {
+        self.slots = vec![0; 2 * self.slots.len()];
+        let mask = self.slots.len() - 1;
+        for (at, keyed) in self.list.iter().enumerate() {
+            let mut slot = keyed.hash as usize & mask;
+            while self.slots[slot] != 0 {
+                slot = (slot + 1) & mask;
+            }
+            self.slots[slot] = at + 1;
+        }
     }
 }
 
@@ -1006,32 +1073,47 @@ impl ContactBuilder {
     }
 
     /// This handle as the grouping sees it: phones in E.164 (from its key, a name that is a
-    /// number, and what a source listed), addresses in lower case.
+    /// number, and what a source listed about the person `described`), addresses in lower case.
     /// The name moves into the handle (the contact's name is chosen from the handles').
-    fn handle_info(&mut self, key: String, country: Option<crate::phone::Country>) -> HandleInfo {
-        let mut phones: Vec<String> = Vec::with_capacity(1 + self.phones.len());
-        let own: Option<std::borrow::Cow<str>> = match key.strip_prefix("tel:") {
-            Some(number) => Some(std::borrow::Cow::Borrowed(number)),
-            None => phone_of(&self.name).map(std::borrow::Cow::Owned),
+    fn handle_info(
+        &mut self,
+        key: String,
+        described: Option<&Person>,
+        country: Option<crate::phone::Country>,
+    ) -> HandleInfo {
+        let (listed_phones, listed_emails): (&[String], &[String]) =
+            described.map_or((&[], &[]), |p| (&p.phones, &p.emails));
+        let own: Option<Cow<str>> = match key.strip_prefix("tel:") {
+            Some(number) => Some(Cow::Borrowed(number)),
+            None => phone_of(&self.name).map(Cow::Owned),
         };
-        for phone in own.iter().map(|p| p.as_ref()).chain(self.phones.iter().map(String::as_str)) {
+        let mut phones: Vec<String> = Vec::with_capacity(usize::from(own.is_some()) + listed_phones.len());
+        for phone in own.iter().map(|p| p.as_ref()).chain(listed_phones.iter().map(String::as_str)) {
             if let Some(e164) = crate::phone::normalize(phone, country) {
                 if !phones.contains(&e164) {
                     phones.push(e164);
                 }
             }
         }
-        let mut emails: Vec<String> = key.strip_prefix("email:").map(str::to_string).into_iter().collect();
-        for email in &self.emails {
-            let lower = email.trim().to_lowercase();
+        let from_key = key.strip_prefix("email:");
+        let mut emails: Vec<String> = Vec::with_capacity(usize::from(from_key.is_some()) + listed_emails.len());
+        emails.extend(from_key.map(str::to_string));
+        for email in listed_emails {
+            let trimmed = email.trim();
+            // Sources keep addresses in lower case already: copied only once accepted.
+            let lower = if trimmed.is_ascii() && !trimmed.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Borrowed(trimmed)
+            } else {
+                Cow::Owned(trimmed.to_lowercase())
+            };
             // What `canonical_email` accepts, checked without building the canonical form
             // (the grouping builds it once).
             let address = lower.strip_prefix("mailto:").unwrap_or(&lower);
             let looks_right = address.rsplit_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty() && domain.contains('.') && !address.contains(char::is_whitespace)
             });
-            if looks_right && !emails.contains(&lower) {
-                emails.push(lower);
+            if looks_right && !emails.iter().any(|e| *e == *lower) {
+                emails.push(lower.into_owned());
             }
         }
         HandleInfo { key, name: std::mem::take(&mut self.name), sources: self.sources, phones, emails }
@@ -1226,5 +1308,31 @@ impl Engine {
         if self.owner_given.is_empty() && !self.owner_inferred.iter().any(|(_, k)| *k == key) {
             self.owner_inferred.push((name, key));
         }
+    }
+}
+
+#[cfg(test)]
+mod builders_tests {
+    use super::Builders;
+
+    #[test]
+    fn a_key_finds_its_builder_again_past_every_growth_and_keys_keep_their_first_order() {
+        // Made for 2 builders: the table grows several times on the way to 300.
+        let mut by_key = Builders::with_capacity(2);
+        let keys: Vec<String> = (0..300).map(|i| format!("tel:+4477009{i:05}")).collect();
+        for round in 0..3 {
+            for key in &keys {
+                let b = by_key.entry(key, &format!("{key} seen in round {round}"));
+                b.group += 1;
+            }
+        }
+        assert_eq!(by_key.list.len(), keys.len());
+        for (keyed, key) in by_key.list.iter().zip(&keys) {
+            assert_eq!(&keyed.key, key, "in the order first seen");
+            assert_eq!(keyed.builder.group, 3, "{key}: one builder for all three rounds");
+            assert_eq!(keyed.builder.name, format!("{key} seen in round 0"), "named when first seen");
+        }
+        assert_eq!(by_key.position("", "nobody"), keys.len(), "the empty key is a key like any other");
+        assert_eq!(by_key.position("", "nobody"), keys.len());
     }
 }

@@ -15,9 +15,11 @@
 //! Decisions name handles by identity key, never by contact id: ids follow membership, keys are
 //! what re-imports reproduce, so decisions survive re-imports and snapshot round trips.
 
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
-use crate::identity::{canonical_email, fnv1a};
+use crate::identity::{canonical_email_borrowed, fnv1a};
 use crate::model::{Source, Sources};
 
 /// Something the user decided about who is who. Undoing it removes it from the log.
@@ -152,11 +154,18 @@ pub(crate) enum Reason {
 impl Reason {
     /// The reason in words, for the contact's detail.
     pub(crate) fn words(&self) -> String {
+        // Joined by hand, not by `format!`: every merged contact of every view has its reasons
+        // in words, and the formatting machinery costs more than the copying.
+        let joined = |parts: &[&str]| {
+            let mut words = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+            parts.iter().for_each(|p| words.push_str(p));
+            words
+        };
         match self {
             Reason::User => "you merged them".to_string(),
-            Reason::Phone(p) => format!("same phone number {p}"),
-            Reason::Email(e) => format!("same email address {e}"),
-            Reason::NameInContacts(n) => format!("same name as in your contacts, “{n}”"),
+            Reason::Phone(p) => joined(&["same phone number ", p]),
+            Reason::Email(e) => joined(&["same email address ", e]),
+            Reason::NameInContacts(n) => joined(&["same name as in your contacts, “", n, "”"]),
         }
     }
 }
@@ -175,11 +184,9 @@ pub(crate) struct Grouping {
     pub(crate) names: Vec<Option<String>>,
     /// Per handle, its phones with the user's corrections applied.
     pub(crate) phones: Vec<Vec<String>>,
-    /// Per handle, its emails with the user's corrections applied.
+    /// Per handle, its emails with the user's corrections applied (compared in canonical
+    /// form, [`crate::identity::canonical_email_borrowed`], which nearly always borrows them).
     pub(crate) emails: Vec<Vec<String>>,
-    /// Per handle, `emails` in canonical form, in the same order (`None` where one is not an
-    /// address).
-    pub(crate) canonical: Vec<Vec<Option<String>>>,
 }
 
 /// The rank of a handle's kind in choosing a person's anchor: WhatsApp keys first (contact ids
@@ -267,8 +274,28 @@ fn replay(decisions: &[Decision]) -> Replayed<'_> {
 /// A name for exact comparison: lower case, single spaces.
 pub(crate) fn exact_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
+    push_exact_name(name, &mut out);
+    out
+}
+
+/// Appends [`exact_name`]'s form of `name` to `out`: the grouping writes every handle's into one
+/// String rather than one each.
+fn push_exact_name(name: &str, out: &mut String) {
+    let start = out.len();
+    if name.is_ascii() {
+        // Nearly every name: words are split at ASCII's white space (what `split_whitespace`
+        // finds there) and lower-cased in place, without decoding characters.
+        for word in name.split(|c: char| c.is_ascii_whitespace() || c == '\u{b}').filter(|w| !w.is_empty()) {
+            if out.len() > start {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+        out[start..].make_ascii_lowercase();
+        return;
+    }
     for word in name.split_whitespace() {
-        if !out.is_empty() {
+        if out.len() > start {
             out.push(' ');
         }
         if word.is_ascii() {
@@ -277,7 +304,6 @@ pub(crate) fn exact_name(name: &str) -> String {
             out.push_str(&word.to_lowercase());
         }
     }
-    out
 }
 
 /// Latin letters with accents, and the letters they are written as without (lower case only:
@@ -303,25 +329,43 @@ pub fn folded_name(name: &str) -> String {
     out
 }
 
-/// The items with repeats removed, first occurrences kept in order, repeats judged by `key`:
+/// Removes repeats from `items`, first occurrences kept in order, repeats judged by `key`:
 /// O(n log n), for people of thousands of handles.
-pub(crate) fn first_of_each<T, K: Ord>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
+pub(crate) fn retain_first_of_each<T, K: Ord>(items: &mut Vec<T>, key: impl Fn(&T) -> K) {
+    // A person has a few numbers and addresses: comparing each with those kept before it costs
+    // less than sorting, and needs no allocation. Kept items move down in order.
+    if items.len() <= FEW {
+        let mut kept = 0;
+        for i in 0..items.len() {
+            let k = key(&items[i]);
+            if !items[..kept].iter().any(|earlier| key(earlier) == k) {
+                items.swap(kept, i);
+                kept += 1;
+            }
+        }
+        items.truncate(kept);
+        return;
+    }
     let mut order: Vec<(K, usize)> = items.iter().enumerate().map(|(i, item)| (key(item), i)).collect();
     crate::sort::sort(&mut order);
     let mut keep = vec![false; items.len()];
     for same in order.chunk_by(|a, b| a.0 == b.0) {
         keep[same[0].1] = true;
     }
-    items.into_iter().zip(keep).filter_map(|(item, kept)| kept.then_some(item)).collect()
+    // `retain` visits the items once each, in order.
+    let mut at = 0;
+    items.retain(|_| {
+        at += 1;
+        keep[at - 1]
+    });
 }
+
+/// Up to this many items, [`retain_first_of_each`] compares each with every other (at most 120 pairs).
+const FEW: usize = 16;
 
 /// Whether a name is a person's name rather than a number or an address standing in for one.
 pub(crate) fn is_real_name(name: &str) -> bool {
-    // Only a name that starts like a number can be one; most names are spared the parse.
-    // `phone_of` takes only digits and `+ - ( ) .`, so any other first character rules it out.
-    let starts_like_a_number = name.trim_start().starts_with(|c: char| c.is_ascii_digit() || "+-().".contains(c));
-    let is_number = starts_like_a_number && crate::identity::phone_of(name).is_some();
-    !name.trim().is_empty() && !is_number && !name.contains('@')
+    !name.trim().is_empty() && !crate::identity::is_phone_number(name) && !name.contains('@')
 }
 
 /// The handles the decision log names, by key: resolved with one pass over the handles, since
@@ -390,74 +434,9 @@ pub(crate) fn group(handles: &mut [HandleInfo], decisions: &[Decision]) -> Group
         }
     }
 
-    // Exact evidence: a shared phone or address. Detached handles take none. Every value a
-    // handle shares with an earlier one is a reason, joined or not, so the reasons do not
-    // depend on the order handles come in. Phones start with `+` and addresses hold an `@`:
-    // one map serves both.
-    let canonical: Vec<Vec<Option<String>>> =
-        emails.iter().map(|list| list.iter().map(|e| canonical_email(e)).collect()).collect();
-    let values = phones.iter().map(Vec::len).sum::<usize>() + canonical.iter().map(Vec::len).sum::<usize>();
-    let mut first_with: HashMap<&str, usize> = HashMap::with_capacity(values);
-    for i in (0..handles.len()).filter(|&i| !detached[i]) {
-        for v in phones[i].iter().chain(canonical[i].iter().flatten()) {
-            match first_with.get(v.as_str()) {
-                Some(&j) => {
-                    sets.union(i, j);
-                    let reason = if v.starts_with('+') { Reason::Phone(v.clone()) } else { Reason::Email(v.clone()) };
-                    edges.push((i, reason));
-                }
-                None => {
-                    first_with.insert(v, i);
-                }
-            }
-        }
-    }
-
-    // A name found once in the contacts files and once among one source's people: count
-    // each (source, name), then join where both counts are one. Keys are the name after a
-    // source tag; nothing to do when no handle is a card.
-    let any_card = handles.iter().any(HandleInfo::is_card);
-    let mut counted: HashMap<String, usize> = HashMap::with_capacity(if any_card { handles.len() } else { 0 });
-    let mut counts: Vec<(u32, usize)> = Vec::new();
-    let mut slots_of: Vec<Vec<usize>> = vec![Vec::new(); if any_card { handles.len() } else { 0 }];
-    let tagged = |tag: Source, name: &str| {
-        let mut key = String::with_capacity(name.len() + 1);
-        key.push(char::from(b'a' + tag as u8));
-        key.push_str(name);
-        key
-    };
-    let mut names: Vec<Option<String>> = vec![None; if any_card { handles.len() } else { 0 }];
-    for (i, h) in handles.iter().enumerate().filter(|_| any_card) {
-        if !is_real_name(&h.name) {
-            continue;
-        }
-        let name = exact_name(&h.name);
-        let mut count = |tag: Source| {
-            let slot = *counted.entry(tagged(tag, &name)).or_insert_with(|| {
-                counts.push((0, i));
-                counts.len() - 1
-            });
-            counts[slot].0 += 1;
-            slots_of[i].push(slot);
-        };
-        if h.is_card() {
-            count(Source::Contacts);
-        } else {
-            h.sources.iter().filter(|&s| s != Source::Contacts).for_each(&mut count);
-        }
-        names[i] = Some(name);
-    }
-    for (i, h) in handles.iter().enumerate().filter(|_| any_card) {
-        if h.is_card() || detached[i] || !slots_of[i].iter().any(|&slot| counts[slot].0 == 1) {
-            continue;
-        }
-        let Some(name) = &names[i] else { continue };
-        let Some(&slot) = counted.get(&tagged(Source::Contacts, name)) else { continue };
-        let (count, card) = counts[slot];
-        if count == 1 && !detached[card] && sets.find(i) != sets.find(card) {
-            sets.union(i, card);
-            edges.push((i, Reason::NameInContacts(handles[card].name.clone())));
-        }
+    join_shared_values(&phones, &emails, &detached, &mut sets, &mut edges);
+    if handles.iter().any(HandleInfo::is_card) {
+        join_names_in_contacts(handles, &detached, &mut sets, &mut edges);
     }
 
     // The user's merges.
@@ -468,25 +447,33 @@ pub(crate) fn group(handles: &mut [HandleInfo], decisions: &[Decision]) -> Group
         }
     }
 
+    // Each person's size first, so that each list of members is made at its size.
+    let roots: Vec<usize> = (0..handles.len()).map(|i| sets.find(i)).collect();
+    let mut size_of_root = vec![0; handles.len()];
+    for &root in &roots {
+        size_of_root[root] += 1;
+    }
     let mut person_of_root = vec![usize::MAX; handles.len()];
     let mut persons: Vec<Vec<usize>> = Vec::new();
     let mut person_of = vec![0; handles.len()];
-    for i in 0..handles.len() {
-        let root = sets.find(i);
+    for (i, &root) in roots.iter().enumerate() {
         if person_of_root[root] == usize::MAX {
             person_of_root[root] = persons.len();
-            persons.push(Vec::new());
+            persons.push(Vec::with_capacity(size_of_root[root]));
         }
         person_of[i] = person_of_root[root];
         persons[person_of[i]].push(i);
     }
+    // One buffer ranks every person's members, which are put back in place.
+    let mut ranked: Vec<(u8, u64, usize)> = Vec::new();
     for members in &mut persons {
         if members.len() > 1 {
             // Contact ids are the FNV-1a hash in fixed-width hex: comparing hashes orders as ids.
-            let mut ranked: Vec<(u8, u64, usize)> =
-                members.iter().map(|&i| (anchor_rank(&handles[i].key), fnv1a(handles[i].key.as_bytes()), i)).collect();
+            ranked.clear();
+            ranked.extend(members.iter().map(|&i| (anchor_rank(&handles[i].key), fnv1a(handles[i].key.as_bytes()), i)));
             crate::sort::sort(&mut ranked);
-            *members = ranked.into_iter().map(|(_, _, i)| i).collect();
+            members.clear();
+            members.extend(ranked.iter().map(|&(_, _, i)| i));
         }
     }
     // Sorted, then each reason once: a crafted file can join thousands of handles by one
@@ -505,7 +492,114 @@ pub(crate) fn group(handles: &mut [HandleInfo], decisions: &[Decision]) -> Group
             names[person_of[i]] = Some(name.to_string());
         }
     }
-    Grouping { persons, person_of, reasons, names, phones, emails, canonical }
+    Grouping { persons, person_of, reasons, names, phones, emails }
+}
+
+/// Joins handles that share a phone or an address (exact evidence). Detached handles take
+/// none. Every value a handle shares with an earlier one is a reason, joined or not, so the
+/// reasons do not depend on the order handles come in. Phones start with `+` and addresses
+/// hold an `@`: one map serves both.
+fn join_shared_values(
+    phones: &[Vec<String>],
+    emails: &[Vec<String>],
+    detached: &[bool],
+    sets: &mut UnionFind,
+    edges: &mut Vec<(usize, Reason)>,
+) {
+    // Addresses are compared in canonical form, listed in handle order (the form borrows the
+    // address where it is its own, as nearly always).
+    let canonical: Vec<(usize, Cow<str>)> = (0..emails.len())
+        .filter(|&i| !detached[i])
+        .flat_map(|i| emails[i].iter().filter_map(|e| canonical_email_borrowed(e)).map(move |c| (i, c)))
+        .collect();
+    let values = phones.iter().map(Vec::len).sum::<usize>() + canonical.len();
+    let mut first_with: HashMap<&str, usize> = HashMap::with_capacity(values);
+    let mut canonical_rest = canonical.as_slice();
+    for i in (0..phones.len()).filter(|&i| !detached[i]) {
+        let own = canonical_rest.iter().take_while(|(of, _)| *of == i).count();
+        let (addresses, rest) = canonical_rest.split_at(own);
+        canonical_rest = rest;
+        for v in phones[i].iter().map(String::as_str).chain(addresses.iter().map(|(_, c)| c.as_ref())) {
+            // One hash per value: the entry both finds an earlier holder and records the first.
+            match first_with.entry(v) {
+                Entry::Occupied(first) => {
+                    sets.union(i, *first.get());
+                    let reason =
+                        if v.starts_with('+') { Reason::Phone(v.to_string()) } else { Reason::Email(v.to_string()) };
+                    edges.push((i, reason));
+                }
+                Entry::Vacant(none_yet) => {
+                    none_yet.insert(i);
+                }
+            }
+        }
+    }
+}
+
+/// Joins a handle to the one card with its name when the name is found once in the contacts
+/// files and once among one of the handle's sources (see the module's doc).
+fn join_names_in_contacts(
+    handles: &[HandleInfo],
+    detached: &[bool],
+    sets: &mut UnionFind,
+    edges: &mut Vec<(usize, Reason)>,
+) {
+    // Every real name in exact form, written one after another into one String.
+    let mut text = String::with_capacity(handles.iter().map(|h| h.name.len()).sum());
+    let mut exact: Vec<Option<std::ops::Range<usize>>> = Vec::with_capacity(handles.len());
+    for h in handles {
+        exact.push(is_real_name(&h.name).then(|| {
+            let start = text.len();
+            push_exact_name(&h.name, &mut text);
+            start..text.len()
+        }));
+    }
+    // Each distinct name once, with how many handles of each source have it: one lookup per
+    // handle, the name's sources counted beside it.
+    let mut slot_of: HashMap<&str, usize> = HashMap::with_capacity(handles.len());
+    let mut counts: Vec<NameCount> = Vec::new();
+    let mut slots: Vec<usize> = vec![usize::MAX; handles.len()];
+    for (i, h) in handles.iter().enumerate() {
+        let Some(range) = &exact[i] else { continue };
+        let slot = *slot_of.entry(&text[range.clone()]).or_insert_with(|| {
+            counts.push(NameCount::default());
+            counts.len() - 1
+        });
+        let count = &mut counts[slot];
+        if h.is_card() {
+            if count.of[Source::Contacts as usize] == 0 {
+                count.first_card = i;
+            }
+            count.of[Source::Contacts as usize] += 1;
+        } else {
+            h.sources.iter().filter(|&s| s != Source::Contacts).for_each(|s| count.of[s as usize] += 1);
+        }
+        slots[i] = slot;
+    }
+    for (i, h) in handles.iter().enumerate() {
+        if h.is_card() || detached[i] || slots[i] == usize::MAX {
+            continue;
+        }
+        let count = &counts[slots[i]];
+        let once_in_a_source = h.sources.iter().any(|s| s != Source::Contacts && count.of[s as usize] == 1);
+        let card = count.first_card;
+        if once_in_a_source
+            && count.of[Source::Contacts as usize] == 1
+            && !detached[card]
+            && sets.find(i) != sets.find(card)
+        {
+            sets.union(i, card);
+            edges.push((i, Reason::NameInContacts(handles[card].name.clone())));
+        }
+    }
+}
+
+/// How many handles of each source have a name (cards counted as [`Source::Contacts`], other
+/// handles under their other sources), and the first card that has it.
+#[derive(Default)]
+struct NameCount {
+    of: [u32; Source::ALL.len()],
+    first_card: usize,
 }
 
 /// kith's guess that two contacts are one person, with its reasons in words.
@@ -787,6 +881,55 @@ mod tests {
         let again = suggestions(&handles, &g, &[reject]);
         assert_eq!(again.len(), 2);
         assert!(again.iter().all(|s| s.id != ann.id));
+    }
+
+    #[test]
+    fn retain_first_of_each_keeps_first_occurrences_in_order_few_or_many() {
+        // Lengths either side of the point where comparing every pair gives way to sorting.
+        for len in [0, 1, 2, FEW - 1, FEW, FEW + 1, 3 * FEW] {
+            let items: Vec<(usize, u32)> = (0..len).map(|i| (i, (i as u32 * 7 + 3) % 5)).collect();
+            let mut want: Vec<(usize, u32)> = Vec::new();
+            for &item in &items {
+                if !want.iter().any(|w| w.1 == item.1) {
+                    want.push(item);
+                }
+            }
+            let mut kept = items.clone();
+            retain_first_of_each(&mut kept, |item| item.1);
+            assert_eq!(kept, want, "{len} items");
+        }
+    }
+
+    #[test]
+    fn reasons_in_words() {
+        assert_eq!(Reason::User.words(), "you merged them");
+        assert_eq!(Reason::Phone("+447700900123".into()).words(), "same phone number +447700900123");
+        assert_eq!(Reason::Email("ann@example.com".into()).words(), "same email address ann@example.com");
+        assert_eq!(Reason::NameInContacts("Zoë".into()).words(), "same name as in your contacts, “Zoë”");
+    }
+
+    #[test]
+    fn exact_names_written_one_after_another_are_each_their_own() {
+        let mut text = String::from("x");
+        push_exact_name("  Ann   LEE ", &mut text);
+        push_exact_name("ΟΔΥΣΣΕΥΣ Ζοë", &mut text);
+        push_exact_name("", &mut text);
+        assert_eq!(text, format!("x{}{}", exact_name("  Ann   LEE "), exact_name("ΟΔΥΣΣΕΥΣ Ζοë")));
+        assert_eq!(exact_name("  Ann   LEE "), "ann lee");
+        // Every kind of white space, ASCII or not, against the plain definition.
+        for name in [
+            "Ann\u{b}Lee\u{c}X\tY\r\nZ",
+            "Ann\u{1c}Lee\u{1f}",
+            " \t ",
+            "",
+            "ANN",
+            "Ann\u{a0}Lee Zoë",
+            "Ann\u{2009}LEE\u{3000}Σ",
+            "ΟΔΥΣΣΕΥΣ  x",
+        ] {
+            let plain: Vec<String> = name.split_whitespace().map(str::to_lowercase).collect();
+            assert_eq!(exact_name(name), plain.join(" "), "{name:?}");
+        }
     }
 
     #[test]

@@ -65,6 +65,10 @@ pub fn country(iso: &str) -> Option<Country> {
 /// E.164 allows at most 15 digits; the shortest numbers in use have 7 with their code.
 const DIGITS: std::ops::RangeInclusive<usize> = 7..=15;
 
+/// More digits than this never make a number: at most four of them are a prefix that is
+/// dropped (`0011`), and what remains may have at most fifteen.
+const MOST_DIGITS_READ: usize = 4 + 15;
+
 /// A phone number as `+<digits>`, or `None` when it cannot be one: too short or long, letters
 /// in it, or a national number and no `country` to place it in.
 ///
@@ -78,36 +82,54 @@ const DIGITS: std::ops::RangeInclusive<usize> = 7..=15;
 /// assert_eq!(normalize("(555) 010-0199", country("US")).as_deref(), Some("+15550100199"));
 /// ```
 pub fn normalize(raw: &str, country: Option<Country>) -> Option<String> {
+    if is_e164(raw) {
+        // What every phone-number handle is keyed by: its own normal form.
+        return Some(raw.to_string());
+    }
     let text = raw.trim();
     let text = text.strip_prefix("tel:").unwrap_or(text).trim_start();
     let (plus, rest) = match text.strip_prefix('+') {
         Some(rest) => (true, rest),
         None => (false, text),
     };
-    // `+44 (0)7700…`: the bracketed trunk prefix is written for national callers only.
-    let unbracketed;
-    let rest = if plus && rest.contains("(0)") {
-        unbracketed = rest.replacen("(0)", "", 1);
-        unbracketed.as_str()
-    } else {
-        rest
-    };
-    let mut digits = String::with_capacity(rest.len());
-    for c in rest.chars() {
-        match c {
-            '0'..='9' => digits.push(c),
-            ' ' | '-' | '(' | ')' | '.' | '/' | '\u{a0}' | '\u{2009}' | '\u{202f}' | '\u{2011}' => {}
-            // An extension or a note after the number: the number ends here.
-            _ if digits.len() >= *DIGITS.start() => break,
-            _ => return None,
-        }
+    // The digits are read into the stack, not a String: this runs for every number of every
+    // handle each time the contacts are computed.
+    let mut read = [0u8; MOST_DIGITS_READ];
+    let mut count = 0;
+    // `+44 (0)7700…`: the bracketed trunk prefix is written for national callers only. Its first
+    // occurrence is skipped.
+    let mut trunk_skipped = !plus;
+    let bytes = rest.as_bytes();
+    let mut at = 0;
+    while let Some(&b) = bytes.get(at) {
+        let width = match b {
+            b'(' if !trunk_skipped && bytes[at + 1..].starts_with(b"0)") => {
+                trunk_skipped = true;
+                3
+            }
+            b'0'..=b'9' if count == MOST_DIGITS_READ => return None,
+            b'0'..=b'9' => {
+                read[count] = b;
+                count += 1;
+                1
+            }
+            b' ' | b'-' | b'(' | b')' | b'.' | b'/' => 1,
+            _ => match rest[at..].chars().next() {
+                Some(c @ ('\u{a0}' | '\u{2009}' | '\u{202f}' | '\u{2011}')) => c.len_utf8(),
+                // An extension or a note after the number: the number ends here.
+                _ if count >= *DIGITS.start() => break,
+                _ => return None,
+            },
+        };
+        at += width;
     }
+    let digits = &read[..count];
     // The number after its `+`: a calling code to add (for a national number) and the rest.
-    let (code, rest): (&str, &str) = if plus {
-        ("", &digits)
-    } else if let Some(rest) = country.and_then(|c| digits.strip_prefix(c.international)) {
+    let (code, rest): (&str, &[u8]) = if plus {
+        ("", digits)
+    } else if let Some(rest) = country.and_then(|c| digits.strip_prefix(c.international.as_bytes())) {
         ("", rest)
-    } else if let Some(rest) = digits.strip_prefix("00") {
+    } else if let Some(rest) = digits.strip_prefix(b"00") {
         // Most of the world dials 00 abroad; people write it even where another prefix applies.
         ("", rest)
     } else {
@@ -115,25 +137,34 @@ pub fn normalize(raw: &str, country: Option<Country>) -> Option<String> {
         let national = if country.calling_code == "1" {
             // North America has no trunk zero: `1 555 010 0199` and `555 010 0199` are one number.
             if digits.len() == 11 {
-                digits.strip_prefix('1').unwrap_or(&digits)
+                digits.strip_prefix(b"1").unwrap_or(digits)
             } else {
-                &digits
+                digits
             }
         } else {
-            digits.strip_prefix(country.trunk).filter(|_| !country.trunk.is_empty()).unwrap_or(&digits)
+            digits.strip_prefix(country.trunk.as_bytes()).filter(|_| !country.trunk.is_empty()).unwrap_or(digits)
         };
         (country.calling_code, national)
     };
     // No calling code starts with 0.
     let length = code.len() + rest.len();
-    if !DIGITS.contains(&length) || (code.is_empty() && rest.starts_with('0')) {
+    if !DIGITS.contains(&length) || (code.is_empty() && rest.first() == Some(&b'0')) {
         return None;
     }
     let mut out = String::with_capacity(length + 1);
     out.push('+');
     out.push_str(code);
-    out.push_str(rest);
+    // Digits are ASCII: never the default.
+    out.push_str(std::str::from_utf8(rest).unwrap_or_default());
     Some(out)
+}
+
+/// Whether `raw` is already what [`normalize`] makes of it, whatever the country: `+`, then 7
+/// to 15 digits, the first not 0.
+fn is_e164(raw: &str) -> bool {
+    raw.strip_prefix('+').is_some_and(|digits| {
+        DIGITS.contains(&digits.len()) && !digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 /// The calling code an international number starts with, as the country kith would propose
@@ -205,6 +236,108 @@ mod tests {
             "an extension is not part of the number"
         );
         assert_eq!(normalize("tel:+1-555-010-0199", None).as_deref(), Some("+15550100199"));
+    }
+
+    /// `normalize` as first written, reading the digits into a String: the reference the
+    /// stack-buffered reading must agree with.
+    fn normalize_into_strings(raw: &str, country: Option<Country>) -> Option<String> {
+        let text = raw.trim();
+        let text = text.strip_prefix("tel:").unwrap_or(text).trim_start();
+        let (plus, rest) = match text.strip_prefix('+') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let unbracketed = if plus { rest.replacen("(0)", "", 1) } else { rest.to_string() };
+        let mut digits = String::new();
+        for c in unbracketed.chars() {
+            match c {
+                '0'..='9' => digits.push(c),
+                ' ' | '-' | '(' | ')' | '.' | '/' | '\u{a0}' | '\u{2009}' | '\u{202f}' | '\u{2011}' => {}
+                _ if digits.len() >= *DIGITS.start() => break,
+                _ => return None,
+            }
+        }
+        let (code, rest): (&str, &str) = if plus {
+            ("", &digits)
+        } else if let Some(rest) = country.and_then(|c| digits.strip_prefix(c.international)) {
+            ("", rest)
+        } else if let Some(rest) = digits.strip_prefix("00") {
+            ("", rest)
+        } else {
+            let country = country?;
+            let national = if country.calling_code == "1" {
+                if digits.len() == 11 {
+                    digits.strip_prefix('1').unwrap_or(&digits)
+                } else {
+                    &digits
+                }
+            } else {
+                digits.strip_prefix(country.trunk).filter(|_| !country.trunk.is_empty()).unwrap_or(&digits)
+            };
+            (country.calling_code, national)
+        };
+        let length = code.len() + rest.len();
+        if !DIGITS.contains(&length) || (code.is_empty() && rest.starts_with('0')) {
+            return None;
+        }
+        Some(format!("+{code}{rest}"))
+    }
+
+    #[test]
+    fn reading_digits_on_the_stack_agrees_with_reading_them_into_a_string() {
+        let mut raws: Vec<String> = [
+            "07700 900123",
+            "+44 (0)7700 900123",
+            "+44 7700 (0)900 (0)123",
+            "(0)7700 900123",
+            "+(0)",
+            "+44 (0 7700 900123",
+            "0044 7700 900123",
+            "0011 44 7700 900123",
+            "0014 55 11 91234 5678",
+            "011 44 7700 900123",
+            "1 (555) 010-0199",
+            "555.010.0199",
+            "06 30 123 4567",
+            "8 912 345-67-89",
+            "tel:+1-555-010-0199",
+            "  tel: +15550100199 ",
+            "+44 7700 900123 ext. 12",
+            "+44 7700 900123x12",
+            "+44 77x00 900123",
+            "+44\u{a0}7700\u{202f}900\u{2011}123",
+            "+44 7700 900123 ✓",
+            "+0770 0900123",
+            "+447700900123",
+            "+07700900123",
+            "+123456",
+            "+1234567",
+            "+123456789012345",
+            "+1234567890123456",
+            "+44770090012a",
+            "+٤٤7700900123",
+            "call me",
+            "",
+            "+",
+            "123",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Around the most digits read, with each kind of prefix.
+        for n in 14..=26 {
+            let digits = "9".repeat(n);
+            for prefix in ["+", "", "00", "0011", "011", "0", "06", "1", "+44 (0)"] {
+                raws.push(format!("{prefix}{digits}"));
+                raws.push(format!("{prefix}{digits} ext 5"));
+            }
+        }
+        for raw in &raws {
+            for iso in [None, Some("GB"), Some("US"), Some("AU"), Some("HU"), Some("IT"), Some("BR"), Some("NG")] {
+                let country = iso.and_then(country);
+                assert_eq!(normalize(raw, country), normalize_into_strings(raw, country), "{iso:?} {raw:?}");
+            }
+        }
     }
 
     #[test]

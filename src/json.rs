@@ -181,6 +181,31 @@ impl Out {
     }
 }
 
+/// Months of a history as a JSON array, field for field as `MonthCount` serializes (the wasm
+/// facade hands it to `JSON.parse`, like the contacts: serde's serializer per type costs more
+/// wasm than this).
+pub fn months_json(months: &[crate::keep::MonthCount]) -> String {
+    let mut out = Out(String::with_capacity(months.len() * 80 + 2));
+    out.0.push('[');
+    for (i, m) in months.iter().enumerate() {
+        if i > 0 {
+            out.0.push(',');
+        }
+        out.0.push('{');
+        out.key(true, "month");
+        out.string(&m.month);
+        out.key(false, "source");
+        out.string(&m.source);
+        for (key, n) in [("sent", m.sent), ("received", m.received), ("group", m.group)] {
+            out.key(false, key);
+            out.count(n);
+        }
+        out.0.push('}');
+    }
+    out.0.push(']');
+    out.0
+}
+
 /// The contacts as a JSON array, field for field as `Contact` serializes.
 pub fn contacts_json(contacts: &[Contact]) -> String {
     let mut out = Out(String::with_capacity(contacts.len() * 512 + 2));

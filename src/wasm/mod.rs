@@ -10,6 +10,8 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
+mod from_js;
+
 use crate::error::ImportError;
 use crate::import::container::{Session, Step};
 use crate::import::{CoverageLookup, ImportOptions};
@@ -417,8 +419,8 @@ impl Kith {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "LiveEvent[]")] events: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let events: Vec<crate::LiveEvent> = serde_wasm_bindgen::from_value(events).map_err(|e| {
-            named_error("InvalidEvents", &format!("Live events must be {{chat, id, direction, header}} objects: {e}"))
+        let events = from_js::live_events(&events).map_err(|e| {
+            named_error("InvalidEvents", &format!("Live events must be {{chat, id, direction, header}} objects: {e}."))
         })?;
         let fallback = self.settings.date_order.unwrap_or_else(locale_date_order);
         let report = self.engine.borrow_mut().ingest(&events, self.settings.zone(), fallback);
@@ -498,8 +500,8 @@ impl Kith {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "SyncBatch")] batch: JsValue,
     ) -> Result<(), JsValue> {
-        let batch: crate::sync::SyncBatch =
-            serde_wasm_bindgen::from_value(batch).map_err(|e| named_error("InvalidBatch", &e.to_string()))?;
+        let batch =
+            from_js::sync_batch(&batch).map_err(|e| named_error("InvalidBatch", &format!("Not a sync batch: {e}.")))?;
         self.engine.borrow_mut().acknowledge_sync(&batch);
         Ok(())
     }
@@ -710,7 +712,8 @@ impl Kith {
         let now = crate::months::month_of_instant(self.settings.now_seconds());
         let span = i32::try_from(months.unwrap_or(24)).unwrap_or(i32::MAX).saturating_sub(1);
         let from = now.map(|m| m.saturating_sub(span));
-        to_js(&self.engine.borrow().history(contact_id, from).map_err(identity_error)?)
+        let months = self.engine.borrow().history(contact_id, from).map_err(identity_error)?;
+        js_sys::JSON::parse(&crate::json::months_json(&months))
     }
 
     /// Everybody's messages per month and source, summed over every contact, oldest first:
@@ -727,7 +730,7 @@ impl Kith {
             let now = crate::months::month_of_instant(self.settings.now_seconds())?;
             Some(now.saturating_sub(i32::try_from(months).unwrap_or(i32::MAX).saturating_sub(1)))
         });
-        to_js(&self.engine.borrow().activity(from))
+        js_sys::JSON::parse(&crate::json::months_json(&self.engine.borrow().activity(from)))
     }
 
     /// The default phone country, kith's proposal for it, and how many numbers wait for one.

@@ -106,3 +106,26 @@ test("syncChanges fits a 250-character name and a year-10000 time to the server'
   assert.equal(warnings.length, 3, warnings.join("\n"));
   assert.ok(warnings.every((w) => w.startsWith(`contact ${upserts[0].id}: `) && !w.includes("LLL")), warnings.join("\n"));
 });
+
+test("a sync batch and live events are read field by field: wrong types and unknown fields are named errors", () => {
+  const kith = new Kith({ owner: ["Sam"], utcOffsetMinutes: 0 });
+  kith.importFile("WhatsApp Chat with Ann Lee.txt", new TextEncoder().encode("05/03/2024, 09:00 - Ann Lee: CANARY-batch hi\n05/03/2024, 09:01 - Sam: ok\n"));
+  const { upserts } = kith.syncChanges();
+  const batch = { batchKey: "key-00000001", upserts, deletions: [] };
+  /** @param {unknown} b @param {RegExp} message */
+  const refused = (b, message) => assert.throws(() => kith.acknowledgeSync(/** @type {any} */ (b)), (e) => {
+    assert.equal(/** @type {Error} */ (e).name, "InvalidBatch");
+    assert.match(/** @type {Error} */ (e).message, message);
+    assert.ok(!/** @type {Error} */ (e).message.includes("Ann"), "no value in the message");
+    return true;
+  });
+  refused({ ...batch, upserts: [{ ...upserts[0], messages: ["Ann"] }] }, /upserts\[0\] has an unknown field `messages`/);
+  refused({ ...batch, upserts: [{ ...upserts[0], sentCount: "Ann" }] }, /upserts\[0\]\.sentCount must be a whole number/);
+  refused({ ...batch, upserts: [{ ...upserts[0], name: 7 }] }, /upserts\[0\]\.name must be a string/);
+  refused({ ...batch, deletions: "Ann" }, /deletions must be an array of strings/);
+  refused([batch], /the batch must be an object/);
+  kith.acknowledgeSync(batch);
+  assert.deepEqual(kith.syncChanges().upserts, [], "an acknowledged contact is not sent again");
+  assert.throws(() => kith.ingest(/** @type {any} */ ([{ chat: "Ann Lee", id: "true_1@c.us_A", direction: "in" }])),
+    (e) => /** @type {Error} */ (e).name === "InvalidEvents" && /events\[0\]\.header must be a string/.test(/** @type {Error} */ (e).message));
+});

@@ -45,6 +45,16 @@ try {
     await popup.close();
     return { ms, rows };
   };
+  // With the worker stopped (as MV3 leaves it after 30 s idle): the popup paints the rows the
+  // worker kept in session storage while the worker starts.
+  const colds2 = [];
+  for (let i = 0; i < 5; i++) {
+    await popupOpen();
+    await cdp.send("ServiceWorker.stopAllWorkers");
+    await page.waitForTimeout(300);
+    colds2.push(await popupOpen());
+  }
+  colds2.sort((a, b) => a.ms - b.ms);
   const opens = [];
   for (let i = 0; i < 5; i++) opens.push(await popupOpen());
   opens.sort((a, b) => a.ms - b.ms);
@@ -74,6 +84,7 @@ try {
     workerColdStartMs: Math.round(colds[1]),
     popupFirstRowsPaintedMs: Math.round(opens[2].ms),
     popupFirstRowsPaintedAllMs: opens.map((o) => Math.round(o.ms)),
+    popupFirstRowsWorkerStoppedMs: Math.round(colds2[2].ms),
     rowsInDom: opens[2].rows,
     searchKeystrokeMedianMs: Number(keystrokes[Math.floor(keystrokes.length / 2)].toFixed(1)),
     searchKeystrokeMaxMs: Number(keystrokes[keystrokes.length - 1].toFixed(1)),

@@ -12,6 +12,9 @@ import { ORDERS } from "../lib/format.js";
 /** @typedef {import("../pkg/kith.js").Kith} Kith */
 /** @typedef {{ owner: string[], exclusions: string[] }} Settings */
 
+/** How many ranked rows are kept for a popup opened while the worker is stopped. */
+export const FIRST_PAGE_KEPT = 20;
+
 /**
  * @param {{
  *   Kith: typeof import("../pkg/kith.js").Kith,
@@ -23,6 +26,7 @@ import { ORDERS } from "../lib/format.js";
  *   notifications?: () => (typeof chrome.notifications | undefined),
  *   hasNotificationPermission?: () => Promise<boolean>,
  *   openKith?: () => Promise<unknown>,
+ *   saveFirstPage?: (page: { total: number, contacts: import("../pkg/kith.js").Contact[] } | null) => Promise<unknown>,
  * }} deps
  */
 export function createHandlers(deps) {
@@ -38,6 +42,9 @@ export function createHandlers(deps) {
     if (!view || Date.now() - view.at > VIEW_MAX_AGE_MS) {
       const all = engine.contacts();
       view = { at: Date.now(), contacts: all, ranked: rankByAttention(all) };
+      // Kept for a popup opened while this worker is stopped: it paints these rows at once,
+      // before the worker has started and restored the engine.
+      void deps.saveFirstPage?.({ total: all.length, contacts: view.ranked.slice(0, FIRST_PAGE_KEPT) })?.catch(() => {});
     }
     return view.contacts;
   }
@@ -48,6 +55,7 @@ export function createHandlers(deps) {
 
   async function persist() {
     view = null;
+    await deps.saveFirstPage?.(null)?.catch(() => {});
     await deps.db.put("snapshot", engine.snapshot());
   }
 
@@ -131,6 +139,7 @@ export function createHandlers(deps) {
       await sync.stop();
       await reminders.setSettings({ enabled: false, hour: 18 });
       view = null;
+      await deps.saveFirstPage?.(null)?.catch(() => {});
       engine.free();
       engine = new deps.Kith({});
       await deps.db.clear();

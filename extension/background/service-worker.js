@@ -7,6 +7,7 @@ import init, { Kith } from "../pkg/kith.js";
 import * as db from "../lib/db.js";
 import { isMessage, senderMayAsk } from "../lib/messages.js";
 import { createHandlers } from "./handlers.js";
+import { FIRST_PAGE_KEY } from "../lib/messages.js";
 
 const SELF = { extensionId: chrome.runtime.id, extensionOrigin: new URL(chrome.runtime.getURL("")).origin };
 
@@ -34,6 +35,8 @@ const ready = (async () => {
     notifications: () => chrome.notifications,
     hasNotificationPermission: () => chrome.permissions.contains({ permissions: ["notifications"] }),
     openKith: () => chrome.tabs.create({ url: chrome.runtime.getURL("popup/popup.html") }),
+    // In memory only (cleared when the browser closes), readable by kith's own pages only.
+    saveFirstPage: (page) => (page ? chrome.storage.session.set({ [FIRST_PAGE_KEY]: page }) : chrome.storage.session.remove(FIRST_PAGE_KEY)),
   });
 })();
 

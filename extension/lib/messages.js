@@ -38,6 +38,9 @@ export const MSG = Object.freeze({
   SET_REMINDERS: "kith/set-reminders",
 });
 
+/** Where the worker keeps the ranked first rows for the popup (chrome.storage.session). */
+export const FIRST_PAGE_KEY = "kith.firstPage";
+
 /**
  * The server address rule: https, or plain http only to this computer (loopback), so contacts
  * never cross a network unencrypted. Returns the base URL without a trailing slash.

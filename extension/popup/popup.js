@@ -228,9 +228,10 @@ function renderKeep(c) {
     suggestion.replaceChildren(`Suggested: ${goalName(days)} (you usually talk every ${plural(c.cadenceDays, "day")}).`, use);
   }
   const snoozed = c.snoozedUntil ? new Date(c.snoozedUntil) : null;
-  snooze.replaceChildren(...[["", snoozed ? `Snoozed until ${dateName.format(snoozed)}` : "Not snoozed"], ["1", "For a day"], ["7", "For a week"], ["30", "For a month"], ...(snoozed ? [["wake", "Wake now"]] : [])]
+  snooze.replaceChildren(...[["", snoozed ? `Snoozed until ${dateName.format(snoozed)}` : "Not snoozed"], ["1", "For a day"], ["7", "For a week"], ["30", "For a month"], ["date", "Until a date…"], ...(snoozed ? [["wake", "Wake now"]] : [])]
     .map(([value, text]) => Object.assign(document.createElement("option"), { value, textContent: text })));
   snooze.value = "";
+  $("snooze-date-form").hidden = true;
   $("not-now").setAttribute("aria-pressed", String(c.notNow));
   remind.checked = c.reminders;
   $("keep-status").textContent = "";
@@ -266,9 +267,26 @@ $("goal-custom").addEventListener("submit", (e) => {
   }
   void keep({ goalDays: days }, goalDays);
 });
+const snoozeDate = /** @type {HTMLInputElement} */ ($("snooze-date"));
 snooze.addEventListener("change", () => {
-  if (snooze.value === "wake") void keep({ snoozeUntil: null }, snooze);
+  $("snooze-date-form").hidden = snooze.value !== "date";
+  if (snooze.value === "date") {
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    snoozeDate.min = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, "0")}-${String(tomorrow.getDate()).padStart(2, "0")}`;
+    snoozeDate.focus();
+  } else if (snooze.value === "wake") void keep({ snoozeUntil: null }, snooze);
   else if (snooze.value) void keep({ snoozeUntil: Date.now() + Number(snooze.value) * 86_400_000 }, snooze);
+});
+$("snooze-date-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  // Until the start of that day, in local time.
+  const [y, m, d] = snoozeDate.value.split("-").map(Number);
+  const until = y ? new Date(y, m - 1, d).getTime() : NaN;
+  if (!Number.isFinite(until) || until <= Date.now()) {
+    $("keep-status").textContent = "Pick a day after today.";
+    return;
+  }
+  void keep({ snoozeUntil: until }, snooze);
 });
 $("not-now").addEventListener("click", () => void keep({ notNow: !current?.notNow }, $("not-now")));
 remind.addEventListener("change", () => void keep({ reminders: remind.checked }, remind));

@@ -116,6 +116,20 @@ test("goals, snoozes and not now reorder Needs attention with reasons; the histo
     assert.deepEqual(list.map((r) => r.badge).filter((b) => b === "snoozed" || b === "not now").length, 2);
     assert.equal(list.find((r) => r.name === "Ann Lee")?.badge, "snoozed");
 
+    // Snoozing until a date: a day in the past is refused in words; a later one is taken.
+    await openContact(popup, "Cy Park");
+    await popup.selectOption("#snooze", "date");
+    await popup.fill("#snooze-date", "2020-01-01");
+    await popup.locator("#snooze-date-form button").click();
+    await popup.locator("#keep-status", { hasText: "Pick a day after today." }).waitFor();
+    const later = new Date(Date.now() + 10 * DAY);
+    await popup.fill("#snooze-date", `${later.getFullYear()}-${String(later.getMonth() + 1).padStart(2, "0")}-${String(later.getDate()).padStart(2, "0")}`);
+    await popup.locator("#snooze-date-form button").click();
+    await popup.locator("#snooze option", { hasText: /^Snoozed until / }).waitFor({ state: "attached" });
+    await popup.selectOption("#snooze", "wake");
+    await popup.locator("#snooze option", { hasText: /^Not snoozed$/ }).waitFor({ state: "attached" });
+    await backToList(popup);
+
     // Refused values are named, under the section, and change nothing.
     await openContact(popup, "Cy Park");
     await popup.selectOption("#goal", "custom");

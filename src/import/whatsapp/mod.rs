@@ -23,8 +23,10 @@ const MAX_LINES_BEFORE_HEADER: u32 = 20;
 /// Author names are short; a `: ` further into the line than this is in the message text.
 const MAX_AUTHOR_BYTES: usize = 120;
 
-/// Slots of [`Parser::author_cache`]: a group of a few hundred writers mostly hits.
-const AUTHOR_CACHE_SLOTS: usize = 4096;
+/// Slots of [`Parser::author_cache`] (as a power of two): a group of a few hundred writers
+/// mostly hits.
+const AUTHOR_CACHE_BITS: u32 = 12;
+const AUTHOR_CACHE_SLOTS: usize = 1 << AUTHOR_CACHE_BITS;
 
 /// Authors compared with a line's start before it is searched for `: `.
 const RECENT_AUTHORS: usize = 2;
@@ -295,7 +297,7 @@ impl Parser {
         if self.author_cache.is_empty() {
             self.author_cache = vec![(String::new(), u32::MAX); AUTHOR_CACHE_SLOTS];
         }
-        let slot = crate::fast_hash::bytes_hash(author.as_bytes()) as usize % AUTHOR_CACHE_SLOTS;
+        let slot = (crate::fast_hash::bytes_hash(author.as_bytes()) >> (64 - AUTHOR_CACHE_BITS)) as usize;
         self.recent_authors[self.recent_next % RECENT_AUTHORS] = slot as u16;
         self.recent_next = self.recent_next.wrapping_add(1);
         let (cached, cached_id) = &self.author_cache[slot];

@@ -417,11 +417,21 @@ fn first_colon(words: [u64; 2]) -> Option<usize> {
     }
 }
 
-/// The two words with every byte from position `n` (below sixteen) on set to zero.
+/// The two words with every byte from position `n` (below sixteen) on set to zero, by a table
+/// of masks: a shift of 128 bits is a dozen wasm instructions.
 #[inline(always)]
 fn keep_first_bytes(words: [u64; 2], n: usize) -> [u64; 2] {
-    let mask = (1u128 << (8 * (n & 15))) - 1;
-    [words[0] & mask as u64, words[1] & (mask >> 64) as u64]
+    const MASKS: [[u64; 2]; SHORT_NAME_BYTES] = {
+        let mut masks = [[0; 2]; SHORT_NAME_BYTES];
+        let mut n = 1;
+        while n < SHORT_NAME_BYTES {
+            masks[n] = if n < 8 { [(1 << (8 * n)) - 1, 0] } else { [u64::MAX, (1 << (8 * (n - 8))) - 1] };
+            n += 1;
+        }
+        masks
+    };
+    let mask = MASKS[n % SHORT_NAME_BYTES];
+    [words[0] & mask[0], words[1] & mask[1]]
 }
 
 /// The slot of a short author in [`Parser::short_authors`], from the high bits of a product

@@ -607,6 +607,34 @@ fn parse_same_date<'a>(line: &'a str, memo: &DateMemo) -> Option<Header<'a>> {
     if !super::starts_with(b, &memo.text) {
         return None;
     }
+    // Android's `<date>, HH:MM - `, the commonest of all, checked as one word and two bytes.
+    if b.first() != Some(&b'[') {
+        if let Some(time) = b.get(i..i + 10) {
+            const FIXED: u64 = 0xFF00_00FF_0000_FFFF;
+            const COMMA_SPACE_COLON_SPACE: u64 = 0x2000_003A_0000_202C;
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&time[..8]);
+            let digit = |k: usize| u32::from(time[k].wrapping_sub(b'0'));
+            let (h1, h2, m1, m2) = (digit(2), digit(3), digit(5), digit(6));
+            if u64::from_le_bytes(word) & FIXED == COMMA_SPACE_COLON_SPACE
+                && time[8..] == *b"- "
+                && h1.max(h2).max(m1).max(m2) <= 9
+                && h1 * 10 + h2 <= 23
+                && m1 <= 5
+            {
+                let shape = Shape {
+                    bracket: false,
+                    time_first: false,
+                    date_style,
+                    seconds: false,
+                    meridiem: false,
+                    colon_end: false,
+                };
+                let seconds_of_day = (h1 * 10 + h2) * 3600 + (m1 * 10 + m2) * 60;
+                return Some(Header { date, seconds_of_day, shape, rest: &line[i + 10..] });
+            }
+        }
+    }
     let at = |i: usize| b.get(i).copied().unwrap_or(0);
     let digit = |i: usize| at(i).is_ascii_digit();
     let value = |i: usize| u32::from(at(i).wrapping_sub(b'0'));
@@ -838,6 +866,16 @@ mod tests {
             ", 14:56",
             ", 1",
             "",
+            ", 23:59 - Ann: hi",
+            ", 00:00 - ",
+            ", 09:07 - x",
+            ", 1a:56 - Ann: hi",
+            ", 14:5a - Ann: hi",
+            ", 14;56 - Ann: hi",
+            ", 19:96 - Ann: hi",
+            ", 30:00 - Ann: hi",
+            ", 14:56 = Ann: hi",
+            ",  4:56 - Ann: hi",
         ];
         for date in dates {
             for rest in after {

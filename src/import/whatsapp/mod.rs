@@ -23,11 +23,28 @@ const MAX_LINES_BEFORE_HEADER: u32 = 20;
 /// Author names are short; a `: ` further into the line than this is in the message text.
 const MAX_AUTHOR_BYTES: usize = 120;
 
-/// Slots of [`Parser::author_cache`]: a group of a few hundred writers mostly hits.
-const AUTHOR_CACHE_SLOTS: usize = 4096;
+/// Slots of [`Parser::author_cache`] (as a power of two): a group of a few hundred writers
+/// mostly hits.
+const AUTHOR_CACHE_BITS: u32 = 12;
+const AUTHOR_CACHE_SLOTS: usize = 1 << AUTHOR_CACHE_BITS;
 
 /// Authors compared with a line's start before it is searched for `: `.
 const RECENT_AUTHORS: usize = 2;
+
+/// The bytes [`Parser::short_authors`] reads of a line: two words, for a name and its `:`.
+const SHORT_NAME_BYTES: usize = 16;
+
+/// Slots of [`Parser::short_authors`] (as a power of two).
+const SHORT_AUTHOR_BITS: u32 = 12;
+
+/// An author shorter than [`SHORT_NAME_BYTES`]: its bytes as two little-endian words,
+/// zero past its end, its length, and its id (`u32::MAX` for an empty slot).
+#[derive(Debug, Clone, Copy)]
+struct ShortAuthor {
+    words: [u64; 2],
+    len: usize,
+    id: u32,
+}
 
 /// The name given to an author WhatsApp wrote as nothing but an invisible mark
 /// (`… - \u{200E}: <Media omitted>`): a person whose name the export hides, not a system line.
@@ -81,6 +98,10 @@ pub(crate) struct Parser {
     recent_authors: [u16; RECENT_AUTHORS],
     /// The entry of `recent_authors` to overwrite next.
     recent_next: usize,
+    /// Authors shorter than [`SHORT_NAME_BYTES`], as the line writes them, by a hash of their
+    /// bytes: a line's author is found from its first sixteen bytes (name and `:`), read as two
+    /// words, without a search for `: ` byte by byte or a string comparison.
+    short_authors: Vec<ShortAuthor>,
     pub(crate) counts: ParseCounts,
     saw_any_byte: bool,
     date_memo: DateMemo,
@@ -184,10 +205,11 @@ impl Parser {
         };
         // Most lines are by one of the last few authors: a prefix comparison finds them
         // without searching the line for `: ` or looking the name up.
-        let (split, known_author) = match self.recent_author_of(h.rest) {
-            Some((id, len)) => (Some((&h.rest[..len], &h.rest[len + 2..])), Some(id)),
-            None => (split_author(h.rest), None),
-        };
+        let (split, known_author) =
+            match self.short_author_of(h.rest.as_bytes()).or_else(|| self.recent_author_of(h.rest)) {
+                Some((id, len)) => (Some((&h.rest[..len], &h.rest[len + 2..])), Some(id)),
+                None => (split_author(h.rest), None),
+            };
         let mut layout = 0;
         match self.shape {
             None => self.shape = Some(h.shape),
@@ -226,7 +248,11 @@ impl Parser {
                 };
                 let id = match known_author {
                     Some(id) => id,
-                    None => self.author_id(author),
+                    None => {
+                        let id = self.author_id(author);
+                        self.remember_short_author(h.rest.as_bytes(), author, id);
+                        id
+                    }
                 };
                 (Some(id), kind)
             }
@@ -290,12 +316,41 @@ impl Parser {
         })
     }
 
+    /// The id and length of the author at the start of `rest`, when `rest` starts with a short
+    /// author seen before and `: `. The first `:` in the line is where `split_author` splits
+    /// too, when a space follows it.
+    #[inline(always)]
+    fn short_author_of(&self, rest: &[u8]) -> Option<(u32, usize)> {
+        let words = first_words(rest);
+        let len = first_colon(words)?;
+        if rest.get(len + 1) != Some(&b' ') {
+            return None;
+        }
+        let name = keep_first_bytes(words, len);
+        let entry = self.short_authors.get(short_author_slot(name))?;
+        (entry.len == len && entry.words == name && entry.id != u32::MAX).then_some((entry.id, len))
+    }
+
+    /// Remembers `author`'s id for [`Parser::short_author_of`], when the line `rest` starts
+    /// with it and `:` (not with a mark `split_author` named [`HIDDEN_AUTHOR`]) and it is short.
+    fn remember_short_author(&mut self, rest: &[u8], author: &str, id: u32) {
+        let len = author.len();
+        if len == 0 || len >= SHORT_NAME_BYTES || !rest.starts_with(author.as_bytes()) || rest.get(len) != Some(&b':') {
+            return;
+        }
+        if self.short_authors.is_empty() {
+            self.short_authors = vec![ShortAuthor { words: [0; 2], len: 0, id: u32::MAX }; 1 << SHORT_AUTHOR_BITS];
+        }
+        let words = keep_first_bytes(first_words(rest), len);
+        self.short_authors[short_author_slot(words)] = ShortAuthor { words, len, id };
+    }
+
     /// The id of `author` as `split_author` gave it.
     fn author_id(&mut self, author: &str) -> u32 {
         if self.author_cache.is_empty() {
             self.author_cache = vec![(String::new(), u32::MAX); AUTHOR_CACHE_SLOTS];
         }
-        let slot = crate::fast_hash::bytes_hash(author.as_bytes()) as usize % AUTHOR_CACHE_SLOTS;
+        let slot = (crate::fast_hash::bytes_hash(author.as_bytes()) >> (64 - AUTHOR_CACHE_BITS)) as usize;
         self.recent_authors[self.recent_next % RECENT_AUTHORS] = slot as u16;
         self.recent_next = self.recent_next.wrapping_add(1);
         let (cached, cached_id) = &self.author_cache[slot];
@@ -326,6 +381,66 @@ impl Parser {
 
 fn not_whatsapp() -> ImportError {
     ImportError::UnknownFormat { detail: "its lines do not start with a WhatsApp date and time".into() }
+}
+
+/// The first sixteen bytes of `bytes` as two little-endian words, zero past its end.
+#[inline(always)]
+fn first_words(bytes: &[u8]) -> [u64; 2] {
+    let word = |half: &[u8]| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(half);
+        u64::from_le_bytes(w)
+    };
+    if bytes.len() >= SHORT_NAME_BYTES {
+        return [word(&bytes[..8]), word(&bytes[8..16])];
+    }
+    let mut buffer = [0u8; SHORT_NAME_BYTES];
+    buffer[..bytes.len()].copy_from_slice(bytes);
+    [word(&buffer[..8]), word(&buffer[8..])]
+}
+
+/// The position of the first `:` in two words read by [`first_words`].
+#[inline(always)]
+fn first_colon(words: [u64; 2]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const COLONS: u64 = ONES * b':' as u64;
+    // A byte's high bit is set where it is a colon; a false one can only follow a true one.
+    let found = |w: u64| {
+        let x = w ^ COLONS;
+        x.wrapping_sub(ONES) & !x & HIGHS
+    };
+    match (found(words[0]), found(words[1])) {
+        (0, 0) => None,
+        (0, high) => Some(8 + (high.trailing_zeros() / 8) as usize),
+        (low, _) => Some((low.trailing_zeros() / 8) as usize),
+    }
+}
+
+/// The two words with every byte from position `n` (below sixteen) on set to zero, by a table
+/// of masks: a shift of 128 bits is a dozen wasm instructions.
+#[inline(always)]
+fn keep_first_bytes(words: [u64; 2], n: usize) -> [u64; 2] {
+    const MASKS: [[u64; 2]; SHORT_NAME_BYTES] = {
+        let mut masks = [[0; 2]; SHORT_NAME_BYTES];
+        let mut n = 1;
+        while n < SHORT_NAME_BYTES {
+            masks[n] = if n < 8 { [(1 << (8 * n)) - 1, 0] } else { [u64::MAX, (1 << (8 * (n - 8))) - 1] };
+            n += 1;
+        }
+        masks
+    };
+    let mask = MASKS[n % SHORT_NAME_BYTES];
+    [words[0] & mask[0], words[1] & mask[1]]
+}
+
+/// The slot of a short author in [`Parser::short_authors`], from the high bits of a product
+/// (its low bits follow only the low bits of the name).
+#[inline(always)]
+fn short_author_slot(words: [u64; 2]) -> usize {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let h = (words[0].wrapping_mul(K) ^ words[1]).wrapping_mul(K);
+    (h >> (64 - SHORT_AUTHOR_BITS)) as usize
 }
 
 /// `Author: body`, when the line has an author.
@@ -553,6 +668,42 @@ mod tests {
         let mut other = long.to_vec();
         other[12] = b'X';
         assert!(same(long, long) && !same(long, &other));
+    }
+
+    #[test]
+    fn a_short_author_is_found_where_split_author_splits() {
+        let mut parser = Parser::default();
+        let lines = [
+            "Ann: hi",
+            "Member 12: hi",
+            "Member 123: hi",
+            "Sixteen bytes ab: hi",
+            "Fifteen bytes a: hi",
+            "Seventeen bytes ab: hi",
+            "a:b: c",
+            "Ann:x",
+            ": x",
+            "   : x",
+            "Ann",
+            "Ann: ",
+            "Ann:",
+        ];
+        for line in lines {
+            if let Some((author, _)) = split_author(line) {
+                let id = parser.author_id(author);
+                parser.remember_short_author(line.as_bytes(), author, id);
+            }
+        }
+        for line in lines.iter().chain(&["Member 13: hi", "Ann : hi", "An: hi", "Ann: other"]) {
+            if let Some((id, len)) = parser.short_author_of(line.as_bytes()) {
+                let (author, body) = split_author(line).expect("an author");
+                assert_eq!((&line[..len], &line[len + 2..]), (author, body), "{line}");
+                assert_eq!(parser.author_id(author), id, "{line}");
+            }
+        }
+        let found = |line: &str| parser.short_author_of(line.as_bytes()).is_some();
+        assert!(found("Member 123: hi") && found("Fifteen bytes a: x") && found("Ann: other"));
+        assert!(!found("Member 13: hi") && !found("Sixteen bytes ab: hi") && !found("   : x") && !found("a:b: c"));
     }
 
     #[test]

@@ -166,7 +166,7 @@ pub enum IdentityError {
     UnknownCountry,
     /// A keep-in-touch goal is a whole number of days from 1 to 3,650.
     InvalidGoal,
-    /// A snooze ends in the future.
+    /// A snooze ends in the future, within ten years.
     InvalidSnooze,
 }
 
@@ -207,7 +207,7 @@ impl fmt::Display for IdentityError {
             IdentityError::EmptyName => "A name needs at least one visible character.",
             IdentityError::UnknownCountry => "kith does not know this country. Use its two-letter code, like GB or US.",
             IdentityError::InvalidGoal => "A goal is a number of days from 1 to 3650 (ten years).",
-            IdentityError::InvalidSnooze => "A snooze has to end in the future. Pick a later date.",
+            IdentityError::InvalidSnooze => "A snooze has to end in the future, within ten years. Pick another date.",
         })
     }
 }

@@ -27,6 +27,10 @@ pub const USUAL_GOALS: [u32; 6] = [7, 14, 30, 91, 182, 365];
 /// The longest goal kith accepts: ten years.
 pub const MAX_GOAL_DAYS: u32 = 3_650;
 
+/// The furthest a snooze may end: ten years from now, like the longest goal (a date past
+/// what the calendar code can write would make the contact's times unreadable).
+pub const MAX_SNOOZE_SECONDS: i64 = 3_650 * 86_400;
+
 /// How long "not now" hides a contact when nothing happens: thirty days.
 pub const NOT_NOW_SECONDS: i64 = 30 * 86_400;
 
@@ -131,7 +135,7 @@ pub(crate) fn apply(contact: &mut Contact, settings: Option<&KeepSettings>, now:
         settings.not_now_at.is_some_and(|at| now < at.saturating_add(NOT_NOW_SECONDS) && last.is_none_or(|l| l <= at));
     let due_days = settings.goal_days.map(f64::from).or(contact.cadence_days).filter(|d| *d > 0.0);
     contact.overdue_ratio = match (due_days, last) {
-        (Some(days), Some(last)) => Some(((now - last) as f64 / 86_400.0 / days * 100.0).round() / 100.0),
+        (Some(days), Some(last)) => Some((now.saturating_sub(last) as f64 / 86_400.0 / days * 100.0).round() / 100.0),
         _ => None,
     };
     let waiting = contact.waiting_on == Some(WaitingOn::Me);
@@ -145,13 +149,18 @@ pub(crate) fn apply(contact: &mut Contact, settings: Option<&KeepSettings>, now:
     contact.attention_reason = if contact.attention == 0.0 {
         None
     } else if waiting {
-        let since = contact.last_received_at.map_or(0, |at| now - at);
+        // Times come from stored bytes, which may be crafted: no subtraction may overflow.
+        let since = contact.last_received_at.map_or(0, |at| now.saturating_sub(at));
         Some(format!("waiting on you {}", duration_words(since)))
     } else {
-        let since = last.map_or(0, |at| now - at);
+        let since = last.map_or(0, |at| now.saturating_sub(at));
         Some(match (settings.goal_days, contact.cadence_days) {
             (Some(goal), _) => {
-                format!("{} past your {} goal", duration_words(since - i64::from(goal) * 86_400), goal_words(goal))
+                format!(
+                    "{} past your {} goal",
+                    duration_words(since.saturating_sub(i64::from(goal) * 86_400)),
+                    goal_words(goal)
+                )
             }
             (None, Some(cadence)) => format!(
                 "{} quiet (usually every {})",
@@ -191,7 +200,7 @@ impl Engine {
             }
         }
         if let KeepChange::Snooze(Some(until)) = change {
-            if until <= now {
+            if until <= now || until > now.saturating_add(MAX_SNOOZE_SECONDS) {
                 return Err(IdentityError::InvalidSnooze);
             }
         }
@@ -381,6 +390,18 @@ mod tests {
         c.last_interaction_at = Some(0);
         apply(&mut c, Some(&not_now), 50 * DAY + 1);
         assert!(!c.not_now);
+    }
+
+    #[test]
+    fn times_from_crafted_bytes_give_numbers_not_a_panic() {
+        let mut c = contact();
+        c.waiting_on = Some(WaitingOn::Me);
+        c.last_interaction_at = Some(i64::MIN);
+        c.last_received_at = Some(i64::MIN);
+        apply(&mut c, Some(&KeepSettings { goal_days: Some(7), ..KeepSettings::default() }), i64::MAX);
+        assert!(c.attention >= 10.0);
+        apply(&mut c, None, i64::MIN);
+        assert_eq!(c.overdue_ratio.map(f64::is_finite), Some(true));
     }
 
     #[test]

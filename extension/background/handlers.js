@@ -136,13 +136,17 @@ export function createHandlers(deps) {
       return { contacts: contacts().length };
     },
     [MSG.DELETE_ALL]: async () => {
+      // The engine is replaced before any await: a message handled meanwhile must not see
+      // the old contacts (and cache them again, or keep them in session storage).
+      const old = engine;
+      engine = new deps.Kith({});
+      view = null;
+      old.free();
       await sync.stop();
       await reminders.setSettings({ enabled: false, hour: 18 });
-      view = null;
       await deps.saveFirstPage?.(null)?.catch(() => {});
-      engine.free();
-      engine = new deps.Kith({});
       await deps.db.clear();
+      view = null;
       return { remaining: (await deps.db.dump()).length };
     },
     [MSG.SYNC_SETTINGS]: async () => sync.settings(),
@@ -184,7 +188,7 @@ export function createHandlers(deps) {
   async function onAlarm(name) {
     if (!(await reminders.onAlarm(name))) await sync.onAlarm(name);
   }
-  return { handle, onAlarm, onNotificationButton: reminders.onButton, onNotificationClicked: reminders.onClicked };
+  return { handle, onAlarm, onNotificationButton: reminders.onButton, onNotificationClicked: reminders.onClicked, resumeReminders: reminders.resume };
 }
 
 /**

@@ -60,7 +60,7 @@ export function digestNotification(people) {
  * @param {{
  *   db: typeof import("../lib/db.js"),
  *   contacts: () => Contact[],
- *   alarms: { create: (name: string, info: { when?: number, periodInMinutes?: number }) => unknown, clear: (name: string) => unknown },
+ *   alarms: { create: (name: string, info: { when?: number, periodInMinutes?: number }) => unknown, clear: (name: string) => unknown, get?: (name: string) => Promise<unknown> },
  *   notifications: () => (typeof chrome.notifications | undefined),
  *   hasPermission: () => Promise<boolean>,
  *   openKith: () => Promise<unknown>,
@@ -99,9 +99,24 @@ export function createReminders(deps) {
     }
     await deps.db.put("reminders", { ...(await state()), enabled, hour });
     await deps.alarms.clear(DIGEST_ALARM);
-    if (enabled) await deps.alarms.create(DIGEST_ALARM, { when: nextDigestAt(hour, now()), periodInMinutes: 24 * 60 });
+    if (enabled) await schedule(hour);
     else await clearNotifications();
     return settings();
+  }
+
+  /**
+   * The next digest, as a one-shot alarm at the chosen hour, set again after each: a repeating
+   * alarm drifts after sleep and across daylight-saving changes.
+   * @param {number} hour
+   */
+  async function schedule(hour) {
+    await deps.alarms.create(DIGEST_ALARM, { when: nextDigestAt(hour, now()) });
+  }
+
+  /** At the worker's start: Chrome may drop alarms on an update or a restart, so a missing one is set again. */
+  async function resume() {
+    const s = await state();
+    if (s.enabled && deps.alarms.get && !(await deps.alarms.get(DIGEST_ALARM))) await schedule(s.hour);
   }
 
   /**
@@ -113,15 +128,23 @@ export function createReminders(deps) {
     if (name !== DIGEST_ALARM) return false;
     const s = await state();
     const notifications = deps.notifications();
-    if (!s.enabled || !notifications || !(await deps.hasPermission())) {
+    if (!s.enabled) {
+      await deps.alarms.clear(DIGEST_ALARM);
+      return true;
+    }
+    if (!notifications || !(await deps.hasPermission())) {
+      // The permission was taken back in Chrome's settings: reminders are off, and Options says so.
+      await deps.db.put("reminders", { ...s, enabled: false });
       await deps.alarms.clear(DIGEST_ALARM);
       return true;
     }
     const today = localDay(now());
-    if (s.lastDigestDay === today) return true;
-    const people = digestOf(deps.contacts());
-    if (people.length) await notifications.create(DIGEST_NOTIFICATION, digestNotification(people));
-    await deps.db.put("reminders", { ...s, lastDigestDay: today });
+    if (s.lastDigestDay !== today) {
+      const people = digestOf(deps.contacts());
+      if (people.length) await notifications.create(DIGEST_NOTIFICATION, digestNotification(people));
+      await deps.db.put("reminders", { ...s, lastDigestDay: today });
+    }
+    await schedule(s.hour);
     return true;
   }
 
@@ -143,5 +166,5 @@ export function createReminders(deps) {
     await deps.openKith();
   }
 
-  return { settings, setSettings, onAlarm, onButton, onClicked };
+  return { settings, setSettings, onAlarm, onButton, onClicked, resume };
 }

@@ -74,6 +74,7 @@ function listenToNotifications() {
 }
 listenToNotifications();
 chrome.permissions.onAdded.addListener(listenToNotifications);
+ready.then(({ resumeReminders }) => resumeReminders()).catch((e) => console.error("kith: reminders", e));
 
 // For the end-to-end tests, which cannot wait a day for an alarm or click a system
 // notification: the same handlers Chrome's events call. Reachable only from the extension's

@@ -122,7 +122,8 @@ export function isKeepChange(c) {
     case "goalDays":
       return v === null || (Number.isInteger(v) && /** @type {number} */ (v) >= 1 && /** @type {number} */ (v) <= 3650);
     case "snoozeUntil":
-      return v === null || (typeof v === "string" && v.length <= 40) || (Number.isFinite(v));
+      // The core refuses a date in the past or over ten years ahead, and says so.
+      return v === null || (typeof v === "string" && v.length <= 40) || (typeof v === "number" && Number.isFinite(v) && Math.abs(v) < 8.64e15);
     case "notNow":
     case "reminders":
       return typeof v === "boolean";

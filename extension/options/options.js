@@ -228,6 +228,7 @@ dialog.addEventListener("close", async () => {
   const contacts = await ask({ type: MSG.CONTACTS });
   ownerInput.value = "";
   exclusionsInput.value = "";
+  await loadReminders();
   $("data-status").textContent = remaining === 0 && contacts.length === 0
     ? "All local data was deleted. kith's storage is empty."
     : `Deletion incomplete: ${remaining} stored item(s) remain. Try again.`;
@@ -462,9 +463,11 @@ remindersHour.replaceChildren(...Array.from({ length: 24 }, (_, h) =>
 function showReminders(r) {
   remindersOn.checked = r.enabled;
   remindersHour.value = String(r.hour);
-  $("reminders-status").textContent = r.enabled && r.next
-    ? `On. The next one comes ${new Intl.DateTimeFormat(undefined, { weekday: "long", hour: "numeric", minute: "2-digit" }).format(new Date(r.next))}, if anyone needs attention.`
-    : "Off. kith shows no notifications.";
+  $("reminders-status").textContent = r.enabled && !r.permission
+    ? "On, but Chrome no longer allows kith's notifications. Turn reminders off and on again, and choose Allow."
+    : r.enabled && r.next
+      ? `On. The next one comes ${new Intl.DateTimeFormat(undefined, { weekday: "long", hour: "numeric", minute: "2-digit" }).format(new Date(r.next))}, if anyone needs attention.`
+      : "Off. kith shows no notifications.";
 }
 
 async function saveReminders() {
@@ -481,7 +484,8 @@ async function saveReminders() {
     }
     showReminders(await ask({ type: MSG.SET_REMINDERS, enabled, hour: Number(remindersHour.value) }));
   } catch (e) {
-    remindersOn.checked = false;
+    // Show what the worker holds, then why the change was refused.
+    await loadReminders().catch(() => {});
     $("reminders-status").textContent = /** @type {Error} */ (e).message;
   }
 }

@@ -227,7 +227,8 @@ function renderKeep(c) {
     use.addEventListener("click", () => void keep({ goalDays: days }, goal));
     suggestion.replaceChildren(`Suggested: ${goalName(days)} (you usually talk every ${plural(c.cadenceDays, "day")}).`, use);
   }
-  const snoozed = c.snoozedUntil ? new Date(c.snoozedUntil) : null;
+  const until = c.snoozedUntil ? new Date(c.snoozedUntil) : null;
+  const snoozed = until && Number.isFinite(until.getTime()) ? until : null;
   snooze.replaceChildren(...[["", snoozed ? `Snoozed until ${dateName.format(snoozed)}` : "Not snoozed"], ["1", "For a day"], ["7", "For a week"], ["30", "For a month"], ["date", "Until a date…"], ...(snoozed ? [["wake", "Wake now"]] : [])]
     .map(([value, text]) => Object.assign(document.createElement("option"), { value, textContent: text })));
   snooze.value = "";
@@ -249,6 +250,8 @@ async function keep(change, focusAfter) {
     await reload(current.id);
     focusAfter.focus();
   } catch (e) {
+    // The controls show what is stored, not what was refused.
+    if (current) renderKeep(current);
     $("keep-status").textContent = /** @type {Error} */ (e).message;
   }
 }
@@ -272,7 +275,9 @@ snooze.addEventListener("change", () => {
   $("snooze-date-form").hidden = snooze.value !== "date";
   if (snooze.value === "date") {
     const tomorrow = new Date(Date.now() + 86_400_000);
-    snoozeDate.min = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, "0")}-${String(tomorrow.getDate()).padStart(2, "0")}`;
+    const day = (/** @type {Date} */ d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+    snoozeDate.min = day(tomorrow);
+    snoozeDate.max = day(new Date(Date.now() + 3_649 * 86_400_000));
     snoozeDate.focus();
   } else if (snooze.value === "wake") void keep({ snoozeUntil: null }, snooze);
   else if (snooze.value) void keep({ snoozeUntil: Date.now() + Number(snooze.value) * 86_400_000 }, snooze);
@@ -286,6 +291,7 @@ $("snooze-date-form").addEventListener("submit", (e) => {
     $("keep-status").textContent = "Pick a day after today.";
     return;
   }
+  // A day over ten years ahead reaches the core, which refuses it in words.
   void keep({ snoozeUntil: until }, snooze);
 });
 $("not-now").addEventListener("click", () => void keep({ notNow: !current?.notNow }, $("not-now")));
@@ -653,24 +659,30 @@ void ask({ type: MSG.SYNC_SETTINGS }).then((s) => {
   if (!s.enabled) syncButton.title = "Sync is off. Set up your kith server in Options.";
 });
 
-// The first screenful first (asked for at the top); every contact follows, for scrolling,
+// The first screenful first (asked for at the top): the rows a stopped worker kept are a
+// preview only, replaced by the worker's own answer; every contact follows, for scrolling,
 // search and the other orders.
 const first = await Promise.race([firstPage, keptPage.then((kept) => kept ?? firstPage)]);
 performance.mark("kith:answered");
 total = first.total;
-setContacts(first.contacts, first.total <= first.contacts.length);
+setContacts(first.contacts, false);
 applyView();
 if (all.length) list.focus();
 else search.focus();
 // For the benchmark: when the first rows have been painted (the frame after they render).
 requestAnimationFrame(() => setTimeout(() => (document.body.dataset.paintedAt = String(performance.now()))));
-everyone = complete ? Promise.resolve() : fetchContacts().then((contacts) => {
-  // The ranked first page and the whole list come from one cached view: the rows on screen
-  // stay where they are.
+everyone = (async () => {
+  const live = await firstPage;
+  total = live.total;
+  // A list that fits the first page is whole; otherwise every contact follows. Both come
+  // from the worker's one cached view, so the rows on screen stay where they are.
+  const contacts = live.total <= live.contacts.length ? live.contacts : await fetchContacts();
   setContacts(contacts, true);
   total = contacts.length;
   applyView();
   requestIdleCallback(() => prepareSearch(contacts));
+})().catch((e) => {
+  foot.textContent = `kith could not load every contact: ${/** @type {Error} */ (e).message} Close and reopen the popup.`;
 });
 await everyone;
 document.body.dataset.ready = "true";

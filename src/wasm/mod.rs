@@ -114,7 +114,7 @@ export interface Contact {
   /** Why, in a few words: "waiting on you 3 days", "2 weeks past your monthly goal". */
   attentionReason: string | null;
 }
-/** Exactly one field. A goal is 1 to 3650 days; a snooze ends in the future (ISO string or epoch ms). */
+/** Exactly one field. A goal is 1 to 3650 days; a snooze ends in the future, within ten years (epoch ms, or an ISO string: a date alone is read as UTC midnight, as Date.parse does). */
 export type KeepChange =
   | { goalDays: number | null } | { snoozeUntil: string | number | null } | { notNow: boolean } | { reminders: boolean };
 /** One month of a contact's history on one source: counts only. */
@@ -655,7 +655,7 @@ impl Kith {
     ///
     /// ```js
     /// kith.keepInTouch(contact.id, { goalDays: 30 });
-    /// kith.keepInTouch(contact.id, { snoozeUntil: "2026-12-24" });
+    /// kith.keepInTouch(contact.id, { snoozeUntil: new Date(2026, 11, 24).getTime() }); // local midnight
     /// kith.keepInTouch(contact.id, { reminders: false });
     /// ```
     #[wasm_bindgen(js_name = keepInTouch)]

@@ -91,7 +91,8 @@ export async function storageDump(worker) {
       }
       /** @type {IDBDatabase} */ (db).close();
     }
-    out.push(JSON.stringify(await chrome.storage.local.get(null)), JSON.stringify(await chrome.storage.sync.get(null)));
+    out.push(JSON.stringify(await chrome.storage.local.get(null)), JSON.stringify(await chrome.storage.sync.get(null)),
+      JSON.stringify(await chrome.storage.session.get(null)));
     return out.join("\n");
   });
 }

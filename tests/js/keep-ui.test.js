@@ -42,14 +42,17 @@ function worker() {
   engine.importFile("WhatsApp Chat with Ann Lee.txt", new TextEncoder().encode(chat("Ann Lee", [[40, true], [30, false], [20, true], [2, false]])));
   engine.importFile("WhatsApp Chat with Bo Kim.txt", new TextEncoder().encode(chat("Bo Kim", [[60, false], [58, true], [56, false], [54, true], [52, false], [50, true]])));
   engine.importFile("WhatsApp Chat with Cy Park.txt", new TextEncoder().encode(chat("Cy Park", [[3, false], [1, true]])));
+  /** What the worker keeps for a popup opened while it is stopped (chrome.storage.session). */
+  const session = { page: /** @type {{ total: number, contacts: any[] } | null} */ (null) };
   const { handle } = createHandlers({
     Kith, db: /** @type {any} */ (db), engine,
     alarms: { create: () => true, clear: () => true },
     fetch: async () => { throw new Error("no network in this test"); },
     newKey: () => "key-00000001",
+    saveFirstPage: async (page) => void (session.page = page),
   });
   const stored = () => Kith.restore(/** @type {Uint8Array} */ (store.get("snapshot")), { now: NOW }).contacts();
-  return { handle: /** @type {(m: { type: string } & Record<string, unknown>) => Promise<any>} */ (handle), stored };
+  return { handle: /** @type {(m: { type: string } & Record<string, unknown>) => Promise<any>} */ (handle), stored, session };
 }
 
 test("keep-in-touch messages are checked field by field", () => {
@@ -90,12 +93,16 @@ test("the first page is the top of the attention ranking, and a change is stored
   const all = await w.handle({ type: MSG.CONTACTS });
   assert.deepEqual(rankByAttention(all).slice(0, 2).map((c) => c.id), page.contacts.map((/** @type {any} */ c) => c.id));
 
+  assert.deepEqual(w.session.page?.contacts.map((c) => c.name), ["Ann Lee", "Bo Kim", "Cy Park"], "kept for a stopped worker");
+  assert.equal(w.session.page?.total, 3);
   const ann = page.contacts[0];
   const snoozed = await w.handle({ type: MSG.KEEP_IN_TOUCH, contactId: ann.id, change: { snoozeUntil: NOW + 7 * DAY } });
   assert.equal(snoozed.contact.attention, 0);
   assert.ok(w.stored().find((c) => c.id === ann.id)?.snoozedUntil, "stored before the reply");
   const after = await w.handle({ type: MSG.FIRST_PAGE, limit: 3 });
   assert.deepEqual(after.contacts.map((/** @type {any} */ c) => c.name), ["Bo Kim", "Cy Park", "Ann Lee"], "the cached view was dropped");
+  assert.deepEqual(w.session.page?.contacts.map((c) => c.name), ["Bo Kim", "Cy Park", "Ann Lee"], "and the kept rows with it");
+  assert.ok(!JSON.stringify(w.session.page).includes("CANARY"), "names and numbers only");
   await assert.rejects(w.handle({ type: MSG.KEEP_IN_TOUCH, contactId: ann.id, change: { snoozeUntil: NOW - DAY } }), { name: "InvalidSnooze" });
   await assert.rejects(w.handle({ type: MSG.KEEP_IN_TOUCH, contactId: "nobody", change: { goalDays: 7 } }), { name: "UnknownContact" });
 
@@ -103,6 +110,11 @@ test("the first page is the top of the attention ranking, and a change is stored
   assert.equal(history.reduce((/** @type {number} */ n, /** @type {any} */ m) => n + m.sent + m.received, 0), 4);
   assert.ok(history.every((/** @type {any} */ m) => m.source === "whatsapp" && /^\d{4}-\d{2}$/.test(m.month)));
   assert.ok(!JSON.stringify(history).includes("CANARY"));
+
+  // Delete all: nothing is kept, and the next page is of the empty engine.
+  await w.handle({ type: MSG.DELETE_ALL });
+  assert.equal(w.session.page?.total ?? 0, 0);
+  assert.deepEqual(await w.handle({ type: MSG.FIRST_PAGE, limit: 3 }), { contacts: [], total: 0 });
 });
 
 test("a digest names up to three people who need attention and may be reminded of, with reasons only", () => {
@@ -139,7 +151,7 @@ test("reminders: refused without the permission, one digest a day, stopped with 
   const reminders = createReminders({
     db,
     contacts: () => [/** @type {any} */ ({ name: "Ann", attention: 10, reminders: true, attentionReason: "waiting on you 2 days" })],
-    alarms: { create: (name, info) => void alarms.set(name, info), clear: (name) => alarms.delete(name) },
+    alarms: { create: (name, info) => void alarms.set(name, info), clear: (name) => alarms.delete(name), get: async (name) => alarms.get(name) },
     notifications: () => (allowed ? notifications : undefined),
     hasPermission: async () => allowed,
     openKith: async () => void opened++,
@@ -151,9 +163,12 @@ test("reminders: refused without the permission, one digest a day, stopped with 
   allowed = true;
   const on = await reminders.setSettings({ enabled: true, hour: 19 });
   assert.equal(on.enabled, true);
-  assert.deepEqual(alarms.get(DIGEST_ALARM), { when: new Date(2026, 10, 26, 19).getTime(), periodInMinutes: 1440 });
+  assert.deepEqual(alarms.get(DIGEST_ALARM), { when: new Date(2026, 10, 26, 19).getTime() });
   assert.equal(await reminders.onAlarm("kith-sync-retry"), false, "another module's alarm is not this one's");
+  day = new Date(2026, 10, 26, 19); // the alarm fires at the hour
   await reminders.onAlarm(DIGEST_ALARM);
+  assert.equal(showing.size, 1, "the first digest");
+  assert.deepEqual(alarms.get(DIGEST_ALARM), { when: new Date(2026, 10, 27, 19).getTime() }, "the next one, at the hour, set again");
   showing.clear();
   await reminders.onAlarm(DIGEST_ALARM);
   assert.equal(showing.size, 0, "not twice on one day");
@@ -165,6 +180,7 @@ test("reminders: refused without the permission, one digest a day, stopped with 
   assert.equal(showing.size, 0, "opening kith clears the notification");
   day = new Date(2026, 10, 28, 19);
   await reminders.onAlarm(DIGEST_ALARM);
+  assert.equal(showing.size, 1, "a digest is showing before Stop");
   await reminders.onButton("kith-digest", 1);
   assert.equal(alarms.size, 0, "stopping clears the alarm");
   assert.equal(showing.size, 0, "and every notification");
@@ -172,4 +188,15 @@ test("reminders: refused without the permission, one digest a day, stopped with 
   day = new Date(2026, 10, 29, 19);
   await reminders.onAlarm(DIGEST_ALARM);
   assert.equal(showing.size, 0, "nothing after stopping");
+
+  // On again; a dropped alarm (an update, a restart) is set again when the worker starts; a
+  // permission taken back in Chrome turns reminders off at the next alarm.
+  await reminders.setSettings({ enabled: true, hour: 8 });
+  alarms.clear();
+  await reminders.resume();
+  assert.ok(alarms.has(DIGEST_ALARM));
+  allowed = false;
+  await reminders.onAlarm(DIGEST_ALARM);
+  assert.equal(alarms.size, 0);
+  assert.equal((await reminders.settings()).enabled, false);
 });

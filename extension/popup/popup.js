@@ -214,6 +214,7 @@ function renderKeep(c) {
   const preset = c.goalDays === null ? "" : String(c.goalDays);
   goal.value = [...goal.options].some((o) => o.value === preset) ? preset : "custom";
   $("goal-custom").hidden = goal.value !== "custom";
+  $("goal-set").hidden = goal.value === "custom";
   if (goal.value === "custom" && c.goalDays !== null) goalDays.value = String(c.goalDays);
   const suggestion = $("goal-suggestion");
   suggestion.hidden = c.goalDays !== null || c.suggestedGoalDays === null;
@@ -224,7 +225,7 @@ function renderKeep(c) {
     use.textContent = "Use it";
     const days = c.suggestedGoalDays;
     use.setAttribute("aria-label", `Set the goal to ${goalName(days)}`);
-    use.addEventListener("click", () => void keep({ goalDays: days }, goal));
+    use.addEventListener("click", () => void keep({ goalDays: days }, $("goal-set")));
     suggestion.replaceChildren(`Suggested: ${goalName(days)} (you usually talk every ${plural(c.cadenceDays, "day")}).`, use);
   }
   const until = c.snoozedUntil ? new Date(c.snoozedUntil) : null;
@@ -233,6 +234,7 @@ function renderKeep(c) {
     .map(([value, text]) => Object.assign(document.createElement("option"), { value, textContent: text })));
   snooze.value = "";
   $("snooze-date-form").hidden = true;
+  $("snooze-set").hidden = false;
   $("not-now").setAttribute("aria-pressed", String(c.notNow));
   remind.checked = c.reminders;
   $("keep-status").textContent = "";
@@ -256,11 +258,14 @@ async function keep(change, focusAfter) {
   }
 }
 
+// Menus change nothing by themselves: arrow keys on a closed menu step through its options,
+// and each step would be saved. The button next to each applies the choice.
 goal.addEventListener("change", () => {
   $("goal-custom").hidden = goal.value !== "custom";
+  $("goal-set").hidden = goal.value === "custom";
   if (goal.value === "custom") goalDays.focus();
-  else void keep({ goalDays: goal.value ? Number(goal.value) : null }, goal);
 });
+$("goal-set").addEventListener("click", () => void keep({ goalDays: goal.value ? Number(goal.value) : null }, $("goal-set")));
 $("goal-custom").addEventListener("submit", (e) => {
   e.preventDefault();
   const days = Number(goalDays.value);
@@ -273,14 +278,18 @@ $("goal-custom").addEventListener("submit", (e) => {
 const snoozeDate = /** @type {HTMLInputElement} */ ($("snooze-date"));
 snooze.addEventListener("change", () => {
   $("snooze-date-form").hidden = snooze.value !== "date";
+  $("snooze-set").hidden = snooze.value === "date";
   if (snooze.value === "date") {
     const tomorrow = new Date(Date.now() + 86_400_000);
     const day = (/** @type {Date} */ d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
     snoozeDate.min = day(tomorrow);
     snoozeDate.max = day(new Date(Date.now() + 3_649 * 86_400_000));
     snoozeDate.focus();
-  } else if (snooze.value === "wake") void keep({ snoozeUntil: null }, snooze);
-  else if (snooze.value) void keep({ snoozeUntil: Date.now() + Number(snooze.value) * 86_400_000 }, snooze);
+  }
+});
+$("snooze-set").addEventListener("click", () => {
+  if (snooze.value === "wake") void keep({ snoozeUntil: null }, $("snooze-set"));
+  else if (snooze.value && snooze.value !== "date") void keep({ snoozeUntil: Date.now() + Number(snooze.value) * 86_400_000 }, $("snooze-set"));
 });
 $("snooze-date-form").addEventListener("submit", (e) => {
   e.preventDefault();

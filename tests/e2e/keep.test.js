@@ -78,8 +78,10 @@ test("goals, snoozes and not now reorder Needs attention with reasons; the histo
     // A weekly goal for Dee: 20 days since, so she is overdue against it, and says so.
     await openContact(popup, "Dee Ray");
     await popup.selectOption("#goal", "7");
+    assert.equal(await popup.locator("#keep-why").innerText(), "", "choosing in the menu saves nothing yet");
+    await popup.locator("#goal-set").click();
     await popup.locator("#keep-why", { hasText: "past your weekly goal" }).waitFor();
-    assert.equal(await popup.evaluate(() => document.activeElement?.id), "goal", "the focus stays on the goal");
+    assert.equal(await popup.evaluate(() => document.activeElement?.id), "goal-set", "the focus stays on the goal");
     assert.match(await popup.locator("#detail-facts").innerText(), /your goal is every week/);
 
     // The chart: a canvas, a summary for screen readers, arrow keys read each month.
@@ -105,6 +107,7 @@ test("goals, snoozes and not now reorder Needs attention with reasons; the histo
     // Snoozing Ann takes her out of the top until the date; "not now" on Dee likewise.
     await openContact(popup, "Ann Lee");
     await popup.selectOption("#snooze", "7");
+    await popup.locator("#snooze-set").click();
     await popup.locator("#snooze option", { hasText: /^Snoozed until / }).waitFor({ state: "attached" });
     await backToList(popup);
     await openContact(popup, "Dee Ray");
@@ -127,6 +130,7 @@ test("goals, snoozes and not now reorder Needs attention with reasons; the histo
     await popup.locator("#snooze-date-form button").click();
     await popup.locator("#snooze option", { hasText: /^Snoozed until / }).waitFor({ state: "attached" });
     await popup.selectOption("#snooze", "wake");
+    await popup.locator("#snooze-set").click();
     await popup.locator("#snooze option", { hasText: /^Not snoozed$/ }).waitFor({ state: "attached" });
     await backToList(popup);
 

@@ -22,7 +22,7 @@ pub fn month_of_day(day: i64) -> Option<Month> {
 pub fn day_range(month: Month) -> Option<(i64, i64)> {
     let first = |m: Month| -> Option<i64> {
         let date = NaiveDate::from_ymd_opt(1970 + m.div_euclid(12), m.rem_euclid(12) as u32 + 1, 1)?;
-        Some(i64::from(date.num_days_from_ce()) - UNIX_EPOCH_FROM_CE)
+        Some(crate::time::date_to_days(date))
     };
     Some((first(month)?, first(month.checked_add(1)?)?))
 }

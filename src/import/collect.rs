@@ -144,11 +144,12 @@ pub(crate) struct Accumulator {
 /// Hours in a week: the slots of [`week_slot`].
 pub const WEEK_HOURS: usize = 168;
 
-/// The hour of the week of a local time (seconds since 1970-01-01 00:00 in the import's zone):
-/// 0 is Monday 00:00–00:59, 167 Sunday 23:00–23:59. Day 0 of the epoch was a Thursday.
-pub(crate) fn week_slot(local: i64) -> u8 {
-    let weekday = (local.div_euclid(86_400) + 3).rem_euclid(7);
-    (weekday * 24 + local.rem_euclid(86_400) / 3_600) as u8
+/// The hour of the week of a local time (seconds since 1970-01-01 00:00 in the import's zone)
+/// on its local day number `day` (each message's is known already): 0 is Monday 00:00–00:59,
+/// 167 Sunday 23:00–23:59. Day 0 of the epoch was a Thursday.
+pub(crate) fn week_slot(day: i64, local: i64) -> u8 {
+    let weekday = (day + 3).rem_euclid(7);
+    (weekday * 24 + (local - day * 86_400) / 3_600) as u8
 }
 
 /// Reply buckets buffered per author before they are counted into the histogram.
@@ -309,7 +310,7 @@ impl Accumulator {
             if let Some(month) = self.month_memo.month(day) {
                 stats.months.add_count(month, 1);
             }
-            self.push_week_slot(author, local);
+            self.push_week_slot(author, week_slot(day, local));
         }
         if let Some(minutes) = self.counted_minutes.as_mut() {
             minutes.push((minute, author));
@@ -319,12 +320,12 @@ impl Accumulator {
         }
     }
 
-    fn push_week_slot(&mut self, author: u32, local: i64) {
+    fn push_week_slot(&mut self, author: u32, slot: u8) {
         let i = author as usize;
         if self.week_slots.len() <= i {
             self.week_slots.resize_with(i + 1, Vec::new);
         }
-        self.week_slots[i].push(week_slot(local));
+        self.week_slots[i].push(slot);
     }
 
     fn push_reply(&mut self, author: u32, gap: i64) {
@@ -713,13 +714,14 @@ impl Sink for Collector<'_> {
 mod reply_bucket_tests {
     #[test]
     fn week_slots_start_on_monday_midnight() {
+        let week_slot = |local: i64| super::week_slot(local.div_euclid(86_400), local);
         // 1970-01-05 was a Monday.
-        assert_eq!(super::week_slot(4 * 86_400), 0);
-        assert_eq!(super::week_slot(4 * 86_400 + 3_599), 0);
-        assert_eq!(super::week_slot(4 * 86_400 + 3_600), 1);
-        assert_eq!(super::week_slot(4 * 86_400 - 1), 167, "Sunday 23:59");
-        assert_eq!(super::week_slot(-1), 3 * 24 - 1, "1969-12-31, a Wednesday, 23:59");
-        assert_eq!(super::week_slot(0), 3 * 24, "Thursday 00:00");
+        assert_eq!(week_slot(4 * 86_400), 0);
+        assert_eq!(week_slot(4 * 86_400 + 3_599), 0);
+        assert_eq!(week_slot(4 * 86_400 + 3_600), 1);
+        assert_eq!(week_slot(4 * 86_400 - 1), 167, "Sunday 23:59");
+        assert_eq!(week_slot(-1), 3 * 24 - 1, "1969-12-31, a Wednesday, 23:59");
+        assert_eq!(week_slot(0), 3 * 24, "Thursday 00:00");
     }
 
     #[test]

@@ -27,10 +27,46 @@ export const FIRST_PAGE_KEPT = 20;
  *   hasNotificationPermission?: () => Promise<boolean>,
  *   openKith?: () => Promise<unknown>,
  *   saveFirstPage?: (page: { total: number, contacts: import("../pkg/kith.js").Contact[] } | null) => Promise<unknown>,
+ *   remoteStates?: Record<string, import("./sync.js").RemoteState>,
  * }} deps
  */
 export function createHandlers(deps) {
+  // This device's own knowledge: what it imported and captured, and what the user decided on
+  // it. It is what gets persisted, and what this device publishes to its other devices.
   let engine = deps.engine;
+  // The account's other devices, as their sealed states last read (sync.js keeps them current).
+  /** @type {Map<string, import("./sync.js").RemoteState>} */
+  let remotes = new Map(Object.entries(deps.remoteStates ?? {}));
+  // Own knowledge with every other device's absorbed: what the pages show and what sync sends.
+  // Built when first needed, and built again after this device's own knowledge changes.
+  /** @type {Kith | null} */
+  let merged = null;
+  /** What absorbing other devices warned of (counts only, never names), for Options. */
+  /** @type {string[]} */
+  let absorbWarnings = [];
+  function current() {
+    if (remotes.size === 0) return engine;
+    if (!merged) {
+      const built = deps.Kith.restore(engine.snapshot(), {});
+      absorbWarnings = [];
+      for (const [, remote] of [...remotes].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        try {
+          absorbWarnings.push(...(built.absorb(remote.state).warnings ?? []));
+        } catch (e) {
+          // A state this version cannot read leaves that device out, and says so.
+          absorbWarnings.push(`${remote.name}: ${/** @type {Error} */ (e).message}`);
+        }
+      }
+      merged = built;
+    }
+    return merged;
+  }
+  /** Own knowledge changed (an import, a setting): the union is built again when next needed. */
+  function ownChanged() {
+    merged?.free();
+    merged = null;
+    view = null;
+  }
 
   // The contacts as last computed, ranked for "Needs attention": the popup's first screenful
   // comes from here without computing anything. Any change drops it; it is also recomputed
@@ -40,7 +76,7 @@ export function createHandlers(deps) {
   const VIEW_MAX_AGE_MS = 60_000;
   function contacts() {
     if (!view || Date.now() - view.at > VIEW_MAX_AGE_MS) {
-      const all = engine.contacts();
+      const all = current().contacts();
       view = { at: Date.now(), contacts: all, ranked: rankByAttention(all) };
       // Kept for a popup opened while this worker is stopped: it paints these rows at once,
       // before the worker has started and restored the engine.
@@ -59,7 +95,33 @@ export function createHandlers(deps) {
     await deps.db.put("snapshot", engine.snapshot());
   }
 
-  const sync = createSync({ engine: () => engine, persist, db: deps.db, checkServerUrl, alarms: deps.alarms, fetch: deps.fetch, newKey: deps.newKey });
+  const sync = createSync({
+    engine: current,
+    own: () => engine,
+    remotesChanged: (next) => {
+      remotes = next;
+      ownChanged();
+    },
+    persist,
+    db: deps.db,
+    checkServerUrl,
+    alarms: deps.alarms,
+    fetch: deps.fetch,
+    newKey: deps.newKey,
+  });
+
+  /**
+   * A decision made on what the pages show (own knowledge and the other devices'): its ids
+   * resolve there. With other devices present, the decision is also written into own
+   * knowledge, by the handles it names, so it is persisted and travels to them.
+   * @param {(k: Kith) => import("../pkg/kith.js").Applied} make
+   */
+  function decide(make) {
+    const target = current();
+    const applied = make(target);
+    if (target !== engine) engine.recordDecision(target.decisionRecord(applied.decision));
+    return applied;
+  }
 
   /**
    * A decision made: stored, then synced soon (an absorbed contact's id goes out as a
@@ -91,28 +153,34 @@ export function createHandlers(deps) {
     [MSG.CONTACTS]: async () => contacts(),
     [MSG.FIRST_PAGE]: async (m) => ({ contacts: ranked().slice(0, m.limit), total: ranked().length }),
     [MSG.KEEP_IN_TOUCH]: async (m) => {
-      engine.keepInTouch(m.contactId, m.change);
+      const target = current();
+      target.keepInTouch(m.contactId, m.change);
+      if (target !== engine) engine.recordKeep(target.keepRecord(m.contactId));
       await persist();
+      await sync.schedule();
       return { contact: contacts().find((c) => c.id === m.contactId) ?? null };
     },
-    [MSG.HISTORY]: async (m) => engine.history(m.contactId, m.months),
+    [MSG.HISTORY]: async (m) => current().history(m.contactId, m.months),
     [MSG.REMINDERS]: async () => reminders.settings(),
     [MSG.SET_REMINDERS]: async (m) => reminders.setSettings({ enabled: m.enabled, hour: m.hour }),
     [MSG.SETTINGS]: async () => ({ owner: engine.owner(), exclusions: engine.exclusions() }),
     [MSG.SNAPSHOT]: async () => ({ snapshot: toBase64(engine.snapshot()) }),
     [MSG.APPLY_JOURNAL]: async (m) => {
       const reports = engine.applyJournal(fromBase64(m.journal));
+      ownChanged();
       await persist();
       await sync.schedule();
       return { reports };
     },
     [MSG.SET_OWNER]: async (m) => {
       engine.setOwner(m.owner);
+      ownChanged();
       await persist();
       return { owner: engine.owner() };
     },
     [MSG.SET_EXCLUSIONS]: async (m) => {
       engine.setExclusions(m.exclusions);
+      ownChanged();
       await persist();
       return { exclusions: engine.exclusions() };
     },
@@ -132,6 +200,7 @@ export function createHandlers(deps) {
       const restored = deps.Kith.restore(fromBase64(m.snapshot), {});
       engine.free();
       engine = restored;
+      ownChanged();
       await persist();
       return { contacts: contacts().length };
     },
@@ -140,7 +209,8 @@ export function createHandlers(deps) {
       // the old contacts (and cache them again, or keep them in session storage).
       const old = engine;
       engine = new deps.Kith({});
-      view = null;
+      remotes = new Map();
+      ownChanged();
       old.free();
       await sync.stop();
       await reminders.setSettings({ enabled: false, hour: 18 });
@@ -155,25 +225,43 @@ export function createHandlers(deps) {
     [MSG.SYNC_NOW]: async () => sync.syncNow(),
     [MSG.SYNC_STATUS]: async () => sync.status(),
     [MSG.LEDGER]: async () => sync.ledger(),
-    [MSG.SUGGESTIONS]: async () => engine.suggestions(),
-    [MSG.DECISIONS]: async () => engine.decisions(),
-    [MSG.MERGE]: async (m) => decided(engine.merge(m.contactId, m.otherId)),
-    [MSG.ACCEPT_SUGGESTION]: async (m) => decided(engine.acceptSuggestion(m.id)),
-    [MSG.REJECT_SUGGESTION]: async (m) => decided(engine.rejectSuggestion(m.id)),
-    [MSG.SPLIT]: async (m) => decided(engine.split(m.contactId, m.handleKey)),
-    [MSG.CORRECT]: async (m) => decided(engine.correct(m.contactId, m.correction)),
-    [MSG.UNDO]: async (m) => decided(engine.undo(m.decision)),
-    [MSG.PHONE_COUNTRY]: async () => engine.phoneCountry(),
+    [MSG.DEVICES]: async () => ({ ...(await sync.devices()), warnings: absorbWarnings }),
+    [MSG.FORGET_DEVICE]: async (m) => sync.forgetDevice(m.deviceId),
+    [MSG.REJOIN]: async () => {
+      await sync.rejoin();
+      return sync.devices();
+    },
+    [MSG.SYNC_KEY]: async () => sync.syncKey(),
+    [MSG.SET_SYNC_KEY]: async (m) => sync.setSyncKey(m.syncKey, m.deviceName),
+    [MSG.SUGGESTIONS]: async () => current().suggestions(),
+    [MSG.DECISIONS]: async () => current().decisions(),
+    [MSG.MERGE]: async (m) => decided(decide((k) => k.merge(m.contactId, m.otherId))),
+    [MSG.ACCEPT_SUGGESTION]: async (m) => decided(decide((k) => k.acceptSuggestion(m.id))),
+    [MSG.REJECT_SUGGESTION]: async (m) => decided(decide((k) => k.rejectSuggestion(m.id))),
+    [MSG.SPLIT]: async (m) => decided(decide((k) => k.split(m.contactId, m.handleKey))),
+    [MSG.CORRECT]: async (m) => decided(decide((k) => k.correct(m.contactId, m.correction))),
+    [MSG.UNDO]: async (m) => {
+      const target = current();
+      // A decision made on another device is undone there: this device holds no copy of it
+      // to take back (own knowledge refuses, by name, before anything changes).
+      if (target !== engine) engine.undoRecorded(target.decisionRecord(m.decision ?? null));
+      return decided(target.undo(m.decision));
+    },
+    [MSG.PHONE_COUNTRY]: async () => current().phoneCountry(),
     [MSG.SET_DEFAULT_COUNTRY]: async (m) => {
       // Numbers without a country code may now match across sources: contacts can join.
       engine.setDefaultCountry(m.country);
+      ownChanged();
       await persist();
       await sync.schedule();
       return engine.phoneCountry();
     },
     [MSG.LIVE_EVENTS]: async (m) => {
       const report = engine.ingest(m.events);
-      if (report.accepted > 0) await persist();
+      if (report.accepted > 0) {
+        ownChanged();
+        await persist();
+      }
       return report;
     },
   };

@@ -27,6 +27,8 @@ const ready = (async () => {
     Kith,
     db,
     engine,
+    // The account's other devices, as the last sync read them (sync protocol version 2).
+    remoteStates: (await db.get("remote-states")) ?? {},
     alarms: chrome.alarms,
     // The one fetch in the extension goes through the sync module (privacy invariant P3).
     fetch: (input, init) => fetch(input, init),

@@ -17,6 +17,14 @@
 //   batch behind it for good. It leaves the queue, the ledger records it as refused with the
 //   server's code and reason (never a contact's values), and the rest is sent. Its contacts are
 //   not acknowledged, so the next sync builds them again.
+//
+// Several devices on one account (protocol version 2, docs/sync-protocol.md): before records
+// are pushed, the device registers, reads every other device's sealed state (its own
+// knowledge, opened with the account sync key), and publishes its own when it changed. Records
+// are then computed from the union, so two devices push the same record and nothing
+// flip-flops. A device that cannot read every other device's state pushes nothing, and says why.
+
+import { chunks, keyCheck, keyText, newKeyText, open, parseKeyText, seal, sha256Hex } from "../lib/sealed.js";
 
 export const BATCH_SIZE = 500;
 export const RETRY_ALARM = "kith-sync-retry";
@@ -26,11 +34,40 @@ export const SOON_ALARM = "kith-sync-soon";
 /** How long after the last change: a burst of edits goes out as one sync (Chrome's shortest alarm). */
 export const SOON_MINUTES = 0.5;
 const LEDGER_LIMIT = 200;
+/** The name a device shows on the account until the user gives it one. */
+export const DEFAULT_DEVICE_NAME = "kith in Chromium";
 
 /** @typedef {import("../pkg/kith.js").SyncBatch} SyncBatch */
-/** @typedef {{ serverUrl: string, token: string, enabled: boolean, periodicMinutes: number }} SyncSettings */
+/**
+ * `syncKey` (the account sync key, as text), `deviceId` and `deviceName` are version 2's; a
+ * device that has none makes its id at its first sync.
+ * @typedef {{ serverUrl: string, token: string, enabled: boolean, periodicMinutes: number, syncKey?: string, deviceId?: string, deviceName?: string }} SyncSettings
+ */
+/** @typedef {{ deviceId: string, name: string, createdAt: number, lastSeenAt: number, generation: number, chunks: number | null, bytes: number | null, sha256: string | null, updatedAt: number | null }} DeviceInfo */
+/** Another device's state as last read: opened, so the view can absorb it. @typedef {{ name: string, generation: number, sha256: string, state: Uint8Array }} RemoteState */
 /** @typedef {{ batch: SyncBatch, attempts: number }} QueueItem */
 /** @typedef {{ state: "idle" | "syncing" | "done" | "waiting" | "error" | "off", sent: number, total: number, refused: number, message: string }} SyncStatus */
+
+/** Bytes in one array. @param {Uint8Array[]} parts */
+function concat(parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** JSON with keys sorted, so two equal records compare equal whatever their key order. @param {unknown} v @returns {string} */
+export function canonical(v) {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v && typeof v === "object") {
+    const o = /** @type {Record<string, unknown>} */ (v);
+    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
 
 /** @param {string} name @param {string} message */
 const failure = (name, message) => Object.assign(new Error(message), { name });
@@ -67,6 +104,8 @@ export function refusalOf(reply, batch) {
 /**
  * @param {{
  *   engine: () => import("../pkg/kith.js").Kith,
+ *   own?: () => import("../pkg/kith.js").Kith,
+ *   remotesChanged?: (remotes: Map<string, RemoteState>) => void,
  *   persist: () => Promise<void>,
  *   db: typeof import("../lib/db.js"),
  *   checkServerUrl: typeof import("../lib/messages.js").checkServerUrl,
@@ -78,6 +117,7 @@ export function refusalOf(reply, batch) {
  */
 export function createSync(deps) {
   const random = deps.random ?? Math.random;
+  const own = deps.own ?? deps.engine;
   /** @type {SyncStatus} */
   let status = { state: "idle", sent: 0, total: 0, refused: 0, message: "" };
   /** @type {Promise<SyncStatus> | null} */
@@ -86,6 +126,8 @@ export function createSync(deps) {
   let inflight = null;
   /** Counts calls of stop(): a drain that sees it change leaves the (dropped) queue alone. */
   let generation = 0;
+  /** Failed attempts at reading and publishing device states, for the backoff. */
+  let deviceAttempts = 0;
 
   /** @returns {Promise<SyncSettings>} */
   async function settings() {
@@ -139,11 +181,27 @@ export function createSync(deps) {
     // An empty token keeps the saved one for the same server: the page never sees it again.
     const token = next.token.trim() || (checked.base === previous.serverUrl ? previous.token : "");
     if (next.enabled && (!checked.base || !token)) throw failure("InvalidServer", "Set the server address and your token before turning sync on.");
-    const saved = { serverUrl: checked.base, token, enabled: next.enabled, periodicMinutes: next.periodicMinutes };
-    if (saved.serverUrl !== previous.serverUrl || saved.token !== previous.token) {
+    const sameServer = checked.base === previous.serverUrl;
+    /** @type {SyncSettings} */
+    const saved = {
+      serverUrl: checked.base,
+      token,
+      enabled: next.enabled,
+      periodicMinutes: next.periodicMinutes,
+      // The sync key belongs to the account on that server, and so does this device's place on it.
+      ...(sameServer ? { syncKey: previous.syncKey, deviceId: previous.deviceId } : {}),
+      deviceName: previous.deviceName,
+    };
+    if (!sameServer || saved.token !== previous.token) {
       // Another server (or account) has acknowledged nothing yet: send everything there.
       deps.engine().resetSync();
+      if (own() !== deps.engine()) own().resetSync();
       await deps.persist();
+    }
+    if (!sameServer) {
+      await deps.db.put("own-state", undefined);
+      await deps.db.put("remote-states", {});
+      deps.remotesChanged?.(new Map());
     }
     await stop();
     await deps.db.put("sync-settings", saved);
@@ -174,9 +232,14 @@ export function createSync(deps) {
 
   /** @param {QueueItem[]} items @param {string} message @param {number} [retryAfterSeconds] @returns {Promise<SyncStatus>} */
   async function retryLater(items, message, retryAfterSeconds) {
-    const attempts = (items[0]?.attempts ?? 0) + 1;
-    items[0] = { ...items[0], attempts };
-    await deps.db.put("sync-queue", items);
+    // Before a queue is built (reading other devices) the attempts are counted apart.
+    const attempts = (items.length ? items[0].attempts : deviceAttempts) + 1;
+    if (items.length) {
+      items[0] = { ...items[0], attempts };
+      await deps.db.put("sync-queue", items);
+    } else {
+      deviceAttempts = attempts;
+    }
     // Exponential backoff from 30 s (Chrome's shortest alarm) to an hour, with jitter so many
     // clients do not return at once; a server's Retry-After is respected as a floor.
     const backoff = Math.min(30 * 2 ** (attempts - 1), 3600) * (0.5 + random());
@@ -196,6 +259,19 @@ export function createSync(deps) {
     const started = generation;
     let items = await queue();
     if (items.length === 0 && build) {
+      status = { state: "syncing", sent: 0, total: 0, refused: 0, message: "Reading your other devices…" };
+      let devicesDone;
+      try {
+        devicesDone = await devices(s, started);
+      } catch (e) {
+        if (/** @type {Error} */ (e).name === "AbortError" || started !== generation) return status;
+        if (/** @type {Error} */ (e).name === "Transient") return retryLater(items, /** @type {Error} */ (e).message);
+        status = { state: "error", sent: 0, total: 0, refused: 0, message: /** @type {Error} */ (e).message };
+        throw e;
+      }
+      if (!devicesDone || started !== generation) return status;
+      await adoptServerRecords(s, started);
+      if (started !== generation) return status;
       items = split(deps.engine().syncChanges()).map((batch) => ({ batch, attempts: 0 }));
       await deps.db.put("sync-queue", items);
     }
@@ -211,22 +287,11 @@ export function createSync(deps) {
       }
       const { batch } = items[0];
       let response;
-      inflight = new AbortController();
       try {
-        response = await deps.fetch(`${s.serverUrl}/v1/sync/push`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${s.token}`, "content-type": "application/json" },
-          body: JSON.stringify(batch),
-          signal: inflight.signal,
-          credentials: "omit",
-          cache: "no-store",
-          redirect: "error",
-        });
+        response = await request(s, "/v1/sync/push", { method: "POST", type: "application/json", body: JSON.stringify(batch) });
       } catch (e) {
         if (/** @type {Error} */ (e).name === "AbortError" || started !== generation) return status;
         return retryLater(items, "The server could not be reached.");
-      } finally {
-        inflight = null;
       }
       // Turned off (or another server set) while the request was out: the queue was dropped
       // and must stay so; nothing more is written or sent.
@@ -280,10 +345,277 @@ export function createSync(deps) {
       });
     }
     await deps.alarms.clear(RETRY_ALARM);
+    deviceAttempts = 0;
     const summary = sent ? `Synced ${sent} change(s).` : refused ? "Nothing was synced." : "Everything was already up to date.";
     const refusals = refused ? ` The server refused ${refused} batch(es); the sync ledger in Options says why, and their contacts are sent again next time.` : "";
     status = { state: "done", sent, total, refused, message: summary + refusals };
     return status;
+  }
+
+  /**
+   * The one request site (privacy invariant P3): to the configured server only, with the
+   * token, no cookies, no cache, no redirects; the request can be aborted by stop().
+   * @param {SyncSettings} s @param {string} path
+   * @param {{ method: string, type?: string, body?: string | Uint8Array }} init
+   */
+  async function request(s, path, init) {
+    inflight = new AbortController();
+    try {
+      /** @type {Record<string, string>} */
+      const headers = { authorization: `Bearer ${s.token}` };
+      if (init.type) headers["content-type"] = init.type;
+      return await deps.fetch(`${s.serverUrl}${path}`, {
+        method: init.method,
+        headers,
+        body: /** @type {string | Uint8Array<ArrayBuffer> | undefined} */ (init.body),
+        signal: inflight.signal,
+        credentials: "omit",
+        cache: "no-store",
+        redirect: "error",
+      });
+    } finally {
+      inflight = null;
+    }
+  }
+
+  /**
+   * A version 2 request whose failure stops this sync: transient failures are thrown as
+   * `Transient` (retried with backoff), the rest by name with what the user can do.
+   * @param {SyncSettings} s @param {string} path @param {{ method: string, type?: string, body?: string | Uint8Array }} init
+   */
+  async function deviceRequest(s, path, init) {
+    let response;
+    try {
+      response = await request(s, path, init);
+    } catch (e) {
+      if (/** @type {Error} */ (e).name === "AbortError") throw e;
+      throw failure("Transient", "The server could not be reached.");
+    }
+    if (isTransient(response.status)) throw failure("Transient", `The server answered ${response.status}.`);
+    if (response.status === 401) throw failure("SyncRejected", "The server refused the token. Check it in Options.");
+    return response;
+  }
+
+  /** @param {Response} response */
+  const errorCode = async (response) => /** @type {{ error?: { code?: string } }} */ (await response.json().catch(() => ({}))).error?.code ?? "";
+
+  /**
+   * The devices on the account, or null when the server speaks only version 1.
+   * @param {SyncSettings} s @returns {Promise<DeviceInfo[] | null>}
+   */
+  async function listDevices(s) {
+    const response = await deviceRequest(s, "/v2/devices", { method: "GET" });
+    if (response.status === 404) return null;
+    if (!response.ok) throw failure("SyncRejected", `The server refused the device list (${response.status}).`);
+    return (await response.json()).devices;
+  }
+
+  /**
+   * Version 2, before any record is built: register this device, read every other device's
+   * current state into the view, and publish this device's own knowledge when it changed.
+   * Returns false when this sync must stop here (its status says why).
+   * @param {SyncSettings} s @param {number} started
+   */
+  async function devices(s, started) {
+    let { syncKey, deviceId } = s;
+    if (!deviceId) {
+      deviceId = deps.newKey();
+      await deps.db.put("sync-settings", { ...s, deviceId });
+    }
+    if (!syncKey) {
+      const listed = await listDevices(s);
+      if (listed === null) return true; // a version 1 server: records only, as before
+      if (listed.some((d) => d.deviceId !== deviceId)) {
+        throw failure(
+          "NeedSyncKey",
+          "This account already syncs from another device. Enter that device's sync key under Devices in Options, then sync again.",
+        );
+      }
+      // The account's first device makes the key.
+      syncKey = newKeyText();
+      await deps.db.put("sync-settings", { ...(await settings()), deviceId, syncKey });
+    }
+    const key = parseKeyText(syncKey);
+    const registered = await deviceRequest(s, `/v2/devices/${deviceId}`, {
+      method: "PUT",
+      type: "application/json",
+      body: JSON.stringify({ name: s.deviceName || DEFAULT_DEVICE_NAME, keyCheck: await keyCheck(key) }),
+    });
+    if (registered.status === 404) return true;
+    if (!registered.ok) {
+      const code = await errorCode(registered);
+      if (code === "key_mismatch") {
+        throw failure("SyncKeyMismatch", "This device's sync key is not the one your other devices use. Enter the key shown under Devices in Options on another device.");
+      }
+      if (code === "device_forgotten") {
+        throw failure("DeviceForgotten", "This device was removed from the account on another device. Choose Rejoin under Devices in Options to sync it again.");
+      }
+      throw failure("SyncRejected", `The server refused this device (${registered.status}${code ? `, ${code}` : ""}).`);
+    }
+    const listed = (await listDevices(s)) ?? [];
+    if (started !== generation) return false;
+
+    /** @type {Record<string, RemoteState>} */
+    const remotes = (await deps.db.get("remote-states")) ?? {};
+    let changed = false;
+    for (const d of listed) {
+      if (d.deviceId === deviceId || !d.generation || !d.chunks || !d.sha256) continue;
+      const known = remotes[d.deviceId];
+      if (known && known.generation === d.generation && known.sha256 === d.sha256) {
+        if (known.name !== d.name) remotes[d.deviceId] = { ...known, name: d.name };
+        continue;
+      }
+      status = { ...status, message: `Reading ${d.name}…` };
+      const parts = [];
+      for (let i = 0; i < d.chunks; i++) {
+        const response = await deviceRequest(s, `/v2/devices/${d.deviceId}/state/${d.generation}/${i}`, { method: "GET" });
+        // A newer state replaced this one while it was read: the next sync reads that.
+        if (response.status === 404) throw failure("Transient", `${d.name} published a newer state meanwhile.`);
+        if (!response.ok) throw failure("SyncRejected", `The server refused another device's state (${response.status}).`);
+        parts.push(new Uint8Array(await response.arrayBuffer()));
+      }
+      const sealed = concat(parts);
+      if ((await sha256Hex(sealed)) !== d.sha256) throw failure("Transient", `${d.name}'s state arrived damaged.`);
+      const state = await open(key, sealed, d.deviceId, d.generation);
+      remotes[d.deviceId] = { name: d.name, generation: d.generation, sha256: d.sha256, state };
+      changed = true;
+    }
+    // A device forgotten (or one that never published) no longer counts.
+    for (const id of Object.keys(remotes)) {
+      if (!listed.some((d) => d.deviceId === id && d.generation)) {
+        delete remotes[id];
+        changed = true;
+      }
+    }
+    if (started !== generation) return false;
+    await deps.db.put("remote-states", remotes);
+    if (changed) deps.remotesChanged?.(new Map(Object.entries(remotes)));
+
+    const state = own().deviceState();
+    const plainSha = await sha256Hex(state);
+    const mine = listed.find((d) => d.deviceId === deviceId);
+    /** @type {{ generation: number, plainSha: string } | undefined} */
+    const published = await deps.db.get("own-state");
+    if (published && mine && mine.generation === published.generation && published.plainSha === plainSha) return true;
+    const next = Math.max(mine?.generation ?? 0, published?.generation ?? 0) + 1;
+    status = { ...status, message: "Publishing this device's knowledge…" };
+    const sealed = await seal(key, state, deviceId, next);
+    const pieces = chunks(sealed);
+    for (let i = 0; i < pieces.length; i++) {
+      const response = await deviceRequest(s, `/v2/devices/${deviceId}/state/${next}/${i}`, { method: "PUT", type: "application/octet-stream", body: pieces[i] });
+      if (!response.ok) throw failure("SyncRejected", `The server refused this device's state (${response.status}, ${await errorCode(response)}).`);
+      if (started !== generation) return false;
+    }
+    const sha256 = await sha256Hex(sealed);
+    const committed = await deviceRequest(s, `/v2/devices/${deviceId}/state/${next}/commit`, {
+      method: "POST",
+      type: "application/json",
+      body: JSON.stringify({ chunks: pieces.length, sha256 }),
+    });
+    if (!committed.ok) {
+      const code = await errorCode(committed);
+      // "stale": this generation was committed already (an earlier try's answer was lost).
+      const done = code === "stale" && (await listDevices(s))?.find((d) => d.deviceId === deviceId)?.sha256 === sha256;
+      if (!done) throw failure(code === "quota_exceeded" ? "SyncRejected" : "Transient", `The server did not take this device's state (${committed.status}${code ? `, ${code}` : ""}).`);
+    }
+    await deps.db.put("own-state", { generation: next, plainSha });
+    return true;
+  }
+
+  /**
+   * Records the server already holds exactly as this device would send them count as
+   * acknowledged: a second device does not send 10,000 equal records again. Reads the record
+   * feed from where this device last stopped.
+   * @param {SyncSettings} s @param {number} started
+   */
+  async function adoptServerRecords(s, started) {
+    const changes = deps.engine().syncChanges();
+    if (!changes.upserts.length && !changes.deletions.length) return;
+    const wanted = new Map(changes.upserts.map((c) => [c.id, canonical(c)]));
+    const gone = new Set(changes.deletions);
+    /** @type {{ server: string, cursor: string } | undefined} */
+    const saved = await deps.db.get("sync-pull-cursor");
+    let since = saved?.server === s.serverUrl ? saved.cursor : "0";
+    /** @type {Map<string, SyncBatch["upserts"][number] | null>} */
+    const held = new Map();
+    for (;;) {
+      let response;
+      try {
+        response = await request(s, `/v1/sync/pull?since=${encodeURIComponent(since)}&limit=1000`, { method: "GET" });
+      } catch {
+        return; // not needed to sync: the records are simply sent
+      }
+      if (!response.ok || started !== generation) return;
+      /** @type {{ changes: Array<{ id: string, contact: SyncBatch["upserts"][number] | null }>, cursor: string, more: boolean }} */
+      const page = await response.json();
+      for (const change of page.changes) held.set(change.id, change.contact);
+      since = page.cursor;
+      if (!page.more) break;
+    }
+    const batch = { batchKey: "held-by-server", upserts: /** @type {SyncBatch["upserts"]} */ ([]), deletions: /** @type {string[]} */ ([]) };
+    for (const [id, contact] of held) {
+      if (contact && wanted.get(id) === canonical(contact)) batch.upserts.push(contact);
+      if (!contact && gone.has(id)) batch.deletions.push(id);
+    }
+    if (batch.upserts.length || batch.deletions.length) {
+      deps.engine().acknowledgeSync(batch);
+      if (own() !== deps.engine()) own().acknowledgeSync(batch);
+      await deps.persist();
+    }
+    await deps.db.put("sync-pull-cursor", { server: s.serverUrl, cursor: since });
+  }
+
+  /** The devices on the account, for Options. */
+  async function accountDevices() {
+    const s = await settings();
+    if (!s.serverUrl || !s.token) throw failure("SyncOff", "Set the server address and your token first.");
+    const listed = await listDevices(s);
+    if (listed === null) throw failure("SyncRejected", "This server syncs one device per account only (protocol version 1).");
+    return { thisDevice: s.deviceId ?? null, devices: listed };
+  }
+
+  /** Forgets a device on the account: its state leaves the server and every device's view. @param {string} deviceId */
+  async function forgetDevice(deviceId) {
+    const s = await settings();
+    if (!s.serverUrl || !s.token) throw failure("SyncOff", "Set the server address and your token first.");
+    const response = await deviceRequest(s, `/v2/devices/${deviceId}`, { method: "DELETE" });
+    if (!response.ok && response.status !== 404) throw failure("SyncRejected", `The server did not forget the device (${response.status}).`);
+    /** @type {Record<string, RemoteState>} */
+    const remotes = (await deps.db.get("remote-states")) ?? {};
+    if (remotes[deviceId]) {
+      delete remotes[deviceId];
+      await deps.db.put("remote-states", remotes);
+      deps.remotesChanged?.(new Map(Object.entries(remotes)));
+    }
+    if (deviceId === s.deviceId) await rejoin();
+    return accountDevices();
+  }
+
+  /** Starts this device again under a new id (after another device forgot it). */
+  async function rejoin() {
+    const s = await settings();
+    await deps.db.put("sync-settings", { ...s, deviceId: deps.newKey() });
+    await deps.db.put("own-state", undefined);
+  }
+
+  /** The sync key, for the user to copy to another device (Options asks for it on a click). */
+  async function syncKeyText() {
+    return { syncKey: (await settings()).syncKey ?? null };
+  }
+
+  /** Takes the key the user copied from another device. @param {string} text @param {string} [deviceName] */
+  async function setSyncKey(text, deviceName) {
+    const key = parseKeyText(text);
+    const s = await settings();
+    const typed = keyText(key);
+    if (typed !== s.syncKey) {
+      // Another key: what was published or read under the old one is not reused.
+      await deps.db.put("own-state", undefined);
+      await deps.db.put("remote-states", {});
+      deps.remotesChanged?.(new Map());
+    }
+    await deps.db.put("sync-settings", { ...s, syncKey: typed, deviceName: deviceName?.trim() || s.deviceName });
+    return { saved: true };
   }
 
   /** One drain at a time; a second caller waits for the first. @param {boolean} build */
@@ -305,6 +637,11 @@ export function createSync(deps) {
     ledger: async () => (await deps.db.get("sync-ledger")) ?? [],
     stop,
     schedule,
+    devices: accountDevices,
+    forgetDevice,
+    rejoin,
+    syncKey: syncKeyText,
+    setSyncKey,
     /** @param {string} name */
     onAlarm: async (name) => {
       if (name !== RETRY_ALARM && name !== PERIODIC_ALARM && name !== SOON_ALARM) return;

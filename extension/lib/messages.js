@@ -36,6 +36,12 @@ export const MSG = Object.freeze({
   HISTORY: "kith/history",
   REMINDERS: "kith/reminders",
   SET_REMINDERS: "kith/set-reminders",
+  // Several devices on one account (sync protocol version 2).
+  DEVICES: "kith/devices",
+  FORGET_DEVICE: "kith/forget-device",
+  REJOIN: "kith/rejoin",
+  SYNC_KEY: "kith/sync-key",
+  SET_SYNC_KEY: "kith/set-sync-key",
 });
 
 /** Where the worker keeps the ranked first rows for the popup (chrome.storage.session). */
@@ -203,6 +209,15 @@ export function isMessage(m) {
       return true;
     case MSG.SET_REMINDERS:
       return typeof m.enabled === "boolean" && Number.isInteger(m.hour) && /** @type {number} */ (m.hour) >= 0 && /** @type {number} */ (m.hour) <= 23;
+    case MSG.DEVICES:
+    case MSG.REJOIN:
+    case MSG.SYNC_KEY:
+      return true;
+    case MSG.FORGET_DEVICE:
+      return typeof m.deviceId === "string" && /^[A-Za-z0-9-]{8,64}$/.test(m.deviceId);
+    case MSG.SET_SYNC_KEY:
+      return typeof m.syncKey === "string" && m.syncKey.length <= 200 &&
+        (m.deviceName === undefined || (typeof m.deviceName === "string" && m.deviceName.length <= 100 && !/[\u0000-\u001f]/.test(m.deviceName)));
     case MSG.LIVE_EVENTS:
       return Array.isArray(m.events) && m.events.length > 0 && m.events.length <= 500 && m.events.every(isLiveEvent);
     default:

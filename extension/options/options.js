@@ -322,6 +322,76 @@ $("sync-preview").addEventListener("click", async () => {
     : "Nothing to send: the server has every contact as it is now.");
 });
 
+// Devices on the account (sync protocol version 2): who else syncs, forgetting one, and the
+// sync key that lets this device read the others' sealed states.
+const devicesMessage = $("devices-message");
+/** @param {string} text @param {boolean} [bad] */
+function sayDevices(text, bad = false) {
+  devicesMessage.className = bad ? "bad" : "ok";
+  devicesMessage.textContent = text;
+}
+
+/** @param {{ thisDevice: string | null, devices: Array<Record<string, any>>, warnings?: string[] }} listed */
+function showDevices(listed) {
+  const list = $("devices");
+  if (!listed.devices.length) {
+    list.replaceChildren(el("li", "No device has synced to this account yet. Press Sync in the popup to add this one.", "muted"));
+    return;
+  }
+  list.replaceChildren(...listed.devices.map((d) => {
+    const li = document.createElement("li");
+    const mine = d.deviceId === listed.thisDevice;
+    const state = d.generation ? `${Math.ceil((d.bytes ?? 0) / 1024)} KB published ${ago(new Date(d.updatedAt * 1000).toISOString())}` : "nothing published yet";
+    li.append(el("strong", d.name + (mine ? " (this device)" : "")), el("span", ` · last seen ${ago(new Date(d.lastSeenAt * 1000).toISOString())} · ${state}`, "muted"));
+    const forget = document.createElement("button");
+    forget.type = "button";
+    forget.textContent = mine ? "Remove this device" : "Forget";
+    forget.setAttribute("aria-label", `${mine ? "Remove this device" : "Forget"}: ${d.name}`);
+    forget.addEventListener("click", async () => {
+      const what = mine ? "This device's knowledge leaves the account; it joins again at its next sync." : `${d.name}'s knowledge leaves the account and every device's numbers. It cannot sync again until it rejoins.`;
+      if (!confirm(`${what} Continue?`)) return;
+      try {
+        showDevices(await ask({ type: MSG.FORGET_DEVICE, deviceId: d.deviceId }));
+        sayDevices(mine ? "This device was removed. It joins again at the next sync." : `${d.name} was forgotten.`);
+      } catch (err) {
+        sayDevices(/** @type {Error} */ (err).message, true);
+      }
+    });
+    li.append(" ", forget);
+    return li;
+  }));
+  for (const warning of listed.warnings ?? []) list.append(el("li", warning, "bad"));
+}
+
+$("devices-refresh").addEventListener("click", async () => {
+  try {
+    showDevices(await ask({ type: MSG.DEVICES }));
+    sayDevices("");
+  } catch (err) {
+    sayDevices(/** @type {Error} */ (err).message, true);
+  }
+});
+
+$("sync-key-show").addEventListener("click", async () => {
+  const { syncKey } = await ask({ type: MSG.SYNC_KEY });
+  const shown = $("sync-key-text");
+  shown.hidden = false;
+  shown.textContent = syncKey ?? "No sync key yet: this device makes one at its first sync, if it is the account's first device.";
+  shown.focus();
+});
+
+$("sync-key-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const input = /** @type {HTMLInputElement} */ ($("sync-key"));
+  try {
+    await ask({ type: MSG.SET_SYNC_KEY, syncKey: input.value, deviceName: /** @type {HTMLInputElement} */ ($("device-name")).value });
+    input.value = "";
+    sayDevices("Saved. Press Sync in the popup: this device reads your other devices' knowledge, then publishes its own.");
+  } catch (err) {
+    sayDevices(/** @type {Error} */ (err).message, true);
+  }
+});
+
 // Who is who: kith's suggestions, the user's decisions (each undoable), and the country that
 // numbers without a country code are read in. The worker decides; this page shows and asks.
 

@@ -418,10 +418,6 @@ export function createSync(deps) {
    */
   async function devices(s, started) {
     let { syncKey, deviceId } = s;
-    if (!deviceId) {
-      deviceId = deps.newKey();
-      await deps.db.put("sync-settings", { ...s, deviceId });
-    }
     if (!syncKey) {
       const listed = await listDevices(s);
       if (listed === null) return true; // a version 1 server: records only, as before
@@ -433,8 +429,9 @@ export function createSync(deps) {
       }
       // The account's first device makes the key.
       syncKey = newKeyText();
-      await deps.db.put("sync-settings", { ...(await settings()), deviceId, syncKey });
     }
+    deviceId ??= deps.newKey();
+    if (syncKey !== s.syncKey || deviceId !== s.deviceId) await deps.db.put("sync-settings", { ...(await settings()), deviceId, syncKey });
     const key = parseKeyText(syncKey);
     const registered = await deviceRequest(s, `/v2/devices/${deviceId}`, {
       method: "PUT",

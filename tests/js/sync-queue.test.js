@@ -59,6 +59,11 @@ function world(answers, changes = { upserts: [record()], deletions: ["cdeleted00
     checkServerUrl,
     alarms: { create: (name, info) => alarms.push({ name, info }), clear: () => true },
     fetch: async (url, init = {}) => {
+      // The scripted answers are for pushes. Around them this is a version 1 server: no
+      // device endpoints (sync goes on with records only), and a record feed that is empty.
+      const path = new URL(String(url)).pathname;
+      if (path.startsWith("/v2/")) return new Response(JSON.stringify({ error: { code: "not_found", message: "Not found." } }), { status: 404 });
+      if (path === "/v1/sync/pull") return new Response(JSON.stringify({ changes: [], cursor: "0/", more: false }), { status: 200 });
       requests.push({ url: String(url), body: JSON.parse(String(init.body)) });
       const answer = answers[requests.length - 1];
       if (!answer) throw new Error(`unexpected request ${requests.length}`);

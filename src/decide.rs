@@ -95,6 +95,41 @@ impl Engine {
         id
     }
 
+    /// A decision as bytes, to be copied into another engine with
+    /// [`Engine::record_decision`]: the latest when no number is given.
+    pub fn decision_record(&self, decision: Option<u64>) -> Result<Vec<u8>, IdentityError> {
+        let d = match decision {
+            Some(id) => self.decisions.iter().find(|d| d.id == id),
+            None => self.decisions.last(),
+        }
+        .ok_or(IdentityError::UnknownDecision)?;
+        Ok(crate::store::encode_decision(d))
+    }
+
+    /// Adds a decision made on another engine (the view of several devices) to this one's
+    /// log, under this log's next number; one already here (same time and kind) is not added
+    /// twice.
+    pub fn record_decision(&mut self, record: &[u8]) -> Result<(), crate::store::StoreError> {
+        let d = crate::store::decode_decision(record)?;
+        if !self.decisions.iter().any(|mine| mine.at == d.at && mine.kind == d.kind) {
+            self.record(d.kind, d.at);
+        }
+        Ok(())
+    }
+
+    /// Undoes this engine's copy of a decision given as a record: refused, changing nothing,
+    /// when this engine never made it (it came from another device).
+    pub fn undo_recorded(&mut self, record: &[u8]) -> Result<Applied, IdentityError> {
+        let d = crate::store::decode_decision(record).map_err(|_| IdentityError::UnknownDecision)?;
+        let mine = self
+            .decisions
+            .iter()
+            .find(|mine| mine.at == d.at && mine.kind == d.kind)
+            .ok_or(IdentityError::MadeOnAnotherDevice)?
+            .id;
+        self.undo(Some(mine))
+    }
+
     /// The handle keys of the contact with this id, its anchor first.
     pub(crate) fn members_of(view: &PeopleView, contact_id: &str) -> Result<Vec<String>, IdentityError> {
         let at = view.contacts.iter().position(|c| c.id == contact_id).ok_or(IdentityError::UnknownContact)?;

@@ -168,6 +168,8 @@ pub enum IdentityError {
     InvalidGoal,
     /// A snooze ends in the future, within ten years.
     InvalidSnooze,
+    /// The decision was made on another device of the account: it is undone there.
+    MadeOnAnotherDevice,
 }
 
 impl IdentityError {
@@ -187,6 +189,7 @@ impl IdentityError {
             IdentityError::UnknownCountry => "UnknownCountry",
             IdentityError::InvalidGoal => "InvalidGoal",
             IdentityError::InvalidSnooze => "InvalidSnooze",
+            IdentityError::MadeOnAnotherDevice => "MadeOnAnotherDevice",
         }
     }
 }
@@ -208,6 +211,7 @@ impl fmt::Display for IdentityError {
             IdentityError::UnknownCountry => "kith does not know this country. Use its two-letter code, like GB or US.",
             IdentityError::InvalidGoal => "A goal is a number of days from 1 to 3650 (ten years).",
             IdentityError::InvalidSnooze => "A snooze has to end in the future, within ten years. Pick another date.",
+            IdentityError::MadeOnAnotherDevice => "This change was made on another of your devices. Undo it there; it then leaves this device at the next sync.",
         })
     }
 }

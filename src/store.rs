@@ -935,6 +935,25 @@ pub fn decode_journal(bytes: &[u8]) -> Result<Vec<ImportDelta>, StoreError> {
     Ok(deltas)
 }
 
+/// One decision alone, as a snapshot writes it. A decision made on the view of several
+/// devices is copied into this device's own knowledge this way (the view's contact ids do
+/// not resolve there; the handle keys a decision names do).
+pub(crate) fn encode_decision(d: &Decision) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.decision(d);
+    w.0
+}
+
+/// Reads what [`encode_decision`] wrote, all of it and nothing more.
+pub(crate) fn decode_decision(bytes: &[u8]) -> Result<Decision, StoreError> {
+    let mut r = Reader { b: bytes, at: 0 };
+    let d = r.decision()?;
+    if r.at != bytes.len() {
+        return Err(corrupt("bytes follow the decision"));
+    }
+    Ok(d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

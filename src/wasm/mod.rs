@@ -637,6 +637,33 @@ impl Kith {
         to_js(&self.engine.borrow().decisions())
     }
 
+    /// A decision as bytes (the latest when no number is given), for `recordDecision` on
+    /// another engine: the extension copies a decision made on the view of several devices
+    /// into this device's own knowledge this way.
+    ///
+    /// ```js
+    /// const { decision } = view.merge(a.id, b.id);
+    /// own.recordDecision(view.decisionRecord(decision));
+    /// ```
+    #[wasm_bindgen(js_name = decisionRecord)]
+    pub fn decision_record(&self, decision: Option<f64>) -> Result<Vec<u8>, JsValue> {
+        self.engine.borrow().decision_record(decision.map(|d| d as u64)).map_err(identity_error)
+    }
+
+    /// Adds a decision from `decisionRecord` to this engine's log (once: a decision already
+    /// here is not added again). Damaged bytes are `CorruptSnapshot`, changing nothing.
+    #[wasm_bindgen(js_name = recordDecision)]
+    pub fn record_decision(&mut self, record: &[u8]) -> Result<(), JsValue> {
+        Ok(self.engine.borrow_mut().record_decision(record)?)
+    }
+
+    /// Undoes this engine's copy of a decision from `decisionRecord`; `MadeOnAnotherDevice`,
+    /// changing nothing, when this engine never made it.
+    #[wasm_bindgen(js_name = undoRecorded, unchecked_return_type = "Applied")]
+    pub fn undo_recorded(&mut self, record: &[u8]) -> Result<JsValue, JsValue> {
+        to_js(&self.engine.borrow_mut().undo_recorded(record).map_err(identity_error)?)
+    }
+
     /// Sets the country that phone numbers written without a country code are from (an ISO
     /// code like "GB"), or clears it with `null`. Then `07700 900123` in a contacts file and a
     /// WhatsApp `+44 7700 900123` are one number.

@@ -652,6 +652,8 @@ syncButton.addEventListener("click", async () => {
   const progress = setInterval(async () => {
     const s = await ask({ type: MSG.SYNC_STATUS });
     if (s.state === "syncing" && s.total) showSync(`Syncing ${s.sent} of ${s.total}…`);
+    // Before records: reading the account's other devices, publishing this one's knowledge.
+    else if (s.state === "syncing" && s.message) showSync(s.message);
   }, 300);
   try {
     const result = await ask({ type: MSG.SYNC_NOW });

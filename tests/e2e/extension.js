@@ -105,3 +105,28 @@ export async function openPopup(context, base) {
   await popup.waitForSelector("body[data-ready=true]");
   return popup;
 }
+
+/** @param {import("playwright-core").Page} options @param {string} url @param {string} token @param {boolean} enabled */
+export async function configure(options, url, token, enabled) {
+  await options.fill("#server-url", url);
+  if (token) await options.fill("#server-token", token);
+  await options.setChecked("#sync-enabled", enabled);
+  await options.click("#sync-save");
+  await options.waitForFunction((on) => document.getElementById("sync-message")?.textContent?.includes(on ? "Sync is on" : "Sync is off"), enabled);
+}
+
+/** Presses Sync in a fresh popup and returns the result line. @param {import("playwright-core").BrowserContext} context @param {string} base */
+export async function pressSync(context, base) {
+  const popup = await context.newPage();
+  await popup.goto(`${base}/popup/popup.html`);
+  await popup.waitForSelector("body[data-ready=true]");
+  await popup.click("#sync");
+  // Done when the button is back: progress lines ("Syncing…", "Reading Laptop…") come first.
+  await popup.waitForFunction(() => {
+    const text = document.getElementById("sync-result")?.textContent ?? "";
+    return text !== "" && !(/** @type {HTMLButtonElement} */ (document.getElementById("sync")).disabled);
+  }, undefined, { timeout: 60_000 });
+  const text = await popup.locator("#sync-result").innerText();
+  await popup.close();
+  return text;
+}

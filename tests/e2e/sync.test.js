@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { external, fixtures, importThroughOptions, launchExtension, newProfile } from "./extension.js";
+import { configure, external, fixtures, importThroughOptions, launchExtension, newProfile, pressSync } from "./extension.js";
 import { createToken, databaseText, freePort, newDatabase, pullAll, startProxy, startServer } from "./server.js";
 
 const CANARY = "CANARY-";
@@ -24,30 +24,6 @@ function bigGroup(n) {
     lines.push(`14/02/2024, ${hour}:${minute} - Member ${String(i).padStart(4, "0")}: hello ${CANARY}big-${i}`);
   }
   return Buffer.from(`${lines.join("\n")}\n`);
-}
-
-/** @param {import("playwright-core").Page} options @param {string} url @param {string} token @param {boolean} enabled */
-async function configure(options, url, token, enabled) {
-  await options.fill("#server-url", url);
-  if (token) await options.fill("#server-token", token);
-  await options.setChecked("#sync-enabled", enabled);
-  await options.click("#sync-save");
-  await options.waitForFunction((on) => document.getElementById("sync-message")?.textContent?.includes(on ? "Sync is on" : "Sync is off"), enabled);
-}
-
-/** Presses Sync in a fresh popup and returns the result line. @param {import("playwright-core").BrowserContext} context @param {string} base */
-async function pressSync(context, base) {
-  const popup = await context.newPage();
-  await popup.goto(`${base}/popup/popup.html`);
-  await popup.waitForSelector("body[data-ready=true]");
-  await popup.click("#sync");
-  await popup.waitForFunction(() => {
-    const text = document.getElementById("sync-result")?.textContent ?? "";
-    return text !== "" && !text.startsWith("Syncing");
-  }, undefined, { timeout: 30_000 });
-  const text = await popup.locator("#sync-result").innerText();
-  await popup.close();
-  return text;
 }
 
 test("configure and sync from the popup: the server holds the contacts, and nothing else", async () => {

@@ -124,10 +124,23 @@ test("two devices on one account: the union of what each knows, the same everywh
     assert.deepEqual(await popupRows(a.context, a.base), await popupRows(b.context, b.base), "both popups show the same rows");
 
     // Nothing flip-flops: another round of syncs changes nothing anywhere.
-    const versions = (await pullAll(port, token)).length;
+    const versions = JSON.stringify(await pullAll(port, token));
     assert.match(await pressSync(a.context, a.base), /already up to date/);
     assert.match(await pressSync(b.context, b.base), /already up to date/);
-    assert.equal((await pullAll(port, token)).length, versions, "no record was pushed again");
+    assert.equal(JSON.stringify(await pullAll(port, token)), versions, "no record was pushed again");
+
+    // A decision made on B about a contact B knows only through A (a keep-in-touch goal for
+    // Ann, whose chat only A imported) is B's own, and reaches A.
+    /** @type {import("../../pkg/kith.js").Contact[]} */
+    const seenOnB = await ask(optionsB, { type: "kith/contacts" });
+    const annOnB = seenOnB.find((c) => c.name === "Ann Lee-Park");
+    assert.ok(annOnB);
+    await ask(optionsB, { type: "kith/keep-in-touch", contactId: annOnB.id, change: { goalDays: 7 } });
+    assert.match(await pressSync(b.context, b.base), /Synced \d+ change|already up to date/);
+    assert.match(await pressSync(a.context, a.base), /Synced \d+ change|already up to date/);
+    /** @type {import("../../pkg/kith.js").Contact[]} */
+    const seenOnA = await ask(optionsA, { type: "kith/contacts" });
+    assert.equal(seenOnA.find((c) => c.name === "Ann Lee-Park")?.goalDays, 7, "B's goal holds on A");
 
     // Options on B lists both devices.
     await optionsB.click("#devices-refresh");

@@ -263,6 +263,34 @@ impl Engine {
         Ok(Engine::from_state(crate::store::decode_snapshot(bytes)?))
     }
 
+    /// What this device knows itself, as bytes to publish to the account's other devices
+    /// (docs/sync-protocol.md, version 2): the snapshot of [`Engine::snapshot`] (same format,
+    /// version and validation) without the sync bookkeeping, which is this device's business
+    /// alone. It holds the chats' aggregates, the user's decisions, people from contacts
+    /// files, keep-in-touch settings, who the user is and the exclusions; no message text.
+    ///
+    /// Call it on the engine of this device's own imports and captures, never on a view that
+    /// absorbed other devices' states: those would be published again as this device's.
+    pub fn device_state(&self) -> Vec<u8> {
+        let mut state = self.to_state();
+        state.acknowledged.clear();
+        crate::store::encode_snapshot(&state)
+    }
+
+    /// Absorbs another device's [`Engine::device_state`] (see [`crate::absorb`] for the
+    /// rules): commutative and idempotent, so every device that absorbed the same states shows
+    /// the same contacts, and absorbing a state twice changes nothing. What the server
+    /// acknowledged stays this engine's. A state that does not decode is refused with the
+    /// error [`Engine::restore`] gives, and the engine is unchanged.
+    pub fn absorb(&mut self, state: &[u8]) -> Result<crate::absorb::AbsorbReport, crate::store::StoreError> {
+        let other = crate::store::decode_snapshot(state)?;
+        let (combined, report) = crate::absorb::absorb(self.to_state(), other);
+        let journal = self.journal.take();
+        *self = Engine::from_state(combined);
+        self.journal = journal;
+        Ok(report)
+    }
+
     /// The names or numbers the user said are theirs.
     pub fn owner(&self) -> &[String] {
         &self.owner_given

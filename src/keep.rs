@@ -46,11 +46,53 @@ pub struct KeepSettings {
     pub not_now_at: Option<i64>,
     /// "Don't remind me about this person": never in a reminder.
     pub no_reminders: bool,
+    /// When the user last changed each of the four, so that devices of one account agree on
+    /// the most recent choice (see [`KeepSettings::newest`]).
+    pub changed_at: KeepTimes,
+}
+
+/// When each keep-in-touch setting was last changed, seconds since the epoch; 0 for never,
+/// or before kith kept the time (snapshots before version 6). One time per setting rather
+/// than one per person: a goal set on one device and a snooze set later on another are both
+/// the user's latest word, and neither may undo the other.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeepTimes {
+    /// The goal.
+    pub goal: i64,
+    /// The snooze.
+    pub snooze: i64,
+    /// "Not now".
+    pub not_now: i64,
+    /// Reminders on or off.
+    pub reminders: i64,
 }
 
 impl KeepSettings {
-    fn is_empty(&self) -> bool {
-        *self == KeepSettings::default()
+    /// The latest change to any of the settings.
+    pub(crate) fn last_change(&self) -> i64 {
+        let t = self.changed_at;
+        t.goal.max(t.snooze).max(t.not_now).max(t.reminders)
+    }
+
+    /// Two devices' settings for one handle combined: each setting as it was most recently
+    /// changed. Equal times (settings from before times were kept, or one change seen twice)
+    /// are settled by the values themselves, so the result does not depend on which is `self`.
+    pub(crate) fn newest(&self, other: &KeepSettings) -> KeepSettings {
+        fn pick<T: Ord + Copy>(a: (i64, T), b: (i64, T)) -> (i64, T) {
+            a.max(b)
+        }
+        let (a, b) = (self.changed_at, other.changed_at);
+        let goal = pick((a.goal, self.goal_days), (b.goal, other.goal_days));
+        let snooze = pick((a.snooze, self.snoozed_until), (b.snooze, other.snoozed_until));
+        let not_now = pick((a.not_now, self.not_now_at), (b.not_now, other.not_now_at));
+        let reminders = pick((a.reminders, self.no_reminders), (b.reminders, other.no_reminders));
+        KeepSettings {
+            goal_days: goal.1,
+            snoozed_until: snooze.1,
+            not_now_at: not_now.1,
+            no_reminders: reminders.1,
+            changed_at: KeepTimes { goal: goal.0, snooze: snooze.0, not_now: not_now.0, reminders: reminders.0 },
+        }
     }
 }
 
@@ -179,7 +221,21 @@ impl Engine {
         if self.keep.is_empty() {
             return None;
         }
-        keys.into_iter().find_map(|k| self.keep_at(k).ok().map(|i| &self.keep[i].1))
+        self.keep_of(keys).map(|i| &self.keep[i].1)
+    }
+
+    /// Where the settings that apply to a person (handle keys `keys`, anchor first) are: of
+    /// the handles that have any, the one changed most recently, the first in anchor order
+    /// among equals. Two handles have settings when people with settings were merged, or
+    /// when two devices set them before one of them learnt of a merge: the latest word wins.
+    fn keep_of<'a, I: IntoIterator<Item = &'a str>>(&self, keys: I) -> Option<usize> {
+        let mut best: Option<usize> = None;
+        for i in keys.into_iter().filter_map(|k| self.keep_at(k).ok()) {
+            if best.is_none_or(|b| self.keep[i].1.last_change() > self.keep[b].1.last_change()) {
+                best = Some(i);
+            }
+        }
+        best
     }
 
     /// Where `key`'s settings are in the sorted list, or where they would go. A sorted list
@@ -205,7 +261,7 @@ impl Engine {
             }
         }
         let members = Engine::members_of(&self.people_view(now), contact_id)?;
-        let at = match members.iter().find_map(|k| self.keep_at(k).ok()) {
+        let at = match self.keep_of(members.iter().map(String::as_str)) {
             Some(at) => at,
             None => {
                 let at = self.keep_at(&members[0]).unwrap_or_else(|at| at);
@@ -214,15 +270,16 @@ impl Engine {
             }
         };
         let settings = &mut self.keep[at].1;
+        let times = &mut settings.changed_at;
         match change {
-            KeepChange::Goal(days) => settings.goal_days = days,
-            KeepChange::Snooze(until) => settings.snoozed_until = until,
-            KeepChange::NotNow(on) => settings.not_now_at = on.then_some(now),
-            KeepChange::Reminders(on) => settings.no_reminders = !on,
+            KeepChange::Goal(days) => (settings.goal_days, times.goal) = (days, now),
+            KeepChange::Snooze(until) => (settings.snoozed_until, times.snooze) = (until, now),
+            KeepChange::NotNow(on) => (settings.not_now_at, times.not_now) = (on.then_some(now), now),
+            KeepChange::Reminders(on) => (settings.no_reminders, times.reminders) = (!on, now),
         }
-        if settings.is_empty() {
-            self.keep.remove(at);
-        }
+        // A setting taken back stays as a dated entry, not removed: on another device of the
+        // account, an older entry for the same person would otherwise win again when the two
+        // devices' states are combined (`Engine::absorb`).
         Ok(())
     }
 

@@ -20,6 +20,7 @@
 //! assert_eq!((ann.sent_count, ann.received_count), (1, 1));
 //! ```
 
+pub mod absorb;
 pub mod coverage;
 mod crc32;
 pub mod decide;
@@ -43,6 +44,7 @@ pub mod time;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
+pub use absorb::AbsorbReport;
 pub use decide::{Applied, Correction, DecisionView, PhoneCountry, SuggestionView};
 pub use engine::Engine;
 pub use error::{IdentityError, ImportError};

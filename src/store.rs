@@ -38,8 +38,11 @@ const JOURNAL_VERSION: u8 = 4;
 /// keep-in-touch settings (goals, snoozes); earlier snapshots restore with no monthly counts
 /// (the months before the update are unknown until a file is imported again, and an export's
 /// messages already counted are not counted twice, so a re-import cannot fill them in: the
-/// history starts empty and grows) and no settings.
-pub const SNAPSHOT_VERSION: u8 = 5;
+/// history starts empty and grows) and no settings. Version 6 added when each keep-in-touch
+/// setting was changed, so that two devices' settings combine to the latest
+/// ([`crate::keep::KeepTimes`]); version 5 settings restore with times of 0, older than any
+/// change made since.
+pub const SNAPSHOT_VERSION: u8 = 6;
 
 /// The engine's persisted state: a plain type this codec owns, so the engine's internals can
 /// change without touching the format.
@@ -333,6 +336,36 @@ impl Writer {
         }
     }
 
+    /// A chat of a snapshot.
+    #[inline(never)]
+    fn chat(&mut self, chat: &ChatState) {
+        self.chat_head(&chat.key, chat.title.as_deref(), chat.source.unwrap_or(Source::WhatsApp), &chat.authors);
+        self.shape(chat.shape.as_ref().unwrap_or(&Shape::Unknown));
+        self.pairs(&chat.participants);
+        self.u(chat.coverage.len() as u64);
+        for span in &chat.coverage {
+            self.span(span);
+        }
+        self.id_spans(&chat.id_spans);
+        self.ids(&chat.ids);
+        match &chat.last_message {
+            Some((at, key)) => {
+                self.u(1);
+                self.i(*at);
+                self.s(key);
+            }
+            None => self.u(0),
+        }
+        self.gaps(&chat.day_gaps);
+        self.days(&chat.days);
+        self.u(chat.live_minutes.len() as u64);
+        for (minute, key, count) in &chat.live_minutes {
+            self.i(*minute);
+            self.s(key);
+            self.u(u64::from(*count));
+        }
+    }
+
     /// Ascending day numbers as the first (zigzag) and then the gaps: a byte a day.
     #[inline(never)]
     fn days(&mut self, days: &[i32]) {
@@ -617,31 +650,7 @@ pub fn encode_snapshot(state: &State) -> Vec<u8> {
     });
     w.u(state.chats.len() as u64);
     for chat in &state.chats {
-        w.chat_head(&chat.key, chat.title.as_deref(), chat.source.unwrap_or(Source::WhatsApp), &chat.authors);
-        w.shape(chat.shape.as_ref().unwrap_or(&Shape::Unknown));
-        w.pairs(&chat.participants);
-        w.u(chat.coverage.len() as u64);
-        for span in &chat.coverage {
-            w.span(span);
-        }
-        w.id_spans(&chat.id_spans);
-        w.ids(&chat.ids);
-        match &chat.last_message {
-            Some((at, key)) => {
-                w.u(1);
-                w.i(*at);
-                w.s(key);
-            }
-            None => w.u(0),
-        }
-        w.gaps(&chat.day_gaps);
-        w.days(&chat.days);
-        w.u(chat.live_minutes.len() as u64);
-        for (minute, key, count) in &chat.live_minutes {
-            w.i(*minute);
-            w.s(key);
-            w.u(u64::from(*count));
-        }
+        w.chat(chat);
     }
     w.u(state.people.len() as u64);
     for p in &state.people {
@@ -675,7 +684,28 @@ pub fn encode_snapshot(state: &State) -> Vec<u8> {
         w.opt_i(keep.snoozed_until);
         w.opt_i(keep.not_now_at);
         w.u(u64::from(keep.no_reminders));
+        let t = keep.changed_at;
+        for time in [t.goal, t.snooze, t.not_now, t.reminders] {
+            w.i(time);
+        }
     }
+    w.0
+}
+
+/// A chat as the snapshot writes it: equal bytes, equal chats. Combining two devices' states
+/// settles every choice between equals by these bytes, so that the result does not depend on
+/// which device's state came first ([`crate::absorb`]).
+pub(crate) fn chat_bytes(chat: &ChatState) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.chat(chat);
+    w.0
+}
+
+/// A decision's kind as the snapshot writes it (without its number and time), for the same
+/// purpose.
+pub(crate) fn decision_kind_bytes(kind: &DecisionKind) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.decision(&Decision { id: 0, at: 0, kind: kind.clone() });
     w.0
 }
 
@@ -774,12 +804,17 @@ pub fn decode_snapshot(bytes: &[u8]) -> Result<State, StoreError> {
                 Some(days) => Some(u32::try_from(days).map_err(|_| corrupt("goal out of range"))?),
                 None => None,
             };
-            let keep = crate::keep::KeepSettings {
+            let mut keep = crate::keep::KeepSettings {
                 goal_days,
                 snoozed_until: r.opt_i()?,
                 not_now_at: r.opt_i()?,
                 no_reminders: r.flag()?,
+                changed_at: crate::keep::KeepTimes::default(),
             };
+            if version >= 6 {
+                keep.changed_at =
+                    crate::keep::KeepTimes { goal: r.i()?, snooze: r.i()?, not_now: r.i()?, reminders: r.i()? };
+            }
             if !keys.insert(key.clone()) {
                 return Err(corrupt("keep-in-touch settings appear twice"));
             }

@@ -244,6 +244,27 @@ impl Engine {
         self.keep.binary_search_by(|(k, _)| k.as_str().cmp(key))
     }
 
+    /// The keep-in-touch settings that apply to a contact, with the handle key they are kept
+    /// on, as bytes for [`Engine::record_keep`] on another engine: the extension copies a
+    /// change made on the view of several devices into this device's own knowledge this way.
+    pub fn keep_record(&self, contact_id: &str, now: i64) -> Result<Vec<u8>, IdentityError> {
+        let members = Engine::members_of(&self.people_view(now), contact_id)?;
+        let at = self.keep_of(members.iter().map(String::as_str)).ok_or(IdentityError::UnknownContact)?;
+        let (key, settings) = &self.keep[at];
+        Ok(crate::store::encode_keep(key, settings))
+    }
+
+    /// Takes settings from [`Engine::keep_record`]: each setting as most recently changed, of
+    /// these and any this engine keeps on the same handle.
+    pub fn record_keep(&mut self, record: &[u8]) -> Result<(), crate::store::StoreError> {
+        let (key, settings) = crate::store::decode_keep(record)?;
+        match self.keep_at(&key) {
+            Ok(at) => self.keep[at].1 = self.keep[at].1.newest(&settings),
+            Err(at) => self.keep.insert(at, (key, settings)),
+        }
+        Ok(())
+    }
+
     /// Changes a contact's keep-in-touch settings. Nothing is set that the user did not ask
     /// for; a goal is 1 to [`MAX_GOAL_DAYS`] days.
     ///

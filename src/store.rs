@@ -292,6 +292,19 @@ impl Writer {
             self.u(id);
         }
     }
+    /// A person's keep-in-touch settings, under the handle key they are kept on.
+    #[inline(never)]
+    fn keep(&mut self, key: &str, keep: &crate::keep::KeepSettings) {
+        self.s(key);
+        self.opt_i(keep.goal_days.map(i64::from));
+        self.opt_i(keep.snoozed_until);
+        self.opt_i(keep.not_now_at);
+        self.u(u64::from(keep.no_reminders));
+        let t = keep.changed_at;
+        for time in [t.goal, t.snooze, t.not_now, t.reminders] {
+            self.i(time);
+        }
+    }
     /// A decision: its number, time, kind code, then the kind's strings in declaration order.
     #[inline(never)]
     fn decision(&mut self, d: &Decision) {
@@ -500,6 +513,27 @@ impl<'a> Reader<'a> {
     fn span(&mut self) -> Result<Span, StoreError> {
         Ok(Span { start: self.i()?, end: self.i()?, start_counts: self.counts()?, end_counts: self.counts()? })
     }
+    /// What [`Writer::keep`] wrote; snapshots before version 6 kept no change times.
+    #[inline(never)]
+    fn keep(&mut self, version: u8) -> Result<(String, crate::keep::KeepSettings), StoreError> {
+        let key = self.s()?;
+        let goal_days = match self.opt_i()? {
+            Some(days) => Some(u32::try_from(days).map_err(|_| corrupt("goal out of range"))?),
+            None => None,
+        };
+        let mut keep = crate::keep::KeepSettings {
+            goal_days,
+            snoozed_until: self.opt_i()?,
+            not_now_at: self.opt_i()?,
+            no_reminders: self.flag()?,
+            changed_at: crate::keep::KeepTimes::default(),
+        };
+        if version >= 6 {
+            keep.changed_at =
+                crate::keep::KeepTimes { goal: self.i()?, snooze: self.i()?, not_now: self.i()?, reminders: self.i()? };
+        }
+        Ok((key, keep))
+    }
     #[inline(never)]
     fn decision(&mut self) -> Result<Decision, StoreError> {
         let id = self.u()?;
@@ -679,15 +713,7 @@ pub fn encode_snapshot(state: &State) -> Vec<u8> {
     }
     w.u(state.keep.len() as u64);
     for (key, keep) in &state.keep {
-        w.s(key);
-        w.opt_i(keep.goal_days.map(i64::from));
-        w.opt_i(keep.snoozed_until);
-        w.opt_i(keep.not_now_at);
-        w.u(u64::from(keep.no_reminders));
-        let t = keep.changed_at;
-        for time in [t.goal, t.snooze, t.not_now, t.reminders] {
-            w.i(time);
-        }
+        w.keep(key, keep);
     }
     w.0
 }
@@ -799,22 +825,7 @@ pub fn decode_snapshot(bytes: &[u8]) -> Result<State, StoreError> {
     if version >= 5 {
         let mut keys = std::collections::HashSet::new();
         for _ in 0..r.len()? {
-            let key = r.s()?;
-            let goal_days = match r.opt_i()? {
-                Some(days) => Some(u32::try_from(days).map_err(|_| corrupt("goal out of range"))?),
-                None => None,
-            };
-            let mut keep = crate::keep::KeepSettings {
-                goal_days,
-                snoozed_until: r.opt_i()?,
-                not_now_at: r.opt_i()?,
-                no_reminders: r.flag()?,
-                changed_at: crate::keep::KeepTimes::default(),
-            };
-            if version >= 6 {
-                keep.changed_at =
-                    crate::keep::KeepTimes { goal: r.i()?, snooze: r.i()?, not_now: r.i()?, reminders: r.i()? };
-            }
+            let (key, keep) = r.keep(version)?;
             if !keys.insert(key.clone()) {
                 return Err(corrupt("keep-in-touch settings appear twice"));
             }
@@ -977,6 +988,24 @@ pub(crate) fn encode_decision(d: &Decision) -> Vec<u8> {
     let mut w = Writer::default();
     w.decision(d);
     w.0
+}
+
+/// A person's keep-in-touch settings alone, with the handle key they are kept on: how a change
+/// made on the view of several devices is copied into this device's own knowledge.
+pub(crate) fn encode_keep(key: &str, keep: &crate::keep::KeepSettings) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.keep(key, keep);
+    w.0
+}
+
+/// Reads what [`encode_keep`] wrote, all of it and nothing more.
+pub(crate) fn decode_keep(bytes: &[u8]) -> Result<(String, crate::keep::KeepSettings), StoreError> {
+    let mut r = Reader { b: bytes, at: 0 };
+    let entry = r.keep(SNAPSHOT_VERSION)?;
+    if r.at != bytes.len() {
+        return Err(corrupt("bytes follow the settings"));
+    }
+    Ok(entry)
 }
 
 /// Reads what [`encode_decision`] wrote, all of it and nothing more.

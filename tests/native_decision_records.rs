@@ -95,3 +95,24 @@ fn damaged_records_are_refused_and_change_nothing() {
     assert!(own.decisions().is_empty());
     assert_eq!(view.decision_record(Some(99)), Err(IdentityError::UnknownDecision));
 }
+
+#[test]
+fn keep_in_touch_settings_recorded_from_the_view_hold_in_own_knowledge_and_the_latest_change_wins() {
+    let (mut own, mut view) = own_and_view();
+    let ann = id_of(&view, "Ann Lee");
+    view.keep_in_touch(&ann, kith::keep::KeepChange::Goal(Some(7)), NOW).expect("a goal");
+    own.record_keep(&view.keep_record(&ann, NOW).expect("a record")).expect("recorded");
+    assert_eq!(own.contacts(NOW)[0].goal_days, Some(7));
+    // An older change recorded later does not undo the newer one.
+    let mut older = Engine::restore(&own.snapshot()).expect("restores");
+    older.keep_in_touch(&ann, kith::keep::KeepChange::Goal(Some(30)), NOW - 10).expect("a goal");
+    own.record_keep(&older.keep_record(&ann, NOW).expect("a record")).expect("recorded");
+    assert_eq!(own.contacts(NOW)[0].goal_days, Some(7), "the latest word wins");
+    assert!(own.record_keep(&[1, 2, 3]).is_err(), "damaged bytes are refused");
+    assert_eq!(own.contacts(NOW)[0].goal_days, Some(7));
+    assert_eq!(
+        view.keep_record(&id_of(&view, "Ann"), NOW),
+        Err(IdentityError::UnknownContact),
+        "no settings, no record"
+    );
+}

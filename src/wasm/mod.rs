@@ -676,6 +676,21 @@ impl Kith {
         self.engine.borrow_mut().set_default_country(iso.as_deref()).map_err(identity_error)
     }
 
+    /// The keep-in-touch settings that apply to a contact, as bytes for `recordKeep` on another
+    /// engine (how a change made on the view of several devices reaches own knowledge).
+    #[wasm_bindgen(js_name = keepRecord)]
+    pub fn keep_record(&self, contact_id: &str) -> Result<Vec<u8>, JsValue> {
+        let now = self.settings.now_seconds();
+        self.engine.borrow().keep_record(contact_id, now).map_err(identity_error)
+    }
+
+    /// Takes settings from `keepRecord`: each setting as most recently changed. Damaged bytes
+    /// are `CorruptSnapshot`, changing nothing.
+    #[wasm_bindgen(js_name = recordKeep)]
+    pub fn record_keep(&mut self, record: &[u8]) -> Result<(), JsValue> {
+        Ok(self.engine.borrow_mut().record_keep(record)?)
+    }
+
     /// Changes a contact's keep-in-touch settings: a goal in days (or `null` to clear it), a
     /// snooze until a time (or `null` to wake), "not now", or whether reminders may name them.
     /// Nothing is set without being asked; the contact's `attention` follows.

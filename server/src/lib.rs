@@ -150,10 +150,10 @@ impl AppState {
     }
 
     /// Purges tombstones and batch keys older than their windows; returns how many of each.
-    pub fn purge(&self) -> Result<(usize, usize), store::StoreError> {
+    pub async fn purge(&self) -> Result<(usize, usize), store::StoreError> {
         let now = self.clock.now();
-        let tombstones = self.store.purge_tombstones(now - self.config.tombstone_days * 86_400)?;
-        let batches = self.store.purge_batches(now - self.config.batch_key_days * 86_400)?;
+        let tombstones = self.store.purge_tombstones(now - self.config.tombstone_days * 86_400).await?;
+        let batches = self.store.purge_batches(now - self.config.batch_key_days * 86_400).await?;
         Ok((tombstones, batches))
     }
 
@@ -341,7 +341,7 @@ async fn guard(State(state): State<AppState>, mut request: Request, next: Next) 
     let account = if token.is_empty() {
         None
     } else {
-        match state.store.account_for(&hash) {
+        match state.store.account_for(&hash).await {
             Ok(account) => account,
             Err(e) => return internal(e),
         }
@@ -433,10 +433,10 @@ async fn push(State(state): State<AppState>, request: Request) -> Response {
         Err(message) => return error(StatusCode::BAD_REQUEST, "invalid", &message),
     };
     let now = state.clock.now();
-    if let Err(e) = state.purge() {
+    if let Err(e) = state.purge().await {
         return internal(e);
     }
-    let result = match state.store.push(&account, &batch, now, state.config.max_contacts) {
+    let result = match state.store.push(&account, &batch, now, state.config.max_contacts).await {
         Ok(r) => r,
         Err(e) => return internal(e),
     };
@@ -495,7 +495,7 @@ async fn pull(
         Some(_) => return error(StatusCode::BAD_REQUEST, "invalid", "limit: a whole number from 1 to 1000."),
     }
     .min(state.config.max_page);
-    match state.store.pull(&account, &since, limit) {
+    match state.store.pull(&account, &since, limit).await {
         Ok(page) => Json(page).into_response(),
         Err(e) => internal(e),
     }
@@ -506,7 +506,7 @@ async fn export(State(state): State<AppState>, request: Request) -> Response {
         return error(StatusCode::UNAUTHORIZED, "unauthorized", "Missing account.");
     };
     (state.audit)(&format!("audit account={} op=export at={}", account.name, kith::time::iso(state.clock.now())));
-    match state.store.export(&account) {
+    match state.store.export(&account).await {
         Ok(data) => Json(data).into_response(),
         Err(e) => internal(e),
     }
@@ -516,7 +516,7 @@ async fn delete_account(State(state): State<AppState>, request: Request) -> Resp
     let Some(account) = account_of(request.extensions()) else {
         return error(StatusCode::UNAUTHORIZED, "unauthorized", "Missing account.");
     };
-    match state.store.delete_account(&account) {
+    match state.store.delete_account(&account).await {
         Ok(()) => {
             (state.audit)(&format!(
                 "audit account={} op=delete-account at={}",

@@ -15,7 +15,7 @@ use kith_server::{is_extension_id, new_token, token_hash, AppState, Clock, Confi
 const USAGE: &str = "usage:
   kith-server serve [--addr 127.0.0.1:8787] [--db data/kith.db | postgres://user:password@host/database]
       [--per-token-per-minute 300] [--per-address-per-minute 600] [--failed-auth-per-minute 30]
-      [--max-contacts 100000] [--tombstone-days 30] [--batch-key-days 30]
+      [--max-contacts 100000] [--max-state-bytes 67108864] [--tombstone-days 30] [--batch-key-days 30]
       [--header-timeout 10] [--body-timeout 30] [--idle-timeout 30]   (seconds)
       [--max-connections 1024] [--max-connections-per-address 32]
       [--trusted-proxy <ip>]...     use X-Forwarded-For's last hop on connections from <ip>
@@ -23,13 +23,14 @@ const USAGE: &str = "usage:
   kith-server token create <account> [--db data/kith.db | postgres://…]";
 
 /// Flags that take a value; any other `--flag` is a mistake worth reporting.
-const FLAGS: [&str; 17] = [
+const FLAGS: [&str; 18] = [
     "--addr",
     "--db",
     "--per-token-per-minute",
     "--per-address-per-minute",
     "--failed-auth-per-minute",
     "--max-contacts",
+    "--max-state-bytes",
     "--tombstone-days",
     "--batch-key-days",
     "--header-timeout",
@@ -110,6 +111,7 @@ fn configure(args: &[String]) -> Result<Config, String> {
     number(args, "--per-address-per-minute", &mut c.per_address_per_minute)?;
     number(args, "--failed-auth-per-minute", &mut c.failed_auth_per_minute)?;
     number(args, "--max-contacts", &mut c.max_contacts)?;
+    number(args, "--max-state-bytes", &mut c.max_state_bytes)?;
     number(args, "--tombstone-days", &mut c.tombstone_days)?;
     number(args, "--batch-key-days", &mut c.batch_key_days)?;
     number(args, "--max-connections", &mut c.max_connections)?;

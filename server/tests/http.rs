@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kith::sync::SyncBatch;
-use kith_server::store::{Account, AccountExport, Cursor, PullPage, PushResult, Store, StoreError};
+use kith_server::store::{Account, AccountExport, Cursor, Device, PullPage, PushResult, Store, StoreError};
 use kith_server::{new_token, token_hash, Config};
 use serde_json::{json, Value};
 use support::{call, call_on, connect_from, contact, pull_all, push, start, start_with, Backend, Server, START};
@@ -496,6 +496,56 @@ impl Store for DeletedMidway {
     async fn purge_batches(&self, before: i64) -> Result<usize, StoreError> {
         self.0.purge_batches(before).await
     }
+    async fn register_device(
+        &self,
+        account: &Account,
+        device_id: &str,
+        name: &str,
+        key_check: &str,
+        now: i64,
+    ) -> Result<Device, StoreError> {
+        self.0.delete_account(account).await?;
+        self.0.register_device(account, device_id, name, key_check, now).await
+    }
+    async fn devices(&self, account: &Account) -> Result<Vec<Device>, StoreError> {
+        self.0.devices(account).await
+    }
+    async fn forget_device(&self, account: &Account, device_id: &str, now: i64) -> Result<(), StoreError> {
+        self.0.forget_device(account, device_id, now).await
+    }
+    async fn put_chunk(
+        &self,
+        account: &Account,
+        device_id: &str,
+        generation: i64,
+        index: i64,
+        data: Vec<u8>,
+        now: i64,
+        max: u64,
+    ) -> Result<(), StoreError> {
+        self.0.put_chunk(account, device_id, generation, index, data, now, max).await
+    }
+    async fn commit_state(
+        &self,
+        account: &Account,
+        device_id: &str,
+        generation: i64,
+        chunks: i64,
+        sha256: &str,
+        now: i64,
+        max: u64,
+    ) -> Result<Device, StoreError> {
+        self.0.commit_state(account, device_id, generation, chunks, sha256, now, max).await
+    }
+    async fn chunk(
+        &self,
+        account: &Account,
+        device_id: &str,
+        generation: i64,
+        index: i64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.0.chunk(account, device_id, generation, index).await
+    }
 }
 
 fn a_push_racing_account_deletion_gets_401_and_404_405_use_the_error_shape(b: Backend) {
@@ -504,6 +554,11 @@ fn a_push_racing_account_deletion_gets_401_and_404_405_use_the_error_shape(b: Ba
     assert_eq!(reply.status, 401, "{}", reply.body);
     assert_eq!(reply.json()["error"]["code"], "unauthorized");
     assert_eq!(call(s.addr, "GET", "/v1/account/export", Some(&s.bob), None, &[]).status, 401);
+    let s = start_with(b, Config::default(), |store| Arc::new(DeletedMidway(store)));
+    let device = json!({ "name": "Laptop", "keyCheck": "00112233445566778899aabbccddeeff" }).to_string();
+    let reply = call(s.addr, "PUT", "/v2/devices/laptop-0001", Some(&s.alice), Some(&device), &[]);
+    assert_eq!(reply.status, 401, "a device registering as its account is deleted: {}", reply.body);
+    assert!(!db_bytes(&s).contains("laptop-0001"));
     assert!(!db_bytes(&s).contains("batch-race-1"));
 
     let s = start(b, Config::default());

@@ -28,6 +28,29 @@ pub enum StoreError {
         /// The quota: most contacts, tombstones included.
         limit: usize,
     },
+    /// A device's key check differs from the account's: it holds another sync key.
+    KeyMismatch,
+    /// The device was forgotten by a device of the account; it must start under a new id.
+    DeviceForgotten,
+    /// No device of the account has this id.
+    DeviceNotFound,
+    /// The account has as many devices as it may.
+    TooManyDevices {
+        /// Most devices per account.
+        limit: usize,
+    },
+    /// A generation at or above the one named is already committed.
+    Stale {
+        /// The device's committed generation.
+        committed: i64,
+    },
+    /// A commit whose chunks are missing or whose hash differs; says which, without values.
+    Incomplete(String),
+    /// A state (committed, or uploads in progress) would be larger than allowed.
+    StateTooLarge {
+        /// Most bytes of one state.
+        limit: u64,
+    },
 }
 
 impl std::fmt::Display for StoreError {
@@ -36,6 +59,13 @@ impl std::fmt::Display for StoreError {
             StoreError::Database(e) => write!(f, "storage error: {e}"),
             StoreError::AccountGone => write!(f, "the account no longer exists"),
             StoreError::QuotaExceeded { limit } => write!(f, "the account would hold more than {limit} contacts"),
+            StoreError::KeyMismatch => write!(f, "the device's key check differs from the account's"),
+            StoreError::DeviceForgotten => write!(f, "the device was forgotten"),
+            StoreError::DeviceNotFound => write!(f, "no such device"),
+            StoreError::TooManyDevices { limit } => write!(f, "the account has {limit} devices already"),
+            StoreError::Stale { committed } => write!(f, "generation {committed} is committed already"),
+            StoreError::Incomplete(why) => write!(f, "the state is incomplete: {why}"),
+            StoreError::StateTooLarge { limit } => write!(f, "the state would be larger than {limit} bytes"),
         }
     }
 }
@@ -151,7 +181,45 @@ pub struct AccountExport {
     pub batches: Vec<(String, i64)>,
     /// Token count (tokens themselves are stored only as hashes, and not exported).
     pub tokens: usize,
+    /// The account's key check (version 2), set by its first device; null without devices.
+    pub key_check: Option<String>,
+    /// The account's devices with the sizes of their states (never the sealed bytes).
+    pub devices: Vec<Device>,
+    /// Ids of forgotten devices, which may not register again.
+    pub forgotten_devices: Vec<String>,
 }
+
+/// A device of an account (protocol version 2), as `GET /v2/devices` lists it. Times are
+/// seconds since the epoch; the state's fields are null until a generation is committed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Device {
+    /// Chosen by the device: 8 to 64 characters of `A-Z a-z 0-9 -`.
+    pub device_id: String,
+    /// Given by the user.
+    pub name: String,
+    /// First registered.
+    pub created_at: i64,
+    /// Last registered again (each sync starts by registering).
+    pub last_seen_at: i64,
+    /// The committed generation; 0 before the first commit.
+    pub generation: i64,
+    /// Chunks of the committed state.
+    pub chunks: Option<i64>,
+    /// Bytes of the committed state.
+    pub bytes: Option<i64>,
+    /// SHA-256 of the committed state's bytes, lower-case hex.
+    pub sha256: Option<String>,
+    /// When the committed state was committed.
+    pub updated_at: Option<i64>,
+}
+
+/// Most devices one account may have (`docs/sync-protocol.md`, version 2).
+pub const MAX_DEVICES: usize = 16;
+/// Most chunks of one state: indexes run from 0 to 4095.
+pub const MAX_CHUNKS: i64 = 4096;
+/// Largest chunk, in bytes: 512 KiB.
+pub const MAX_CHUNK_BYTES: usize = 512 * 1024;
 
 /// The operations kith-server needs from a database.
 #[async_trait::async_trait]
@@ -181,6 +249,60 @@ pub trait Store: Send + Sync {
     /// Forgets batch keys first seen before `before` (a replay after that is applied again);
     /// returns how many.
     async fn purge_batches(&self, before: i64) -> Result<usize, StoreError>;
+
+    /// Registers a device, or renames it and marks it seen. The account's key check is set by
+    /// the first device of an account that has none; a device whose check differs is refused
+    /// ([`StoreError::KeyMismatch`]), as is a forgotten id, or a new device beyond
+    /// [`MAX_DEVICES`].
+    async fn register_device(
+        &self,
+        account: &Account,
+        device_id: &str,
+        name: &str,
+        key_check: &str,
+        now: i64,
+    ) -> Result<Device, StoreError>;
+    /// The account's devices, oldest first.
+    async fn devices(&self, account: &Account) -> Result<Vec<Device>, StoreError>;
+    /// Forgets a device: its state and chunks are deleted and its id remembered as forgotten.
+    /// Forgetting a forgotten id again does nothing; an id never registered is
+    /// [`StoreError::DeviceNotFound`]. When no device is left, the key check goes too.
+    async fn forget_device(&self, account: &Account, device_id: &str, now: i64) -> Result<(), StoreError>;
+    /// Stores (or replaces) one chunk of a generation above the committed one. Refused with
+    /// [`StoreError::StateTooLarge`] when the device's uploads in progress would exceed
+    /// `max_state_bytes`.
+    #[allow(clippy::too_many_arguments)]
+    async fn put_chunk(
+        &self,
+        account: &Account,
+        device_id: &str,
+        generation: i64,
+        index: i64,
+        data: Vec<u8>,
+        now: i64,
+        max_state_bytes: u64,
+    ) -> Result<(), StoreError>;
+    /// Makes `generation` the device's state if chunks `0..chunks` are all there and hash to
+    /// `sha256`, atomically, and deletes every other chunk of the device.
+    #[allow(clippy::too_many_arguments)]
+    async fn commit_state(
+        &self,
+        account: &Account,
+        device_id: &str,
+        generation: i64,
+        chunks: i64,
+        sha256: &str,
+        now: i64,
+        max_state_bytes: u64,
+    ) -> Result<Device, StoreError>;
+    /// A chunk of the device's committed generation; `None` for any other generation or index.
+    async fn chunk(
+        &self,
+        account: &Account,
+        device_id: &str,
+        generation: i64,
+        index: i64,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
 }
 
 /// Whether `--db` names a PostgreSQL database (a `postgres://` or `postgresql://` URL) rather
@@ -201,6 +323,11 @@ pub async fn open(db: &str) -> Result<Arc<dyn Store>, StoreError> {
             .map_err(|e| StoreError::Database(format!("the SQLite open task failed: {e}")))??;
         Ok(Arc::new(store))
     }
+}
+
+/// Lower-case hex, as key checks and hashes are stored and compared.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A stored record back into a pulled change.

@@ -17,19 +17,22 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use kith::sync::SyncBatch;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls};
 
-use super::{contact_row, Account, AccountExport, Cursor, PullPage, PushResult, Store, StoreError};
+use super::{
+    contact_row, Account, AccountExport, Cursor, Device, PullPage, PushResult, Store, StoreError, MAX_DEVICES,
+};
 
 /// Schema migrations, applied in order; the `schema_version` table records how many ran.
 ///
 /// Ids and batch keys use the `"C"` collation: byte order, as in SQLite, so the pull feed's
 /// order and its cursor comparisons are the same on both backends whatever the database's
 /// locale.
-const MIGRATIONS: [&str; 1] = ["
+const MIGRATIONS: [&str; 2] = [
+    "
     CREATE TABLE accounts (
         id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         name TEXT NOT NULL UNIQUE,
@@ -61,7 +64,45 @@ const MIGRATIONS: [&str; 1] = ["
         PRIMARY KEY (account_id, batch_key)
     );
     CREATE INDEX batches_by_age ON batches(created_at);
-"];
+",
+    // Protocol version 2: devices, their sealed states in chunks, and forgotten device ids.
+    // Chunks are ciphertext: stored out of line and uncompressed (`STORAGE EXTERNAL`), since
+    // compressing them would cost time and gain nothing.
+    "
+    ALTER TABLE accounts ADD COLUMN key_check TEXT;
+    CREATE TABLE devices (
+        account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        device_id TEXT COLLATE \"C\" NOT NULL,
+        name TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        last_seen_at BIGINT NOT NULL,
+        generation BIGINT NOT NULL DEFAULT 0,
+        chunks BIGINT,
+        bytes BIGINT,
+        sha256 TEXT,
+        updated_at BIGINT,
+        PRIMARY KEY (account_id, device_id)
+    );
+    CREATE TABLE forgotten_devices (
+        account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        device_id TEXT COLLATE \"C\" NOT NULL,
+        forgotten_at BIGINT NOT NULL,
+        PRIMARY KEY (account_id, device_id)
+    );
+    CREATE TABLE device_chunks (
+        account_id BIGINT NOT NULL,
+        device_id TEXT COLLATE \"C\" NOT NULL,
+        generation BIGINT NOT NULL,
+        idx BIGINT NOT NULL,
+        size BIGINT NOT NULL,
+        data BYTEA NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (account_id, device_id, generation, idx),
+        FOREIGN KEY (account_id, device_id) REFERENCES devices(account_id, device_id) ON DELETE CASCADE
+    );
+    ALTER TABLE device_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+",
+];
 
 /// The advisory lock migrations run under (any constant; this one spells "kithmigr").
 const MIGRATION_LOCK: i64 = 0x6b69_7468_6d69_6772;
@@ -147,7 +188,7 @@ impl PostgresStore {
 
     /// The stored result of a batch key, if it was applied.
     async fn stored_result(
-        client: &impl deadpool_postgres::GenericClient,
+        client: &impl GenericClient,
         account: &Account,
         batch_key: &str,
     ) -> Result<Option<PushResult>, StoreError> {
@@ -166,6 +207,52 @@ impl PostgresStore {
         })
         .transpose()
     }
+}
+
+const DEVICE_COLUMNS: &str = "device_id, name, created_at, last_seen_at, generation, chunks, bytes, sha256, updated_at";
+
+fn device_row(r: &tokio_postgres::Row) -> Device {
+    Device {
+        device_id: r.get(0),
+        name: r.get(1),
+        created_at: r.get(2),
+        last_seen_at: r.get(3),
+        generation: r.get(4),
+        chunks: r.get(5),
+        bytes: r.get(6),
+        sha256: r.get(7),
+        updated_at: r.get(8),
+    }
+}
+
+async fn devices(client: &impl GenericClient, account: &Account) -> Result<Vec<Device>, StoreError> {
+    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE account_id = $1 ORDER BY created_at, device_id");
+    Ok(client.query(&sql, &[&account.id]).await?.iter().map(device_row).collect())
+}
+
+/// The device, or why there is none: forgotten, or never registered. With `lock`, its row is
+/// locked until the transaction ends, so uploads and commits of one device take turns.
+async fn existing_device(
+    client: &impl GenericClient,
+    account: &Account,
+    device_id: &str,
+    lock: bool,
+) -> Result<Device, StoreError> {
+    let sql = format!(
+        "SELECT {DEVICE_COLUMNS} FROM devices WHERE account_id = $1 AND device_id = $2{}",
+        if lock { " FOR NO KEY UPDATE" } else { "" }
+    );
+    if let Some(row) = client.query_opt(&sql, &[&account.id, &device_id]).await? {
+        return Ok(device_row(&row));
+    }
+    let forgotten = client
+        .query_opt(
+            "SELECT 1 FROM forgotten_devices WHERE account_id = $1 AND device_id = $2",
+            &[&account.id, &device_id],
+        )
+        .await?
+        .is_some();
+    Err(if forgotten { StoreError::DeviceForgotten } else { StoreError::DeviceNotFound })
 }
 
 #[async_trait::async_trait]
@@ -350,6 +437,18 @@ impl Store for PostgresStore {
             .collect();
         let tokens: i64 =
             tx.query_one("SELECT COUNT(*) FROM tokens WHERE account_id = $1", &[&account.id]).await?.get(0);
+        let key_check: Option<String> =
+            tx.query_one("SELECT key_check FROM accounts WHERE id = $1", &[&account.id]).await?.get(0);
+        let devices = devices(&tx, account).await?;
+        let forgotten_devices = tx
+            .query(
+                "SELECT device_id FROM forgotten_devices WHERE account_id = $1 ORDER BY forgotten_at, device_id",
+                &[&account.id],
+            )
+            .await?
+            .into_iter()
+            .map(|r| r.get(0))
+            .collect();
         tx.commit().await?;
         Ok(AccountExport {
             account: account.name.clone(),
@@ -358,6 +457,9 @@ impl Store for PostgresStore {
             contacts,
             batches,
             tokens: tokens as usize,
+            key_check,
+            devices,
+            forgotten_devices,
         })
     }
 
@@ -369,6 +471,9 @@ impl Store for PostgresStore {
         tx.execute("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", &[&account.id]).await?;
         // Explicit deletes rather than relying on cascades alone: every table is named here.
         for sql in [
+            "DELETE FROM device_chunks WHERE account_id = $1",
+            "DELETE FROM devices WHERE account_id = $1",
+            "DELETE FROM forgotten_devices WHERE account_id = $1",
             "DELETE FROM contacts WHERE account_id = $1",
             "DELETE FROM batches WHERE account_id = $1",
             "DELETE FROM tokens WHERE account_id = $1",
@@ -406,5 +511,218 @@ impl Store for PostgresStore {
             )
             .await?;
         Ok(n as usize)
+    }
+
+    /// Registrations and forgets of one account take turns on its row lock, so the device
+    /// count and the first key check cannot race.
+    async fn register_device(
+        &self,
+        account: &Account,
+        device_id: &str,
+        name: &str,
+        key_check: &str,
+        now: i64,
+    ) -> Result<Device, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let stored: Option<String> = tx
+            .query_opt("SELECT key_check FROM accounts WHERE id = $1 FOR NO KEY UPDATE", &[&account.id])
+            .await?
+            .ok_or(StoreError::AccountGone)?
+            .get(0);
+        let forgotten = tx
+            .query_opt(
+                "SELECT 1 FROM forgotten_devices WHERE account_id = $1 AND device_id = $2",
+                &[&account.id, &device_id],
+            )
+            .await?
+            .is_some();
+        if forgotten {
+            return Err(StoreError::DeviceForgotten);
+        }
+        match stored {
+            Some(check) if check != key_check => return Err(StoreError::KeyMismatch),
+            Some(_) => {}
+            None => {
+                tx.execute("UPDATE accounts SET key_check = $2 WHERE id = $1", &[&account.id, &key_check]).await?;
+            }
+        }
+        let renamed = tx
+            .execute(
+                "UPDATE devices SET name = $3, last_seen_at = $4 WHERE account_id = $1 AND device_id = $2",
+                &[&account.id, &device_id, &name, &now],
+            )
+            .await?;
+        if renamed == 0 {
+            let count: i64 =
+                tx.query_one("SELECT COUNT(*) FROM devices WHERE account_id = $1", &[&account.id]).await?.get(0);
+            if count as usize >= MAX_DEVICES {
+                return Err(StoreError::TooManyDevices { limit: MAX_DEVICES });
+            }
+            tx.execute(
+                "INSERT INTO devices (account_id, device_id, name, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)",
+                &[&account.id, &device_id, &name, &now],
+            )
+            .await?;
+        }
+        let device = existing_device(&tx, account, device_id, false).await?;
+        tx.commit().await?;
+        Ok(device)
+    }
+
+    async fn devices(&self, account: &Account) -> Result<Vec<Device>, StoreError> {
+        let client = self.client().await?;
+        devices(&client, account).await
+    }
+
+    async fn forget_device(&self, account: &Account, device_id: &str, now: i64) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE", &[&account.id]).await?;
+        match existing_device(&tx, account, device_id, true).await {
+            Err(StoreError::DeviceForgotten) => return Ok(()),
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
+        tx.execute("DELETE FROM device_chunks WHERE account_id = $1 AND device_id = $2", &[&account.id, &device_id])
+            .await?;
+        tx.execute("DELETE FROM devices WHERE account_id = $1 AND device_id = $2", &[&account.id, &device_id]).await?;
+        tx.execute(
+            "INSERT INTO forgotten_devices (account_id, device_id, forgotten_at) VALUES ($1, $2, $3)",
+            &[&account.id, &device_id, &now],
+        )
+        .await?;
+        // With no device left, nothing on the server is sealed with the old key: the next
+        // device to register sets the key check afresh.
+        tx.execute(
+            "UPDATE accounts SET key_check = NULL
+             WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM devices WHERE account_id = $1)",
+            &[&account.id],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn put_chunk(
+        &self,
+        account: &Account,
+        device_id: &str,
+        generation: i64,
+        index: i64,
+        data: Vec<u8>,
+        now: i64,
+        max_state_bytes: u64,
+    ) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let device = existing_device(&tx, account, device_id, true).await?;
+        if generation <= device.generation {
+            return Err(StoreError::Stale { committed: device.generation });
+        }
+        // Uploads in progress are bounded like a committed state, so abandoned generations
+        // cannot pile up; the chunk this one replaces does not count.
+        let pending: i64 = tx
+            .query_one(
+                "SELECT COALESCE(SUM(size), 0)::BIGINT FROM device_chunks
+                 WHERE account_id = $1 AND device_id = $2 AND generation > $3 AND NOT (generation = $4 AND idx = $5)",
+                &[&account.id, &device_id, &device.generation, &generation, &index],
+            )
+            .await?
+            .get(0);
+        if pending as u64 + data.len() as u64 > max_state_bytes {
+            return Err(StoreError::StateTooLarge { limit: max_state_bytes });
+        }
+        tx.execute(
+            "INSERT INTO device_chunks (account_id, device_id, generation, idx, size, data, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (account_id, device_id, generation, idx) DO UPDATE
+             SET size = EXCLUDED.size, data = EXCLUDED.data, created_at = EXCLUDED.created_at",
+            &[&account.id, &device_id, &generation, &index, &(data.len() as i64), &data, &now],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn commit_state(
+        &self,
+        account: &Account,
+        device_id: &str,
+        generation: i64,
+        chunks: i64,
+        sha256: &str,
+        now: i64,
+        max_state_bytes: u64,
+    ) -> Result<Device, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let device = existing_device(&tx, account, device_id, true).await?;
+        if generation <= device.generation {
+            return Err(StoreError::Stale { committed: device.generation });
+        }
+        let row = tx
+            .query_one(
+                "SELECT COUNT(*), COALESCE(SUM(size), 0)::BIGINT FROM device_chunks
+                 WHERE account_id = $1 AND device_id = $2 AND generation = $3 AND idx < $4",
+                &[&account.id, &device_id, &generation, &chunks],
+            )
+            .await?;
+        let (present, bytes): (i64, i64) = (row.get(0), row.get(1));
+        if present != chunks {
+            return Err(StoreError::Incomplete(format!("{} of its {chunks} chunks are missing", chunks - present)));
+        }
+        if bytes as u64 > max_state_bytes {
+            return Err(StoreError::StateTooLarge { limit: max_state_bytes });
+        }
+        // Hashed inside PostgreSQL: the state's bytes need not cross the network to be checked.
+        let actual: String = tx
+            .query_one(
+                "SELECT encode(sha256(string_agg(data, ''::BYTEA ORDER BY idx)), 'hex') FROM device_chunks
+                 WHERE account_id = $1 AND device_id = $2 AND generation = $3 AND idx < $4",
+                &[&account.id, &device_id, &generation, &chunks],
+            )
+            .await?
+            .get(0);
+        if actual != sha256 {
+            return Err(StoreError::Incomplete("the sha256 differs from that of its chunks".into()));
+        }
+        tx.execute(
+            "UPDATE devices SET generation = $3, chunks = $4, bytes = $5, sha256 = $6, updated_at = $7
+             WHERE account_id = $1 AND device_id = $2",
+            &[&account.id, &device_id, &generation, &chunks, &bytes, &sha256, &now],
+        )
+        .await?;
+        tx.execute(
+            "DELETE FROM device_chunks WHERE account_id = $1 AND device_id = $2 AND (generation <> $3 OR idx >= $4)",
+            &[&account.id, &device_id, &generation, &chunks],
+        )
+        .await?;
+        let device = existing_device(&tx, account, device_id, false).await?;
+        tx.commit().await?;
+        Ok(device)
+    }
+
+    async fn chunk(
+        &self,
+        account: &Account,
+        device_id: &str,
+        generation: i64,
+        index: i64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let client = self.client().await?;
+        // One statement: the device's committed generation and the chunk from one snapshot.
+        let row = client
+            .query_opt(
+                "SELECT c.data FROM devices d JOIN device_chunks c
+                   ON c.account_id = d.account_id AND c.device_id = d.device_id AND c.generation = d.generation
+                 WHERE d.account_id = $1 AND d.device_id = $2 AND d.generation = $3 AND c.idx = $4 AND $4 < d.chunks",
+                &[&account.id, &device_id, &generation, &index],
+            )
+            .await?;
+        match row {
+            Some(row) => Ok(Some(row.get(0))),
+            None => existing_device(&client, account, device_id, false).await.map(|_| None),
+        }
     }
 }

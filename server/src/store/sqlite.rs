@@ -12,7 +12,11 @@ use std::time::Duration;
 use kith::sync::SyncBatch;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::{contact_row, Account, AccountExport, Cursor, PullPage, PushResult, Store, StoreError};
+use sha2::{Digest, Sha256};
+
+use super::{
+    contact_row, Account, AccountExport, Cursor, Device, PullPage, PushResult, Store, StoreError, MAX_DEVICES,
+};
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
@@ -26,7 +30,7 @@ pub struct SqliteStore {
 }
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     "
     CREATE TABLE accounts (
         id INTEGER PRIMARY KEY,
@@ -60,6 +64,40 @@ const MIGRATIONS: [&str; 2] = [
 ",
     // Batch keys are purged by age.
     "CREATE INDEX batches_by_age ON batches(created_at);",
+    // Protocol version 2: devices, their sealed states in chunks, and forgotten device ids.
+    "
+    ALTER TABLE accounts ADD COLUMN key_check TEXT;
+    CREATE TABLE devices (
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        device_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        generation INTEGER NOT NULL DEFAULT 0,
+        chunks INTEGER,
+        bytes INTEGER,
+        sha256 TEXT,
+        updated_at INTEGER,
+        PRIMARY KEY (account_id, device_id)
+    );
+    CREATE TABLE forgotten_devices (
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        device_id TEXT NOT NULL,
+        forgotten_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, device_id)
+    );
+    CREATE TABLE device_chunks (
+        account_id INTEGER NOT NULL,
+        device_id TEXT NOT NULL,
+        generation INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, device_id, generation, idx),
+        FOREIGN KEY (account_id, device_id) REFERENCES devices(account_id, device_id) ON DELETE CASCADE
+    );
+",
 ];
 
 /// How long a write waits for another process's write lock on the same file.
@@ -215,13 +253,33 @@ fn export(conn: &mut Connection, account: &Account) -> Result<AccountExport, Sto
         .collect::<Result<Vec<_>, _>>()?;
     let tokens: i64 =
         tx.query_row("SELECT COUNT(*) FROM tokens WHERE account_id = ?1", params![account.id], |r| r.get(0))?;
-    Ok(AccountExport { account: account.name.clone(), created_at, version, contacts, batches, tokens: tokens as usize })
+    let key_check: Option<String> =
+        tx.query_row("SELECT key_check FROM accounts WHERE id = ?1", params![account.id], |r| r.get(0))?;
+    let devices = devices(&tx, account)?;
+    let forgotten_devices = tx
+        .prepare("SELECT device_id FROM forgotten_devices WHERE account_id = ?1 ORDER BY forgotten_at, device_id")?
+        .query_map(params![account.id], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(AccountExport {
+        account: account.name.clone(),
+        created_at,
+        version,
+        contacts,
+        batches,
+        tokens: tokens as usize,
+        key_check,
+        devices,
+        forgotten_devices,
+    })
 }
 
 fn delete_account(conn: &mut Connection, account: &Account) -> Result<(), StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     // Explicit deletes rather than relying on cascades alone: every table is named here.
     for sql in [
+        "DELETE FROM device_chunks WHERE account_id = ?1",
+        "DELETE FROM devices WHERE account_id = ?1",
+        "DELETE FROM forgotten_devices WHERE account_id = ?1",
         "DELETE FROM contacts WHERE account_id = ?1",
         "DELETE FROM batches WHERE account_id = ?1",
         "DELETE FROM tokens WHERE account_id = ?1",
@@ -231,6 +289,227 @@ fn delete_account(conn: &mut Connection, account: &Account) -> Result<(), StoreE
     }
     tx.commit()?;
     Ok(())
+}
+
+const DEVICE_COLUMNS: &str = "device_id, name, created_at, last_seen_at, generation, chunks, bytes, sha256, updated_at";
+
+fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
+    Ok(Device {
+        device_id: r.get(0)?,
+        name: r.get(1)?,
+        created_at: r.get(2)?,
+        last_seen_at: r.get(3)?,
+        generation: r.get(4)?,
+        chunks: r.get(5)?,
+        bytes: r.get(6)?,
+        sha256: r.get(7)?,
+        updated_at: r.get(8)?,
+    })
+}
+
+fn devices(conn: &Connection, account: &Account) -> Result<Vec<Device>, StoreError> {
+    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE account_id = ?1 ORDER BY created_at, device_id");
+    Ok(conn.prepare_cached(&sql)?.query_map(params![account.id], device_row)?.collect::<Result<_, _>>()?)
+}
+
+fn device(conn: &Connection, account: &Account, device_id: &str) -> Result<Option<Device>, StoreError> {
+    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE account_id = ?1 AND device_id = ?2");
+    Ok(conn.prepare_cached(&sql)?.query_row(params![account.id, device_id], device_row).optional()?)
+}
+
+fn is_forgotten(conn: &Connection, account: &Account, device_id: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM forgotten_devices WHERE account_id = ?1 AND device_id = ?2")?
+        .exists(params![account.id, device_id])?)
+}
+
+/// The device, or why there is none: forgotten, or never registered.
+fn existing_device(conn: &Connection, account: &Account, device_id: &str) -> Result<Device, StoreError> {
+    match device(conn, account, device_id)? {
+        Some(device) => Ok(device),
+        None if is_forgotten(conn, account, device_id)? => Err(StoreError::DeviceForgotten),
+        None => Err(StoreError::DeviceNotFound),
+    }
+}
+
+fn register_device(
+    conn: &mut Connection,
+    account: &Account,
+    device_id: &str,
+    name: &str,
+    key_check: &str,
+    now: i64,
+) -> Result<Device, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let stored: Option<String> = tx
+        .query_row("SELECT key_check FROM accounts WHERE id = ?1", params![account.id], |r| r.get(0))
+        .optional()?
+        .ok_or(StoreError::AccountGone)?;
+    if is_forgotten(&tx, account, device_id)? {
+        return Err(StoreError::DeviceForgotten);
+    }
+    match stored {
+        Some(check) if check != key_check => return Err(StoreError::KeyMismatch),
+        Some(_) => {}
+        None => {
+            tx.execute("UPDATE accounts SET key_check = ?2 WHERE id = ?1", params![account.id, key_check])?;
+        }
+    }
+    let renamed = tx.execute(
+        "UPDATE devices SET name = ?3, last_seen_at = ?4 WHERE account_id = ?1 AND device_id = ?2",
+        params![account.id, device_id, name, now],
+    )?;
+    if renamed == 0 {
+        let count: i64 =
+            tx.query_row("SELECT COUNT(*) FROM devices WHERE account_id = ?1", params![account.id], |r| r.get(0))?;
+        if count as usize >= MAX_DEVICES {
+            return Err(StoreError::TooManyDevices { limit: MAX_DEVICES });
+        }
+        tx.execute(
+            "INSERT INTO devices (account_id, device_id, name, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+            params![account.id, device_id, name, now],
+        )?;
+    }
+    let device = existing_device(&tx, account, device_id)?;
+    tx.commit()?;
+    Ok(device)
+}
+
+fn forget_device(conn: &mut Connection, account: &Account, device_id: &str, now: i64) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    match existing_device(&tx, account, device_id) {
+        Err(StoreError::DeviceForgotten) => return Ok(()),
+        Err(e) => return Err(e),
+        Ok(_) => {}
+    }
+    tx.execute("DELETE FROM device_chunks WHERE account_id = ?1 AND device_id = ?2", params![account.id, device_id])?;
+    tx.execute("DELETE FROM devices WHERE account_id = ?1 AND device_id = ?2", params![account.id, device_id])?;
+    tx.execute(
+        "INSERT INTO forgotten_devices (account_id, device_id, forgotten_at) VALUES (?1, ?2, ?3)",
+        params![account.id, device_id, now],
+    )?;
+    // With no device left, nothing on the server is sealed with the old key: the next device
+    // to register sets the key check afresh.
+    tx.execute(
+        "UPDATE accounts SET key_check = NULL WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM devices WHERE account_id = ?1)",
+        params![account.id],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn put_chunk(
+    conn: &mut Connection,
+    account: &Account,
+    device_id: &str,
+    generation: i64,
+    index: i64,
+    data: &[u8],
+    now: i64,
+    max_state_bytes: u64,
+) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let device = existing_device(&tx, account, device_id)?;
+    if generation <= device.generation {
+        return Err(StoreError::Stale { committed: device.generation });
+    }
+    // Uploads in progress are bounded like a committed state, so abandoned generations cannot
+    // pile up; the chunk this one replaces does not count.
+    let pending: i64 = tx
+        .prepare_cached(
+            "SELECT COALESCE(SUM(size), 0) FROM device_chunks
+             WHERE account_id = ?1 AND device_id = ?2 AND generation > ?3 AND NOT (generation = ?4 AND idx = ?5)",
+        )?
+        .query_row(params![account.id, device_id, device.generation, generation, index], |r| r.get(0))?;
+    if pending as u64 + data.len() as u64 > max_state_bytes {
+        return Err(StoreError::StateTooLarge { limit: max_state_bytes });
+    }
+    tx.prepare_cached(
+        "INSERT INTO device_chunks (account_id, device_id, generation, idx, size, data, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (account_id, device_id, generation, idx) DO UPDATE
+         SET size = excluded.size, data = excluded.data, created_at = excluded.created_at",
+    )?
+    .execute(params![account.id, device_id, generation, index, data.len() as i64, data, now])?;
+    tx.commit()?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn commit_state(
+    conn: &mut Connection,
+    account: &Account,
+    device_id: &str,
+    generation: i64,
+    chunks: i64,
+    sha256: &str,
+    now: i64,
+    max_state_bytes: u64,
+) -> Result<Device, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let device = existing_device(&tx, account, device_id)?;
+    if generation <= device.generation {
+        return Err(StoreError::Stale { committed: device.generation });
+    }
+    let (present, bytes): (i64, i64) = tx.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM device_chunks
+         WHERE account_id = ?1 AND device_id = ?2 AND generation = ?3 AND idx < ?4",
+        params![account.id, device_id, generation, chunks],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if present != chunks {
+        return Err(StoreError::Incomplete(format!("{} of its {chunks} chunks are missing", chunks - present)));
+    }
+    if bytes as u64 > max_state_bytes {
+        return Err(StoreError::StateTooLarge { limit: max_state_bytes });
+    }
+    // Chunk by chunk, so a large state is never held in memory whole.
+    let mut hasher = Sha256::new();
+    {
+        let mut stmt = tx.prepare(
+            "SELECT data FROM device_chunks WHERE account_id = ?1 AND device_id = ?2 AND generation = ?3 AND idx < ?4
+             ORDER BY idx",
+        )?;
+        let mut rows = stmt.query(params![account.id, device_id, generation, chunks])?;
+        while let Some(row) = rows.next()? {
+            hasher.update(row.get_ref(0)?.as_blob().map_err(|e| StoreError::Database(e.to_string()))?);
+        }
+    }
+    if super::hex(&hasher.finalize()) != sha256 {
+        return Err(StoreError::Incomplete("the sha256 differs from that of its chunks".into()));
+    }
+    tx.execute(
+        "UPDATE devices SET generation = ?3, chunks = ?4, bytes = ?5, sha256 = ?6, updated_at = ?7
+         WHERE account_id = ?1 AND device_id = ?2",
+        params![account.id, device_id, generation, chunks, bytes, sha256, now],
+    )?;
+    tx.execute(
+        "DELETE FROM device_chunks WHERE account_id = ?1 AND device_id = ?2 AND (generation <> ?3 OR idx >= ?4)",
+        params![account.id, device_id, generation, chunks],
+    )?;
+    let device = existing_device(&tx, account, device_id)?;
+    tx.commit()?;
+    Ok(device)
+}
+
+fn chunk(
+    conn: &mut Connection,
+    account: &Account,
+    device_id: &str,
+    generation: i64,
+    index: i64,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let device = existing_device(conn, account, device_id)?;
+    if generation != device.generation || index >= device.chunks.unwrap_or(0) {
+        return Ok(None);
+    }
+    Ok(conn
+        .prepare_cached(
+            "SELECT data FROM device_chunks WHERE account_id = ?1 AND device_id = ?2 AND generation = ?3 AND idx = ?4",
+        )?
+        .query_row(params![account.id, device_id, generation, index], |r| r.get(0))
+        .optional()?)
 }
 
 #[async_trait::async_trait]
@@ -304,5 +583,71 @@ impl Store for SqliteStore {
             Ok(conn.prepare_cached("DELETE FROM batches WHERE created_at < ?1")?.execute(params![before])?)
         })
         .await
+    }
+
+    async fn register_device(
+        &self,
+        account: &Account,
+        device_id: &str,
+        name: &str,
+        key_check: &str,
+        now: i64,
+    ) -> Result<Device, StoreError> {
+        let (account, device_id, name, key_check) =
+            (account.clone(), device_id.to_owned(), name.to_owned(), key_check.to_owned());
+        self.run(move |conn| register_device(conn, &account, &device_id, &name, &key_check, now)).await
+    }
+
+    async fn devices(&self, account: &Account) -> Result<Vec<Device>, StoreError> {
+        let account = account.clone();
+        self.run(move |conn| devices(conn, &account)).await
+    }
+
+    async fn forget_device(&self, account: &Account, device_id: &str, now: i64) -> Result<(), StoreError> {
+        let (account, device_id) = (account.clone(), device_id.to_owned());
+        self.run(move |conn| forget_device(conn, &account, &device_id, now)).await
+    }
+
+    async fn put_chunk(
+        &self,
+        account: &Account,
+        device_id: &str,
+        generation: i64,
+        index: i64,
+        data: Vec<u8>,
+        now: i64,
+        max_state_bytes: u64,
+    ) -> Result<(), StoreError> {
+        let (account, device_id) = (account.clone(), device_id.to_owned());
+        self.run(move |conn| put_chunk(conn, &account, &device_id, generation, index, &data, now, max_state_bytes))
+            .await
+    }
+
+    async fn commit_state(
+        &self,
+        account: &Account,
+        device_id: &str,
+        generation: i64,
+        chunks: i64,
+        sha256: &str,
+        now: i64,
+        max_state_bytes: u64,
+    ) -> Result<Device, StoreError> {
+        let (account, device_id, sha256) = (account.clone(), device_id.to_owned(), sha256.to_owned());
+        self.run(move |conn| {
+            commit_state(conn, &account, &device_id, generation, chunks, &sha256, now, max_state_bytes)
+        })
+        .await
+    }
+
+    async fn chunk(
+        &self,
+        account: &Account,
+        device_id: &str,
+        generation: i64,
+        index: i64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let (account, device_id) = (account.clone(), device_id.to_owned());
+        self.run(move |conn| chunk(conn, &account, &device_id, generation, index)).await
     }
 }

@@ -134,7 +134,20 @@ impl Database {
                 let mut text = String::new();
                 for table in tables {
                     let table: String = table.get(0);
-                    let rows = client.query(&format!("SELECT t::text FROM {table} t"), &[]).await.expect("rows");
+                    // A row as text shows bytea in hex: bytea columns are added as their bytes.
+                    let binary: Vec<String> = client
+                        .query(
+                            "SELECT column_name::text FROM information_schema.columns
+                             WHERE table_schema = 'public' AND table_name = $1 AND data_type = 'bytea'",
+                            &[&table],
+                        )
+                        .await
+                        .expect("columns")
+                        .iter()
+                        .map(|r| format!(" || ' ' || encode({}, 'escape')", r.get::<_, String>(0)))
+                        .collect();
+                    let sql = format!("SELECT t::text{} FROM {table} t", binary.concat());
+                    let rows = client.query(&sql, &[]).await.expect("rows");
                     for row in rows {
                         text.push_str(&table);
                         text.push(' ');
@@ -304,7 +317,10 @@ fn serve_on(
 pub struct Reply {
     pub status: u16,
     pub headers: String,
+    /// The body as text (lossy), for JSON and messages.
     pub body: String,
+    /// The body's bytes exactly.
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -381,7 +397,12 @@ pub fn call_on(
     };
     let headers = String::from_utf8_lossy(headers).to_string();
     let status = headers.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    Reply { status, headers: headers.to_lowercase(), body: String::from_utf8_lossy(body).to_string() }
+    Reply {
+        status,
+        headers: headers.to_lowercase(),
+        body: String::from_utf8_lossy(body).to_string(),
+        bytes: body.to_vec(),
+    }
 }
 
 pub fn contact(id: &str, name: &str) -> Value {

@@ -12,6 +12,7 @@
 //! never values; deleted contacts become tombstones purged after [`Config::tombstone_days`],
 //! and batch keys are forgotten after [`Config::batch_key_days`].
 
+mod devices;
 pub mod net;
 pub mod store;
 pub mod wire;
@@ -25,7 +26,7 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use kith::sync::{SyncBatch, SYNC_FIELDS};
 use serde::Deserialize;
@@ -87,6 +88,9 @@ pub struct Config {
     pub batch_key_days: i64,
     /// Most contacts one account may store, tombstones included.
     pub max_contacts: usize,
+    /// Largest sealed state of one device (protocol version 2), in bytes; a device's uploads
+    /// in progress are held to it too.
+    pub max_state_bytes: u64,
     /// Largest pull page.
     pub max_page: usize,
     /// Time for a request's line and headers to arrive (also the longest a kept-alive
@@ -118,6 +122,7 @@ impl Default for Config {
             tombstone_days: 30,
             batch_key_days: 30,
             max_contacts: 100_000,
+            max_state_bytes: 64 << 20,
             max_page: 1000,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
@@ -150,10 +155,10 @@ impl AppState {
     }
 
     /// Purges tombstones and batch keys older than their windows; returns how many of each.
-    pub fn purge(&self) -> Result<(usize, usize), store::StoreError> {
+    pub async fn purge(&self) -> Result<(usize, usize), store::StoreError> {
         let now = self.clock.now();
-        let tombstones = self.store.purge_tombstones(now - self.config.tombstone_days * 86_400)?;
-        let batches = self.store.purge_batches(now - self.config.batch_key_days * 86_400)?;
+        let tombstones = self.store.purge_tombstones(now - self.config.tombstone_days * 86_400).await?;
+        let batches = self.store.purge_batches(now - self.config.batch_key_days * 86_400).await?;
         Ok((tombstones, batches))
     }
 
@@ -215,11 +220,11 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// An error response: `{"error": {"code", "message"}}`.
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
 }
 
-fn internal(e: store::StoreError) -> Response {
+pub(crate) fn internal(e: store::StoreError) -> Response {
     match e {
         store::StoreError::AccountGone => error(
             StatusCode::UNAUTHORIZED,
@@ -232,6 +237,44 @@ fn internal(e: store::StoreError) -> Response {
             &format!(
                 "This account may store at most {limit} contacts (deleted ones count until they are purged); \
                  delete some, or ask the server's operator to raise --max-contacts."
+            ),
+        ),
+        store::StoreError::KeyMismatch => error(
+            StatusCode::CONFLICT,
+            "key_mismatch",
+            "This device holds another sync key than the account's devices; copy the key from the options page of one of them.",
+        ),
+        store::StoreError::DeviceForgotten => error(
+            StatusCode::GONE,
+            "device_forgotten",
+            "Another device of this account forgot this one; start again under a new device id.",
+        ),
+        store::StoreError::DeviceNotFound => error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "No device of this account has that id; register it with PUT /v2/devices/{deviceId} first.",
+        ),
+        store::StoreError::TooManyDevices { limit } => error(
+            StatusCode::FORBIDDEN,
+            "too_many_devices",
+            &format!("This account has {limit} devices, the most it may have; forget one of them first."),
+        ),
+        store::StoreError::Stale { committed } => error(
+            StatusCode::CONFLICT,
+            "stale",
+            &format!("This device's generation {committed} is committed; upload and commit a higher generation."),
+        ),
+        store::StoreError::Incomplete(why) => error(
+            StatusCode::CONFLICT,
+            "incomplete",
+            &format!("The state cannot be committed: {why}. Upload its chunks again, then commit."),
+        ),
+        store::StoreError::StateTooLarge { limit } => error(
+            StatusCode::FORBIDDEN,
+            "quota_exceeded",
+            &format!(
+                "A device's state may be at most {limit} bytes, and so may its uploads in progress; \
+                 ask the server's operator to raise --max-state-bytes."
             ),
         ),
         store::StoreError::Database(_) => {
@@ -254,6 +297,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/sync/pull", get(pull))
         .route("/v1/account/export", get(export))
         .route("/v1/account", delete(delete_account))
+        .route("/v2/devices", get(devices::list))
+        .route("/v2/devices/{device_id}", put(devices::register).delete(devices::forget))
+        .route("/v2/devices/{device_id}/state/{generation}/commit", post(devices::commit))
+        .route("/v2/devices/{device_id}/state/{generation}/{index}", put(devices::put_chunk).get(devices::get_chunk))
         .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(state.clone(), guard))
@@ -301,7 +348,8 @@ async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Re
     headers.insert(header::VARY, HeaderValue::from_static("Origin"));
     if let Some(origin) = allowed.and_then(|o| HeaderValue::from_str(&o).ok()) {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, DELETE, OPTIONS"));
+        headers
+            .insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, PUT, DELETE, OPTIONS"));
         headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("authorization, content-type"));
         headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
     }
@@ -341,7 +389,7 @@ async fn guard(State(state): State<AppState>, mut request: Request, next: Next) 
     let account = if token.is_empty() {
         None
     } else {
-        match state.store.account_for(&hash) {
+        match state.store.account_for(&hash).await {
             Ok(account) => account,
             Err(e) => return internal(e),
         }
@@ -375,7 +423,7 @@ fn too_many(wait: i64) -> Response {
     response
 }
 
-fn account_of(headers_ext: &axum::http::Extensions) -> Option<Account> {
+pub(crate) fn account_of(headers_ext: &axum::http::Extensions) -> Option<Account> {
     headers_ext.get::<Account>().cloned()
 }
 
@@ -400,43 +448,19 @@ async fn push(State(state): State<AppState>, request: Request) -> Response {
             "Send the batch as application/json.",
         );
     }
-    let limit = state.config.body_limit;
-    let body = match tokio::time::timeout(state.config.body_timeout, axum::body::to_bytes(request.into_body(), limit))
-        .await
-    {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(e)) => {
-            let too_large = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-            if !too_large {
-                // The connection failed mid-body (the idle timeout, say): nobody may be listening.
-                return error(StatusCode::BAD_REQUEST, "invalid", "The body could not be read to its end.");
-            }
-            return error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                &format!("The body is over {limit} bytes; send smaller batches."),
-            );
-        }
-        Err(_) => {
-            return error(
-                StatusCode::REQUEST_TIMEOUT,
-                "timeout",
-                &format!(
-                    "The body did not arrive within {} seconds; try again.",
-                    state.config.body_timeout.as_secs_f64()
-                ),
-            )
-        }
+    let body = match read_body(&state, request, state.config.body_limit, "send smaller batches").await {
+        Ok(body) => body,
+        Err(response) => return response,
     };
     let batch: SyncBatch = match wire::parse_batch(&body) {
         Ok(b) => b,
         Err(message) => return error(StatusCode::BAD_REQUEST, "invalid", &message),
     };
     let now = state.clock.now();
-    if let Err(e) = state.purge() {
+    if let Err(e) = state.purge().await {
         return internal(e);
     }
-    let result = match state.store.push(&account, &batch, now, state.config.max_contacts) {
+    let result = match state.store.push(&account, &batch, now, state.config.max_contacts).await {
         Ok(r) => r,
         Err(e) => return internal(e),
     };
@@ -453,9 +477,39 @@ async fn push(State(state): State<AppState>, request: Request) -> Response {
     Json(result).into_response()
 }
 
+/// The request's body, at most `limit` bytes, arriving within the body timeout; otherwise the
+/// error answer (`413` with `advice` for the client, `408`, or `400` for a broken connection).
+pub(crate) async fn read_body(
+    state: &AppState,
+    request: Request,
+    limit: usize,
+    advice: &str,
+) -> Result<axum::body::Bytes, Response> {
+    match tokio::time::timeout(state.config.body_timeout, axum::body::to_bytes(request.into_body(), limit)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) => {
+            let too_large = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if !too_large {
+                // The connection failed mid-body (the idle timeout, say): nobody may be listening.
+                return Err(error(StatusCode::BAD_REQUEST, "invalid", "The body could not be read to its end."));
+            }
+            Err(error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                &format!("The body is over {limit} bytes; {advice}."),
+            ))
+        }
+        Err(_) => Err(error(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            &format!("The body did not arrive within {} seconds; try again.", state.config.body_timeout.as_secs_f64()),
+        )),
+    }
+}
+
 /// `application/json`, exactly, with any parameters (`; charset=utf-8`): a type that only starts
 /// with it (`application/jsonx`) is another type.
-fn is_json(headers: &axum::http::HeaderMap) -> bool {
+pub(crate) fn is_json(headers: &axum::http::HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -495,7 +549,7 @@ async fn pull(
         Some(_) => return error(StatusCode::BAD_REQUEST, "invalid", "limit: a whole number from 1 to 1000."),
     }
     .min(state.config.max_page);
-    match state.store.pull(&account, &since, limit) {
+    match state.store.pull(&account, &since, limit).await {
         Ok(page) => Json(page).into_response(),
         Err(e) => internal(e),
     }
@@ -506,7 +560,7 @@ async fn export(State(state): State<AppState>, request: Request) -> Response {
         return error(StatusCode::UNAUTHORIZED, "unauthorized", "Missing account.");
     };
     (state.audit)(&format!("audit account={} op=export at={}", account.name, kith::time::iso(state.clock.now())));
-    match state.store.export(&account) {
+    match state.store.export(&account).await {
         Ok(data) => Json(data).into_response(),
         Err(e) => internal(e),
     }
@@ -516,7 +570,7 @@ async fn delete_account(State(state): State<AppState>, request: Request) -> Resp
     let Some(account) = account_of(request.extensions()) else {
         return error(StatusCode::UNAUTHORIZED, "unauthorized", "Missing account.");
     };
-    match state.store.delete_account(&account) {
+    match state.store.delete_account(&account).await {
         Ok(()) => {
             (state.audit)(&format!(
                 "audit account={} op=delete-account at={}",

@@ -1,33 +1,36 @@
-//! `kith-server serve [--addr 127.0.0.1:8787] [--db data/kith.db] [limits…]`
-//! `kith-server token create <account> [--db data/kith.db]`
+//! `kith-server serve [--addr 127.0.0.1:8787] [--db data/kith.db | postgres://…] [limits…]`
+//! `kith-server token create <account> [--db data/kith.db | postgres://…]`
+//!
+//! `--db` is an SQLite file (the default) or a PostgreSQL URL; several instances may serve one
+//! PostgreSQL database.
 //!
 //! Every flag and its default is listed in [`USAGE`] and in `docs/sync-protocol.md`.
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kith_server::store::{SqliteStore, Store};
+use kith_server::store;
 use kith_server::{is_extension_id, new_token, token_hash, AppState, Clock, Config, SystemClock};
 
 const USAGE: &str = "usage:
-  kith-server serve [--addr 127.0.0.1:8787] [--db data/kith.db]
+  kith-server serve [--addr 127.0.0.1:8787] [--db data/kith.db | postgres://user:password@host/database]
       [--per-token-per-minute 300] [--per-address-per-minute 600] [--failed-auth-per-minute 30]
-      [--max-contacts 100000] [--tombstone-days 30] [--batch-key-days 30]
+      [--max-contacts 100000] [--max-state-bytes 67108864] [--tombstone-days 30] [--batch-key-days 30]
       [--header-timeout 10] [--body-timeout 30] [--idle-timeout 30]   (seconds)
       [--max-connections 1024] [--max-connections-per-address 32]
       [--trusted-proxy <ip>]...     use X-Forwarded-For's last hop on connections from <ip>
       [--allow-extension <id>]...   CORS for chrome-extension://<id> only (default: any extension)
-  kith-server token create <account> [--db data/kith.db]";
+  kith-server token create <account> [--db data/kith.db | postgres://…]";
 
 /// Flags that take a value; any other `--flag` is a mistake worth reporting.
-const FLAGS: [&str; 17] = [
+const FLAGS: [&str; 18] = [
     "--addr",
     "--db",
     "--per-token-per-minute",
     "--per-address-per-minute",
     "--failed-auth-per-minute",
     "--max-contacts",
+    "--max-state-bytes",
     "--tombstone-days",
     "--batch-key-days",
     "--header-timeout",
@@ -52,7 +55,7 @@ fn options(args: &[String], name: &str) -> Vec<String> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let db = PathBuf::from(option(&args, "--db").unwrap_or_else(|| "data/kith.db".into()));
+    let db = option(&args, "--db").unwrap_or_else(|| "data/kith.db".into());
     let result = match args.first().map(String::as_str) {
         Some("serve") => configure(&args)
             .and_then(|config| serve(&db, option(&args, "--addr").unwrap_or_else(|| "127.0.0.1:8787".into()), config)),
@@ -68,10 +71,13 @@ fn main() {
     }
 }
 
-fn create_token(db: &std::path::Path, account: &str) -> Result<(), String> {
-    let store = SqliteStore::open(db).map_err(|e| e.to_string())?;
+fn create_token(db: &str, account: &str) -> Result<(), String> {
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     let token = new_token().map_err(|e| format!("no randomness from the OS: {e}"))?;
-    store.create_token(account, &token_hash(&token), SystemClock.now()).map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let store = store::open(db).await.map_err(|e| e.to_string())?;
+        store.create_token(account, &token_hash(&token), SystemClock.now()).await.map_err(|e| e.to_string())
+    })?;
     // The only time the token is shown: the database keeps its hash.
     println!("{token}");
     Ok(())
@@ -105,6 +111,7 @@ fn configure(args: &[String]) -> Result<Config, String> {
     number(args, "--per-address-per-minute", &mut c.per_address_per_minute)?;
     number(args, "--failed-auth-per-minute", &mut c.failed_auth_per_minute)?;
     number(args, "--max-contacts", &mut c.max_contacts)?;
+    number(args, "--max-state-bytes", &mut c.max_state_bytes)?;
     number(args, "--tombstone-days", &mut c.tombstone_days)?;
     number(args, "--batch-key-days", &mut c.batch_key_days)?;
     number(args, "--max-connections", &mut c.max_connections)?;
@@ -130,13 +137,12 @@ fn configure(args: &[String]) -> Result<Config, String> {
     Ok(c)
 }
 
-fn serve(db: &std::path::Path, addr: String, config: Config) -> Result<(), String> {
+fn serve(db: &str, addr: String, config: Config) -> Result<(), String> {
     let addr: SocketAddr = addr.parse().map_err(|_| format!("--addr {addr}: expected host:port"))?;
-    let store = SqliteStore::open(db).map_err(|e| e.to_string())?;
-    let state =
-        AppState::new(Arc::new(store), Arc::new(SystemClock), config, Arc::new(|line: &str| println!("{line}")));
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async move {
+        let store = store::open(db).await.map_err(|e| e.to_string())?;
+        let state = AppState::new(store, Arc::new(SystemClock), config, Arc::new(|line: &str| println!("{line}")));
         let listener =
             tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let purger = state.clone();
@@ -144,12 +150,14 @@ fn serve(db: &std::path::Path, addr: String, config: Config) -> Result<(), Strin
             let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
             loop {
                 every_hour.tick().await;
-                if let Err(e) = purger.purge() {
+                if let Err(e) = purger.purge().await {
                     eprintln!("kith-server: purge of tombstones and batch keys failed: {e}");
                 }
             }
         });
-        println!("kith-server listening on http://{addr} (database {})", db.display());
+        // A PostgreSQL URL may carry a password: name the backend, not the URL.
+        let database = if store::is_postgres_url(db) { "PostgreSQL".to_string() } else { db.to_string() };
+        println!("kith-server listening on http://{addr} (database {database})");
         kith_server::net::serve(listener, state, async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -48,6 +48,73 @@ pub fn parse_batch(body: &[u8]) -> Result<SyncBatch, String> {
     Ok(batch)
 }
 
+/// `PUT /v2/devices/{deviceId}`: the device's name and its key check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRegistration {
+    /// As the user named the device.
+    pub name: String,
+    /// 32 hex digits, lower-cased.
+    pub key_check: String,
+}
+
+/// `POST /v2/devices/{deviceId}/state/{generation}/commit`: how many chunks, and their hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateCommit {
+    /// 1 to 4096.
+    pub chunks: i64,
+    /// 64 hex digits, lower-cased.
+    pub sha256: String,
+}
+
+/// The largest generation: the largest whole number a JavaScript client holds exactly.
+pub const MAX_GENERATION: i64 = (1 << 53) - 1;
+
+/// Parses and checks a device registration body.
+pub fn parse_device(body: &[u8]) -> Result<DeviceRegistration, String> {
+    let value: Value = serde_json::from_slice(body).map_err(|_| "The body is not valid JSON.".to_string())?;
+    let top = object(&value, "", "a JSON object with name and keyCheck")?;
+    only(top, "", &["name", "keyCheck"])?;
+    let name = string(required(top, "", "name")?, "name", NAME_RULE)?;
+    if !name_ok(name) {
+        return Err(format!("name: {NAME_RULE}"));
+    }
+    let key_check = hex_digits(required(top, "", "keyCheck")?, "keyCheck", 32)?;
+    Ok(DeviceRegistration { name: name.to_string(), key_check })
+}
+
+/// Parses and checks a commit body.
+pub fn parse_commit(body: &[u8]) -> Result<StateCommit, String> {
+    let value: Value = serde_json::from_slice(body).map_err(|_| "The body is not valid JSON.".to_string())?;
+    let top = object(&value, "", "a JSON object with chunks and sha256")?;
+    only(top, "", &["chunks", "sha256"])?;
+    let rule = "chunks: a whole number from 1 to 4096";
+    let chunks = count(required(top, "", "chunks")?, "chunks").map_err(|_| rule.to_string())?;
+    if !(1..=4096).contains(&chunks) {
+        return Err(rule.into());
+    }
+    let sha256 = hex_digits(required(top, "", "sha256")?, "sha256", 64)?;
+    Ok(StateCommit { chunks: i64::from(chunks), sha256 })
+}
+
+/// A device id: 8 to 64 characters of `A-Z a-z 0-9 -`.
+pub fn device_id_ok(id: &str) -> bool {
+    (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// A path segment of decimal digits (no sign, no spaces) with a value up to `max`.
+pub fn whole_number(segment: &str, max: i64) -> Option<i64> {
+    let digits = (1..=16).contains(&segment.len()) && segment.bytes().all(|b| b.is_ascii_digit());
+    segment.parse().ok().filter(|n| digits && *n <= max)
+}
+
+fn hex_digits(value: &Value, path: &str, digits: usize) -> Result<String, String> {
+    let rule = format!("{path}: {digits} hexadecimal digits");
+    match value.as_str() {
+        Some(s) if s.len() == digits && s.bytes().all(|b| b.is_ascii_hexdigit()) => Ok(s.to_ascii_lowercase()),
+        _ => Err(rule),
+    }
+}
+
 fn contact(value: &Value, path: &str) -> Result<SyncContact, String> {
     let fields = object(value, path, "a contact record")?;
     only(fields, path, &kith::sync::SYNC_FIELDS)?;

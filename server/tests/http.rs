@@ -1,157 +1,26 @@
-//! kith-server over real HTTP on loopback with a temporary SQLite file:
-//! `cargo test -p kith-server`.
+//! kith-server over real HTTP on loopback, every test on SQLite and on PostgreSQL:
+//! `cargo test -p kith-server` (PostgreSQL from `KITH_TEST_POSTGRES`; `bash scripts/test native`
+//! starts a throwaway cluster and sets it). `cargo test -p kith-server sqlite::` runs one backend.
+
+mod support;
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::net::TcpStream;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kith::sync::SyncBatch;
-use kith_server::store::{Account, AccountExport, Cursor, PullPage, PushResult, SqliteStore, Store, StoreError};
-use kith_server::{new_token, token_hash, AppState, Config, ManualClock};
+use kith_server::store::{Account, AccountExport, Cursor, Device, PullPage, PushResult, Store, StoreError};
+use kith_server::{new_token, token_hash, Config};
 use serde_json::{json, Value};
-
-struct Server {
-    addr: SocketAddr,
-    db: PathBuf,
-    audit: Arc<Mutex<Vec<String>>>,
-    clock: Arc<ManualClock>,
-    alice: String,
-    bob: String,
-    _dir: tempfile::TempDir,
-}
-
-const START: i64 = 1_732_000_000;
-
-fn start(config: Config) -> Server {
-    start_with(config, |db| Arc::new(SqliteStore::open(db).expect("open")))
-}
-
-/// A server over the store `open` makes of the database file.
-fn start_with(config: Config, open: impl FnOnce(&Path) -> Arc<dyn Store>) -> Server {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("kith.db");
-    let store = open(&db);
-    let alice = new_token().expect("token");
-    let bob = new_token().expect("token");
-    store.create_token("alice", &token_hash(&alice), START).expect("alice");
-    store.create_token("bob", &token_hash(&bob), START).expect("bob");
-    let clock = Arc::new(ManualClock::default());
-    clock.advance(START);
-    let audit = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&audit);
-    let state = AppState::new(
-        store,
-        clock.clone(),
-        config,
-        Arc::new(move |line: &str| sink.lock().expect("audit").push(line.to_string())),
-    );
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    listener.set_nonblocking(true).expect("nonblocking");
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            kith_server::net::serve(listener, state, std::future::pending()).await.expect("serve");
-        });
-    });
-    Server { addr, db, audit, clock, alice, bob, _dir: dir }
-}
-
-struct Reply {
-    status: u16,
-    headers: String,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
-    }
-}
-
-/// One HTTP/1.1 request on a fresh connection.
-fn call(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&str>,
-    extra: &[(&str, &str)],
-) -> Reply {
-    call_on(TcpStream::connect(addr).expect("connect"), addr, method, path, token, body, extra)
-}
-
-/// A connection to `addr` from another loopback address, so the server sees a second client.
-fn connect_from(local: &str, addr: SocketAddr) -> TcpStream {
-    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
-    let local: SocketAddr = format!("{local}:0").parse().expect("local address");
-    socket.bind(&local.into()).expect("bind a second loopback address");
-    socket.connect(&addr.into()).expect("connect");
-    socket.into()
-}
-
-/// One HTTP/1.1 request on `stream`; `Content-Type: application/json` unless `extra` names one.
-fn call_on(
-    mut stream: TcpStream,
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&str>,
-    extra: &[(&str, &str)],
-) -> Reply {
-    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("read timeout");
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    if let Some(t) = token {
-        head.push_str(&format!("Authorization: Bearer {t}\r\n"));
-    }
-    for (k, v) in extra {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    let body = body.unwrap_or("");
-    if !body.is_empty() && !extra.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
-        head.push_str("Content-Type: application/json\r\n");
-    }
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    stream.write_all(head.as_bytes()).expect("write");
-    stream.write_all(body.as_bytes()).expect("write body");
-    let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw).to_string();
-    let (headers, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = headers.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    Reply { status, headers: headers.to_lowercase(), body: body.to_string() }
-}
-
-fn contact(id: &str, name: &str) -> Value {
-    json!({
-        "id": id, "name": name, "phones": ["+447700900123"], "emails": [], "sources": ["whatsapp"],
-        "lastSentAt": "2024-03-05T14:07:00Z", "lastReceivedAt": "2024-03-06T09:00:00Z", "lastInteractionAt": "2024-03-06T09:00:00Z",
-        "sentCount": 3, "receivedCount": 4, "groupMessageCount": 0, "cadenceDays": 7.0
-    })
-}
-
-fn push(s: &Server, token: &str, key: &str, upserts: Vec<Value>, deletions: Vec<&str>) -> Reply {
-    let body = json!({ "batchKey": key, "upserts": upserts, "deletions": deletions }).to_string();
-    call(s.addr, "POST", "/v1/sync/push", Some(token), Some(&body), &[])
-}
-
-fn pull_all(s: &Server, token: &str) -> Vec<Value> {
-    let reply = call(s.addr, "GET", "/v1/sync/pull?since=0&limit=1000", Some(token), None, &[]);
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.json()["changes"].as_array().cloned().unwrap_or_default()
-}
+use support::{call, call_on, connect_from, contact, pull_all, push, start, start_with, Backend, Server, START};
 
 fn db_bytes(s: &Server) -> String {
-    String::from_utf8_lossy(&std::fs::read(&s.db).expect("db file")).to_string()
+    s.db_contents()
 }
 
-#[test]
-fn happy_path_push_then_pull_in_pages() {
-    let s = start(Config::default());
+fn happy_path_push_then_pull_in_pages(b: Backend) {
+    let s = start(b, Config::default());
     let reply = push(
         &s,
         &s.alice,
@@ -183,9 +52,8 @@ fn happy_path_push_then_pull_in_pages() {
     assert!(!audit.contains("Ann Lee") && !audit.contains("+4477"), "the audit log holds no values: {audit}");
 }
 
-#[test]
-fn a_replayed_batch_changes_nothing() {
-    let s = start(Config::default());
+fn a_replayed_batch_changes_nothing(b: Backend) {
+    let s = start(b, Config::default());
     assert_eq!(push(&s, &s.alice, "batch-0001", vec![contact("c1", "Ann")], vec![]).status, 200);
     let replay = push(&s, &s.alice, "batch-0001", vec![contact("c1", "Ann Changed")], vec![]);
     assert_eq!(replay.status, 200);
@@ -196,9 +64,8 @@ fn a_replayed_batch_changes_nothing() {
     assert_eq!(all[0]["version"], 1);
 }
 
-#[test]
-fn unknown_fields_are_refused_by_name() {
-    let s = start(Config::default());
+fn unknown_fields_are_refused_by_name(b: Backend) {
+    let s = start(b, Config::default());
     let smuggled =
         json!({ "batchKey": "batch-0002", "upserts": [], "deletions": [], "messages": ["hello"] }).to_string();
     let reply = call(s.addr, "POST", "/v1/sync/push", Some(&s.alice), Some(&smuggled), &[]);
@@ -223,28 +90,25 @@ fn unknown_fields_are_refused_by_name() {
     assert!(pull_all(&s, &s.alice).is_empty(), "nothing was stored");
 }
 
-#[test]
-fn oversized_bodies_get_413() {
-    let s = start(Config { body_limit: 4096, ..Config::default() });
+fn oversized_bodies_get_413(b: Backend) {
+    let s = start(b, Config { body_limit: 4096, ..Config::default() });
     let many: Vec<Value> = (0..40).map(|i| contact(&format!("c{i}"), "A name long enough to add up")).collect();
     let reply = push(&s, &s.alice, "batch-0005", many, vec![]);
     assert_eq!(reply.status, 413, "{}", reply.body);
     let too_many: Vec<Value> = (0..1001).map(|i| contact(&format!("c{i}"), "x")).collect();
-    let big = start(Config { body_limit: 1 << 22, ..Config::default() });
+    let big = start(b, Config { body_limit: 1 << 22, ..Config::default() });
     assert_eq!(push(&big, &big.alice, "batch-0006", too_many, vec![]).status, 400, "count limit");
 }
 
-#[test]
-fn bad_or_missing_tokens_get_401() {
-    let s = start(Config::default());
+fn bad_or_missing_tokens_get_401(b: Backend) {
+    let s = start(b, Config::default());
     assert_eq!(call(s.addr, "GET", "/v1/sync/pull", None, None, &[]).status, 401);
     assert_eq!(call(s.addr, "GET", "/v1/sync/pull", Some("kith_not-a-token"), None, &[]).status, 401);
     assert_eq!(call(s.addr, "GET", "/v1/health", None, None, &[]).status, 200);
 }
 
-#[test]
-fn another_accounts_data_is_unreachable() {
-    let s = start(Config::default());
+fn another_accounts_data_is_unreachable(b: Backend) {
+    let s = start(b, Config::default());
     assert_eq!(push(&s, &s.bob, "batch-bob-1", vec![contact("shared-id", "Bob's friend")], vec![]).status, 200);
     assert!(pull_all(&s, &s.alice).is_empty(), "alice sees none of bob's contacts");
     // Alice deleting or overwriting the same id touches only her own rows.
@@ -259,9 +123,8 @@ fn another_accounts_data_is_unreachable() {
     assert!(!export.to_string().contains("Bob's friend"));
 }
 
-#[test]
-fn rate_limits_give_429_above_and_nothing_below() {
-    let s = start(Config { per_token_per_minute: 5, per_address_per_minute: 1000, ..Config::default() });
+fn rate_limits_give_429_above_and_nothing_below(b: Backend) {
+    let s = start(b, Config { per_token_per_minute: 5, per_address_per_minute: 1000, ..Config::default() });
     for i in 0..5 {
         assert_eq!(call(s.addr, "GET", "/v1/sync/pull", Some(&s.alice), None, &[]).status, 200, "request {i}");
     }
@@ -279,7 +142,7 @@ fn rate_limits_give_429_above_and_nothing_below() {
         200,
         "a new minute, a new budget"
     );
-    let by_address = start(Config { per_address_per_minute: 3, ..Config::default() });
+    let by_address = start(b, Config { per_address_per_minute: 3, ..Config::default() });
     let statuses: Vec<u16> = (0..4)
         .map(|i| {
             let token = if i % 2 == 0 { &by_address.alice } else { &by_address.bob };
@@ -289,9 +152,8 @@ fn rate_limits_give_429_above_and_nothing_below() {
     assert_eq!(statuses, vec![200, 200, 200, 429], "per address, across tokens");
 }
 
-#[test]
-fn export_then_delete_account_leaves_no_byte_of_it() {
-    let s = start(Config::default());
+fn export_then_delete_account_leaves_no_byte_of_it(b: Backend) {
+    let s = start(b, Config::default());
     assert_eq!(push(&s, &s.alice, "batch-0007", vec![contact("c1", "Zelda Uniquename")], vec![]).status, 200);
     assert_eq!(push(&s, &s.bob, "batch-0008", vec![contact("c9", "Bob Keeps")], vec![]).status, 200);
     let export = call(s.addr, "GET", "/v1/account/export", Some(&s.alice), None, &[]);
@@ -312,9 +174,8 @@ fn export_then_delete_account_leaves_no_byte_of_it() {
     assert!(bytes.contains("Bob Keeps"), "other accounts are untouched");
 }
 
-#[test]
-fn tombstones_are_kept_then_purged_after_the_window() {
-    let s = start(Config { tombstone_days: 30, ..Config::default() });
+fn tombstones_are_kept_then_purged_after_the_window(b: Backend) {
+    let s = start(b, Config { tombstone_days: 30, ..Config::default() });
     assert_eq!(
         push(&s, &s.alice, "batch-0009", vec![contact("c1", "Gone Soon"), contact("c2", "Stays")], vec![]).status,
         200
@@ -335,9 +196,8 @@ fn tombstones_are_kept_then_purged_after_the_window() {
     assert!(!db_bytes(&s).contains("Gone Soon"));
 }
 
-#[test]
-fn sql_looking_and_unicode_names_are_stored_exactly() {
-    let s = start(Config::default());
+fn sql_looking_and_unicode_names_are_stored_exactly(b: Backend) {
+    let s = start(b, Config::default());
     let names = ["Robert'); DROP TABLE contacts;--", "Zoë 😀 Łódź", "\"quoted\" \\ back", "ممتاز", "名前"];
     let upserts: Vec<Value> = names.iter().enumerate().map(|(i, n)| contact(&format!("c{i}"), n)).collect();
     assert_eq!(push(&s, &s.alice, "batch-0013", upserts, vec![]).status, 200);
@@ -346,9 +206,8 @@ fn sql_looking_and_unicode_names_are_stored_exactly() {
     assert_eq!(got, names.iter().map(|n| n.to_string()).collect::<Vec<_>>());
 }
 
-#[test]
-fn cors_answers_extensions_only() {
-    let s = start(Config::default());
+fn cors_answers_extensions_only(b: Backend) {
+    let s = start(b, Config::default());
     let pre = call(
         s.addr,
         "OPTIONS",
@@ -364,19 +223,19 @@ fn cors_answers_extensions_only() {
     assert!(!web.headers.contains("access-control-allow-origin"), "{}", web.headers);
 }
 
-#[test]
-fn tokens_are_random_and_hashed() {
+fn tokens_are_random_and_hashed(backend: Backend) {
     let a = new_token().expect("a");
     let b = new_token().expect("b");
     assert_ne!(a, b);
     assert!(a.starts_with("kith_") && a.len() == 69);
     assert_eq!(token_hash(&a).len(), 64);
     assert_ne!(token_hash(&a), a);
-    let dir = tempfile::tempdir().expect("dir");
-    let store = SqliteStore::open(&dir.path().join("k.db")).expect("open");
-    store.create_token("carol", &token_hash(&a), START).expect("create");
-    assert_eq!(store.account_for(&token_hash(&a)).expect("lookup").map(|acc| acc.name), Some("carol".to_string()));
-    assert_eq!(store.account_for(&token_hash(&b)).expect("lookup"), None);
+    let s = start(backend, Config::default());
+    s.block_on(s.store.create_token("carol", &token_hash(&a), START)).expect("create");
+    let found = s.block_on(s.store.account_for(&token_hash(&a))).expect("lookup");
+    assert_eq!(found.map(|acc| acc.name), Some("carol".to_string()));
+    assert_eq!(s.block_on(s.store.account_for(&token_hash(&b))).expect("lookup"), None);
+    assert!(!db_bytes(&s).contains(&a), "only the hash is stored");
 }
 
 /// Reads until the server closes `stream` (or `limit` passes); returns what arrived and when.
@@ -392,10 +251,11 @@ fn until_closed(stream: &mut TcpStream, limit: Duration) -> (String, Duration, b
     (String::from_utf8_lossy(&raw).to_string(), started.elapsed(), closed)
 }
 
-#[test]
-fn half_sent_connections_are_cut_off_and_cannot_crowd_out_others() {
-    let s =
-        start(Config { header_timeout: Duration::from_secs(1), max_connections_per_address: 8, ..Config::default() });
+fn half_sent_connections_are_cut_off_and_cannot_crowd_out_others(b: Backend) {
+    let s = start(
+        b,
+        Config { header_timeout: Duration::from_secs(1), max_connections_per_address: 8, ..Config::default() },
+    );
     // 30 connections from one address that send half a request line and stop.
     let mut held: Vec<TcpStream> = (0..30)
         .map(|_| {
@@ -423,9 +283,8 @@ fn half_sent_connections_are_cut_off_and_cannot_crowd_out_others() {
     assert!(at_once >= 22, "30 connections, 8 allowed per address: {at_once} closed at once");
 }
 
-#[test]
-fn idle_connections_and_slow_bodies_time_out() {
-    let s = start(Config { idle_timeout: Duration::from_millis(300), ..Config::default() });
+fn idle_connections_and_slow_bodies_time_out(b: Backend) {
+    let s = start(b, Config { idle_timeout: Duration::from_millis(300), ..Config::default() });
     // Silent from the start: closed by the idle timeout (the header timeout is 10 s).
     let mut silent = TcpStream::connect(s.addr).expect("connect");
     let (_, waited, closed) = until_closed(&mut silent, Duration::from_secs(3));
@@ -437,7 +296,7 @@ fn idle_connections_and_slow_bodies_time_out() {
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
     assert!(closed && waited < Duration::from_secs(2), "kept-alive connection: closed={closed} after {waited:?}");
     // A body that stops halfway: 408 in the error shape.
-    let s = start(Config { body_timeout: Duration::from_millis(300), ..Config::default() });
+    let s = start(b, Config { body_timeout: Duration::from_millis(300), ..Config::default() });
     let mut slow = TcpStream::connect(s.addr).expect("connect");
     let head = format!(
         "POST /v1/sync/push HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"batchKey\"",
@@ -448,9 +307,8 @@ fn idle_connections_and_slow_bodies_time_out() {
     assert!(text.starts_with("HTTP/1.1 408") && text.contains("\"timeout\""), "after {waited:?}: {text}");
 }
 
-#[test]
-fn at_the_connection_cap_new_clients_wait_for_a_slot() {
-    let s = start(Config { max_connections: 4, header_timeout: Duration::from_millis(300), ..Config::default() });
+fn at_the_connection_cap_new_clients_wait_for_a_slot(b: Backend) {
+    let s = start(b, Config { max_connections: 4, header_timeout: Duration::from_millis(300), ..Config::default() });
     let _held: Vec<TcpStream> = (0..4)
         .map(|_| {
             let mut c = TcpStream::connect(s.addr).expect("connect");
@@ -465,9 +323,8 @@ fn at_the_connection_cap_new_clients_wait_for_a_slot() {
     assert!(started.elapsed() < Duration::from_secs(2), "waited {:?}", started.elapsed());
 }
 
-#[test]
-fn field_contents_are_checked_and_never_echoed() {
-    let s = start(Config::default());
+fn field_contents_are_checked_and_never_echoed(b: Backend) {
+    let s = start(b, Config::default());
     let secret = "meet me at the old station at noon";
     let cases = [
         ("phones", json!([secret])),
@@ -524,9 +381,8 @@ fn field_contents_are_checked_and_never_echoed() {
     assert_eq!(pull_all(&s, &s.alice)[0]["contact"]["sentCount"], json!(3));
 }
 
-#[test]
-fn content_types_and_query_limits_match_the_spec() {
-    let s = start(Config::default());
+fn content_types_and_query_limits_match_the_spec(b: Backend) {
+    let s = start(b, Config::default());
     let body = json!({ "batchKey": "batch-ctype-1", "upserts": [], "deletions": [] }).to_string();
     for (ctype, status) in [
         ("application/jsonx", 415),
@@ -553,10 +409,9 @@ fn content_types_and_query_limits_match_the_spec() {
     }
 }
 
-#[test]
-fn behind_a_trusted_proxy_limits_count_the_forwarded_client() {
+fn behind_a_trusted_proxy_limits_count_the_forwarded_client(b: Backend) {
     let proxy = "127.0.0.1".parse().expect("ip");
-    let s = start(Config { per_address_per_minute: 2, trusted_proxies: vec![proxy], ..Config::default() });
+    let s = start(b, Config { per_address_per_minute: 2, trusted_proxies: vec![proxy], ..Config::default() });
     let from =
         |xff: &str| call(s.addr, "GET", "/v1/sync/pull", Some(&s.alice), None, &[("X-Forwarded-For", xff)]).status;
     assert_eq!((from("203.0.113.7"), from("203.0.113.7"), from("203.0.113.7")), (200, 200, 429));
@@ -565,7 +420,7 @@ fn behind_a_trusted_proxy_limits_count_the_forwarded_client() {
     assert_eq!(from("203.0.113.8"), 200, "another client has its own budget");
     // From an address that is not the trusted proxy, the header is ignored.
     let other = "127.0.0.9".parse().expect("ip");
-    let s = start(Config { per_address_per_minute: 2, trusted_proxies: vec![other], ..Config::default() });
+    let s = start(b, Config { per_address_per_minute: 2, trusted_proxies: vec![other], ..Config::default() });
     let statuses: Vec<u16> = ["203.0.113.1", "203.0.113.2", "203.0.113.3"]
         .iter()
         .map(|xff| call(s.addr, "GET", "/v1/sync/pull", Some(&s.alice), None, &[("X-Forwarded-For", xff)]).status)
@@ -573,9 +428,8 @@ fn behind_a_trusted_proxy_limits_count_the_forwarded_client() {
     assert_eq!(statuses, vec![200, 200, 429]);
 }
 
-#[test]
-fn failed_authentication_has_its_own_limit_and_health_has_none() {
-    let s = start(Config { per_address_per_minute: 5, failed_auth_per_minute: 3, ..Config::default() });
+fn failed_authentication_has_its_own_limit_and_health_has_none(b: Backend) {
+    let s = start(b, Config { per_address_per_minute: 5, failed_auth_per_minute: 3, ..Config::default() });
     let bad: Vec<u16> =
         (0..4).map(|_| call(s.addr, "GET", "/v1/sync/pull", Some("kith_wrong"), None, &[]).status).collect();
     assert_eq!(bad, vec![401, 401, 401, 429]);
@@ -586,9 +440,8 @@ fn failed_authentication_has_its_own_limit_and_health_has_none() {
     assert_eq!(health, vec![200; 20], "health is never limited");
 }
 
-#[test]
-fn the_contact_quota_gives_a_named_403_and_old_batch_keys_are_purged() {
-    let s = start(Config { max_contacts: 3, batch_key_days: 7, ..Config::default() });
+fn the_contact_quota_gives_a_named_403_and_old_batch_keys_are_purged(b: Backend) {
+    let s = start(b, Config { max_contacts: 3, batch_key_days: 7, ..Config::default() });
     let three = vec![contact("c1", "A"), contact("c2", "B"), contact("c3", "C")];
     assert_eq!(push(&s, &s.alice, "batch-quota-1", three, vec![]).status, 200);
     let over = push(&s, &s.alice, "batch-quota-2", vec![contact("c4", "D")], vec![]);
@@ -611,49 +464,104 @@ fn the_contact_quota_gives_a_named_403_and_old_batch_keys_are_purged() {
     assert_eq!(push(&s, &s.alice, "batch-quota-1", vec![], vec![]).json()["replayed"], false);
 }
 
-/// The real SQLite store, but the account is deleted between the token check and the push:
-/// the moment a push races `DELETE /v1/account`.
-struct DeletedMidway(SqliteStore);
+/// The real store, but the account is deleted between the token check and the push: the
+/// moment a push races `DELETE /v1/account`.
+struct DeletedMidway(Arc<dyn Store>);
 
+#[async_trait::async_trait]
 impl Store for DeletedMidway {
-    fn create_token(&self, account: &str, token_hash: &str, now: i64) -> Result<(), StoreError> {
-        self.0.create_token(account, token_hash, now)
+    async fn create_token(&self, account: &str, token_hash: &str, now: i64) -> Result<(), StoreError> {
+        self.0.create_token(account, token_hash, now).await
     }
-    fn account_for(&self, token_hash: &str) -> Result<Option<Account>, StoreError> {
-        self.0.account_for(token_hash)
+    async fn account_for(&self, token_hash: &str) -> Result<Option<Account>, StoreError> {
+        self.0.account_for(token_hash).await
     }
-    fn push(&self, account: &Account, batch: &SyncBatch, now: i64, max: usize) -> Result<PushResult, StoreError> {
-        self.0.delete_account(account)?;
-        self.0.push(account, batch, now, max)
+    async fn push(&self, account: &Account, batch: &SyncBatch, now: i64, max: usize) -> Result<PushResult, StoreError> {
+        self.0.delete_account(account).await?;
+        self.0.push(account, batch, now, max).await
     }
-    fn pull(&self, account: &Account, since: &Cursor, limit: usize) -> Result<PullPage, StoreError> {
-        self.0.pull(account, since, limit)
+    async fn pull(&self, account: &Account, since: &Cursor, limit: usize) -> Result<PullPage, StoreError> {
+        self.0.pull(account, since, limit).await
     }
-    fn export(&self, account: &Account) -> Result<AccountExport, StoreError> {
-        self.0.delete_account(account)?;
-        self.0.export(account)
+    async fn export(&self, account: &Account) -> Result<AccountExport, StoreError> {
+        self.0.delete_account(account).await?;
+        self.0.export(account).await
     }
-    fn delete_account(&self, account: &Account) -> Result<(), StoreError> {
-        self.0.delete_account(account)
+    async fn delete_account(&self, account: &Account) -> Result<(), StoreError> {
+        self.0.delete_account(account).await
     }
-    fn purge_tombstones(&self, before: i64) -> Result<usize, StoreError> {
-        self.0.purge_tombstones(before)
+    async fn purge_tombstones(&self, before: i64) -> Result<usize, StoreError> {
+        self.0.purge_tombstones(before).await
     }
-    fn purge_batches(&self, before: i64) -> Result<usize, StoreError> {
-        self.0.purge_batches(before)
+    async fn purge_batches(&self, before: i64) -> Result<usize, StoreError> {
+        self.0.purge_batches(before).await
+    }
+    async fn register_device(
+        &self,
+        account: &Account,
+        device_id: &str,
+        name: &str,
+        key_check: &str,
+        now: i64,
+    ) -> Result<Device, StoreError> {
+        self.0.delete_account(account).await?;
+        self.0.register_device(account, device_id, name, key_check, now).await
+    }
+    async fn devices(&self, account: &Account) -> Result<Vec<Device>, StoreError> {
+        self.0.devices(account).await
+    }
+    async fn forget_device(&self, account: &Account, device_id: &str, now: i64) -> Result<(), StoreError> {
+        self.0.forget_device(account, device_id, now).await
+    }
+    async fn put_chunk(
+        &self,
+        account: &Account,
+        device_id: &str,
+        generation: i64,
+        index: i64,
+        data: Vec<u8>,
+        now: i64,
+        max: u64,
+    ) -> Result<(), StoreError> {
+        self.0.put_chunk(account, device_id, generation, index, data, now, max).await
+    }
+    async fn commit_state(
+        &self,
+        account: &Account,
+        device_id: &str,
+        generation: i64,
+        chunks: i64,
+        sha256: &str,
+        now: i64,
+        max: u64,
+    ) -> Result<Device, StoreError> {
+        self.0.commit_state(account, device_id, generation, chunks, sha256, now, max).await
+    }
+    async fn chunk(
+        &self,
+        account: &Account,
+        device_id: &str,
+        generation: i64,
+        index: i64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.0.chunk(account, device_id, generation, index).await
     }
 }
 
-#[test]
-fn a_push_racing_account_deletion_gets_401_and_404_405_use_the_error_shape() {
-    let s = start_with(Config::default(), |db| Arc::new(DeletedMidway(SqliteStore::open(db).expect("open"))));
+fn a_push_racing_account_deletion_gets_401_and_404_405_use_the_error_shape(b: Backend) {
+    let s = start_with(b, Config::default(), |store| Arc::new(DeletedMidway(store)));
     let reply = push(&s, &s.alice, "batch-race-1", vec![contact("c1", "Ann")], vec![]);
     assert_eq!(reply.status, 401, "{}", reply.body);
     assert_eq!(reply.json()["error"]["code"], "unauthorized");
     assert_eq!(call(s.addr, "GET", "/v1/account/export", Some(&s.bob), None, &[]).status, 401);
+    let s = start_with(b, Config::default(), |store| Arc::new(DeletedMidway(store)));
+    let device = json!({ "name": "Laptop", "keyCheck": "00112233445566778899aabbccddeeff" }).to_string();
+    let reply = call(s.addr, "PUT", "/v2/devices/laptop-0001", Some(&s.alice), Some(&device), &[]);
+    assert_eq!(reply.status, 401, "a device registering as its account is deleted: {}", reply.body);
+    assert!(!db_bytes(&s).contains("laptop-0001"));
     assert!(!db_bytes(&s).contains("batch-race-1"));
 
-    let s = start(Config::default());
+    let s = start(b, Config::default());
     let missing = call(s.addr, "GET", "/v1/nothing-here", Some(&s.alice), None, &[]);
     assert_eq!(missing.status, 404);
     assert_eq!(missing.json()["error"]["code"], "not_found");
@@ -663,10 +571,9 @@ fn a_push_racing_account_deletion_gets_401_and_404_405_use_the_error_shape() {
     assert!(wrong.headers.contains("allow: post"), "{}", wrong.headers);
 }
 
-#[test]
-fn cors_can_be_limited_to_named_extensions() {
+fn cors_can_be_limited_to_named_extensions(b: Backend) {
     let ours = "abcdefghijklmnopabcdefghijklmnop";
-    let s = start(Config { allow_extensions: vec![ours.to_string()], ..Config::default() });
+    let s = start(b, Config { allow_extensions: vec![ours.to_string()], ..Config::default() });
     let origin_of = |origin: &str| {
         call(
             s.addr,
@@ -685,3 +592,28 @@ fn cors_can_be_limited_to_named_extensions() {
         assert!(!origin_of(other).contains("access-control-allow-origin"), "{other}");
     }
 }
+
+on_both_backends!(
+    happy_path_push_then_pull_in_pages,
+    a_replayed_batch_changes_nothing,
+    unknown_fields_are_refused_by_name,
+    oversized_bodies_get_413,
+    bad_or_missing_tokens_get_401,
+    another_accounts_data_is_unreachable,
+    rate_limits_give_429_above_and_nothing_below,
+    export_then_delete_account_leaves_no_byte_of_it,
+    tombstones_are_kept_then_purged_after_the_window,
+    sql_looking_and_unicode_names_are_stored_exactly,
+    cors_answers_extensions_only,
+    tokens_are_random_and_hashed,
+    half_sent_connections_are_cut_off_and_cannot_crowd_out_others,
+    idle_connections_and_slow_bodies_time_out,
+    at_the_connection_cap_new_clients_wait_for_a_slot,
+    field_contents_are_checked_and_never_echoed,
+    content_types_and_query_limits_match_the_spec,
+    behind_a_trusted_proxy_limits_count_the_forwarded_client,
+    failed_authentication_has_its_own_limit_and_health_has_none,
+    the_contact_quota_gives_a_named_403_and_old_batch_keys_are_purged,
+    a_push_racing_account_deletion_gets_401_and_404_405_use_the_error_shape,
+    cors_can_be_limited_to_named_extensions,
+);

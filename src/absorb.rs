@@ -23,8 +23,6 @@
 //! content, each once; keep-in-touch settings take each setting's latest change; people from
 //! contacts files are united; lists of the user's names and exclusions are sorted unions.
 
-use std::collections::{BTreeMap, HashMap};
-
 use serde::Serialize;
 
 use crate::coverage::{merge_span, Span};
@@ -101,36 +99,35 @@ fn sorted_union<T: Ord>(mut a: Vec<T>, b: Vec<T>) -> Vec<T> {
 /// Every chat of both, combined by key, sorted by key (the contacts view names a handle by
 /// the first chat it is seen in: chats in key order make that the same on every device).
 fn absorb_chats(own: Vec<ChatState>, other: Vec<ChatState>, report: &mut AbsorbReport) -> Vec<ChatState> {
-    let mut by_key: BTreeMap<String, ChatState> = BTreeMap::new();
-    for chat in own {
-        by_key.insert(chat.key.clone(), chat);
-    }
-    for theirs in other {
-        match by_key.remove(&theirs.key) {
-            None => {
-                report.chats_added += 1;
-                by_key.insert(theirs.key.clone(), theirs);
-            }
-            Some(mine) => {
-                let (chat, outcome) = combine(mine, theirs);
-                match outcome {
-                    Outcome::Kept => report.chats_kept += 1,
-                    Outcome::Merged => report.chats_merged += 1,
-                    Outcome::Overlap { kept, left_out } => {
-                        report.chats_kept += 1;
-                        report.warnings.push(format!(
-                            "A chat was imported on two devices from exports that overlap only in part, so \
-                             the overlap cannot be counted exactly: kith kept the one that covers more ({kept} \
-                             messages and calls) and left out the other ({left_out}). Import the newest export \
-                             of that chat on one device to count it whole."
-                        ));
-                    }
-                }
-                by_key.insert(chat.key.clone(), chat);
+    // Sorted lists walked together, not a map: each map type costs the wasm build kilobytes.
+    let mut all: Vec<(bool, ChatState)> = own.into_iter().map(|c| (false, c)).collect();
+    all.extend(other.into_iter().map(|c| (true, c)));
+    crate::sort::sort_by(&mut all, |a, b| (&a.1.key, a.0) < (&b.1.key, b.0));
+    let mut out: Vec<ChatState> = Vec::with_capacity(all.len());
+    for (theirs, chat) in all {
+        // A state holds each key once (decoding checks it): two in a row are one from each.
+        let Some(mine) = out.pop_if(|last| last.key == chat.key) else {
+            report.chats_added += u32::from(theirs);
+            out.push(chat);
+            continue;
+        };
+        let (combined, outcome) = combine(mine, chat);
+        match outcome {
+            Outcome::Kept => report.chats_kept += 1,
+            Outcome::Merged => report.chats_merged += 1,
+            Outcome::Overlap { kept, left_out } => {
+                report.chats_kept += 1;
+                report.warnings.push(format!(
+                    "A chat was imported on two devices from exports that overlap only in part, so \
+                     the overlap cannot be counted exactly: kith kept the one that covers more ({kept} \
+                     messages and calls) and left out the other ({left_out}). Import the newest export \
+                     of that chat on one device to count it whole."
+                ));
             }
         }
+        out.push(combined);
     }
-    by_key.into_values().collect()
+    out
 }
 
 /// How two copies of one chat were combined.
@@ -216,16 +213,16 @@ fn span_known(spans: &[Span], minute: i64, key: &str) -> u32 {
     known
 }
 
-/// A chat's live minutes, by (minute, author key).
-fn live_index(chat: &ChatState) -> HashMap<(i64, &str), usize> {
-    chat.live_minutes.iter().enumerate().map(|(i, (m, k, _))| ((*m, k.as_str()), i)).collect()
+/// Where `(minute, key)` is in a chat's live minutes, sorted by [`normalise`].
+fn live_at(live: &[(i64, String, u32)], minute: i64, key: &str) -> Result<usize, usize> {
+    live.binary_search_by(|(m, k, _)| (*m, k.as_str()).cmp(&(minute, key)))
 }
 
 /// Messages `chat` counted at `minute` by `key`: what its exports know there, and beyond that
 /// what it captured live (a live capture after an export counts only messages beyond the
 /// export's, so the two add up).
-fn known(chat: &ChatState, live: &HashMap<(i64, &str), usize>, minute: i64, key: &str) -> u32 {
-    let live_count = live.get(&(minute, key)).map_or(0, |&i| chat.live_minutes[i].2);
+fn known(chat: &ChatState, minute: i64, key: &str) -> u32 {
+    let live_count = live_at(&chat.live_minutes, minute, key).map_or(0, |i| chat.live_minutes[i].2);
     span_known(&chat.coverage, minute, key).saturating_add(live_count)
 }
 
@@ -256,8 +253,7 @@ fn covers(x: &ChatState, y: &ChatState, exports_only: bool) -> bool {
     if !is_subset(&y.ids, &x.ids) {
         return false;
     }
-    let live = live_index(x);
-    y.live_minutes.iter().all(|(m, k, c)| known(x, &live, *m, k) >= *c)
+    y.live_minutes.iter().all(|(m, k, c)| known(x, *m, k) >= *c)
 }
 
 /// Whether every item of the sorted `small` is in the sorted `large`.
@@ -276,8 +272,7 @@ fn disjoint(x: &ChatState, y: &ChatState) -> bool {
     };
     let id_spans_meet = x.id_spans.iter().any(|&(a, b)| y.id_spans.iter().any(|&(c, d)| a <= d && c <= b));
     let ids_meet = y.ids.iter().any(|id| x.ids.binary_search(id).is_ok());
-    let y_live = live_index(y);
-    let live_meet = x.live_minutes.iter().any(|(m, k, _)| y_live.contains_key(&(*m, k.as_str())));
+    let live_meet = x.live_minutes.iter().any(|(m, k, _)| live_at(&y.live_minutes, *m, k).is_ok());
     !(spans_meet(x, y) || live_in_spans(x, y) || live_in_spans(y, x) || id_spans_meet || ids_meet || live_meet)
 }
 
@@ -304,26 +299,22 @@ fn counted(chat: &ChatState) -> u64 {
 /// those messages. `base`'s exports cover `from`'s, so `from`'s active days are each a day of
 /// a message `base` counted or of one added here: the days are united.
 fn add_live(base: &mut ChatState, from: &ChatState) {
-    let mut extras: Vec<(i64, &str, u32)> = Vec::new();
-    {
-        let live = live_index(base);
-        for (minute, key, count) in &from.live_minutes {
-            let known = known(base, &live, *minute, key);
-            if *count > known {
-                extras.push((*minute, key.as_str(), count - known));
-            }
-        }
-    }
+    let extras: Vec<(i64, &str, u32)> = from
+        .live_minutes
+        .iter()
+        .filter_map(|(minute, key, count)| {
+            let known = known(base, *minute, key);
+            (*count > known).then(|| (*minute, key.as_str(), count - known))
+        })
+        .collect();
     let mut offset: Option<i64> = None;
-    let mut live: HashMap<(i64, String), usize> =
-        base.live_minutes.iter().enumerate().map(|(i, (m, k, _))| ((*m, k.clone()), i)).collect();
+    // Extras not yet counted live go after the sorted entries, which are searched alone.
+    let sorted = base.live_minutes.len();
     for (minute, key, extra) in extras {
-        match live.get(&(minute, key.to_string())) {
-            Some(&i) => base.live_minutes[i].2 = base.live_minutes[i].2.saturating_add(extra),
-            None => {
-                live.insert((minute, key.to_string()), base.live_minutes.len());
-                base.live_minutes.push((minute, key.to_string(), extra));
-            }
+        match live_at(&base.live_minutes[..sorted], minute, key) {
+            Ok(i) => base.live_minutes[i].2 = base.live_minutes[i].2.saturating_add(extra),
+            // Put in order at the end (`normalise`): an insert here would shift the rest each time.
+            Err(_) => base.live_minutes.push((minute, key.to_string(), extra)),
         }
         let at = minute.saturating_mul(60);
         let author = match base.authors.iter().position(|a| a.key == key) {
@@ -352,6 +343,7 @@ fn add_live(base: &mut ChatState, from: &ChatState) {
             base.last_message = Some((at, key.to_string()));
         }
     }
+    normalise(base);
     let mut ids = std::mem::take(&mut base.ids);
     ids.extend_from_slice(&from.ids);
     crate::sort::sort(&mut ids);
@@ -465,34 +457,34 @@ fn sum(mut x: ChatState, y: ChatState) -> ChatState {
 /// two: every phone and address (sorted), every source, the later connection time, and of two
 /// different names the one that sorts first.
 fn absorb_people(own: Vec<PersonState>, other: Vec<PersonState>) -> Vec<PersonState> {
-    let mut by_key: BTreeMap<String, PersonState> = BTreeMap::new();
-    for p in own.into_iter().chain(other) {
-        match by_key.remove(&p.key) {
-            None => {
-                by_key.insert(p.key.clone(), p);
-            }
-            Some(q) if q == p => {
-                by_key.insert(p.key.clone(), p);
-            }
-            Some(q) => {
-                let name = match (p.name.is_empty(), q.name.is_empty()) {
-                    (true, _) => q.name,
-                    (_, true) => p.name,
-                    _ => p.name.min(q.name),
-                };
-                let merged = PersonState {
-                    key: p.key,
-                    name,
-                    sources: sorted_union(p.sources, q.sources),
-                    phones: sorted_union(p.phones, q.phones),
-                    emails: sorted_union(p.emails, q.emails),
-                    connected_at: max_opt(p.connected_at, q.connected_at),
-                };
-                by_key.insert(merged.key.clone(), merged);
-            }
+    let mut all = own;
+    all.extend(other);
+    crate::sort::sort_by(&mut all, |a, b| a.key < b.key);
+    let mut out: Vec<PersonState> = Vec::with_capacity(all.len());
+    for p in all {
+        let Some(q) = out.pop_if(|last| last.key == p.key) else {
+            out.push(p);
+            continue;
+        };
+        if q == p {
+            out.push(p);
+            continue;
         }
+        let name = match (p.name.is_empty(), q.name.is_empty()) {
+            (true, _) => q.name,
+            (_, true) => p.name,
+            _ => p.name.min(q.name),
+        };
+        out.push(PersonState {
+            key: p.key,
+            name,
+            sources: sorted_union(p.sources, q.sources),
+            phones: sorted_union(p.phones, q.phones),
+            emails: sorted_union(p.emails, q.emails),
+            connected_at: max_opt(p.connected_at, q.connected_at),
+        });
     }
-    by_key.into_values().collect()
+    out
 }
 
 /// Both decision logs as one, in the order the decisions were made: by time, then by their
@@ -522,15 +514,17 @@ fn absorb_keep(
     own: Vec<(String, crate::keep::KeepSettings)>,
     other: Vec<(String, crate::keep::KeepSettings)>,
 ) -> Vec<(String, crate::keep::KeepSettings)> {
-    let mut by_key: BTreeMap<String, crate::keep::KeepSettings> = BTreeMap::new();
-    for (key, settings) in own.into_iter().chain(other) {
-        let combined = match by_key.get(&key) {
-            Some(existing) => existing.newest(&settings),
-            None => settings,
-        };
-        by_key.insert(key, combined);
+    let mut all = own;
+    all.extend(other);
+    crate::sort::sort_by(&mut all, |a, b| a.0 < b.0);
+    let mut out: Vec<(String, crate::keep::KeepSettings)> = Vec::with_capacity(all.len());
+    for (key, settings) in all {
+        match out.last_mut() {
+            Some(last) if last.0 == key => last.1 = last.1.newest(&settings),
+            _ => out.push((key, settings)),
+        }
     }
-    by_key.into_iter().collect()
+    out
 }
 
 #[cfg(test)]

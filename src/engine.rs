@@ -1220,7 +1220,9 @@ impl ContactBuilder {
 }
 
 impl Engine {
-    /// The persisted form of the engine ([`crate::store::State`]).
+    /// The persisted form of the engine ([`crate::store::State`]). Never inlined: snapshots,
+    /// device states and absorbing share one copy in the wasm build.
+    #[inline(never)]
     pub(crate) fn to_state(&self) -> crate::store::State {
         use crate::store::{ChatState, PersonState, State};
         let mut acknowledged: Vec<(String, u64)> =
@@ -1269,7 +1271,8 @@ impl Engine {
         }
     }
 
-    /// An engine from its persisted form.
+    /// An engine from its persisted form (never inlined, as `to_state`).
+    #[inline(never)]
     pub(crate) fn from_state(state: crate::store::State) -> Engine {
         let mut engine = Engine::new(&state.owner_given);
         engine.owner_inferred = state.owner_inferred;

@@ -310,7 +310,13 @@ impl Writer {
     fn decision(&mut self, d: &Decision) {
         self.u(d.id);
         self.i(d.at);
-        match &d.kind {
+        self.decision_kind(&d.kind);
+    }
+
+    /// A decision's kind code and strings.
+    #[inline(never)]
+    fn decision_kind(&mut self, kind: &DecisionKind) {
+        match kind {
             DecisionKind::Merge { a, b, suggested } => {
                 self.u(if *suggested { 1 } else { 0 });
                 self.strings(&[a.clone(), b.clone()]);
@@ -731,7 +737,7 @@ pub(crate) fn chat_bytes(chat: &ChatState) -> Vec<u8> {
 /// purpose.
 pub(crate) fn decision_kind_bytes(kind: &DecisionKind) -> Vec<u8> {
     let mut w = Writer::default();
-    w.decision(&Decision { id: 0, at: 0, kind: kind.clone() });
+    w.decision_kind(kind);
     w.0
 }
 

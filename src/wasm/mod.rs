@@ -144,6 +144,13 @@ export interface Decision {
   /** When it was made, ISO 8601. */ at: string;
   /** What it did, in words. */ summary: string;
 }
+/** What absorb() did with another device's state. */
+export interface AbsorbReport {
+  /** Chats only the other device knew. */ chatsAdded: number;
+  /** Chats both knew, combined: different periods added, or messages captured live beyond an export. */ chatsMerged: number;
+  /** Chats both knew where one device's copy covered the other's. */ chatsKept: number;
+  /** What could not be combined exactly (exports overlapping in part), in words, with counts only. */ warnings: string[];
+}
 export interface PhoneCountry {
   /** The country national numbers are read in (ISO code), when you set one. */ country: string | null;
   /** The country most international numbers kith has seen are from: what to propose. */ proposed: string | null;
@@ -405,6 +412,41 @@ impl Kith {
         let restored = Engine::restore(bytes)?;
         *kith.engine.borrow_mut() = restored;
         Ok(kith)
+    }
+
+    /// What this device knows itself, as bytes to seal and publish to the account's other
+    /// devices (sync protocol version 2): the snapshot without what the server acknowledged,
+    /// holding no message text. Take it from the engine of this device's own imports, never
+    /// from a view that absorbed other devices' states.
+    ///
+    /// ```js
+    /// const sealed = await seal(accountKey, own.deviceState());
+    /// ```
+    #[wasm_bindgen(js_name = deviceState)]
+    pub fn device_state(&self) -> Vec<u8> {
+        self.engine.borrow().device_state()
+    }
+
+    /// Absorbs another device's `deviceState()`: a view is this device's own state restored,
+    /// with every other device's absorbed. The order does not matter, and absorbing a state
+    /// twice changes nothing, so devices that read the same states show the same contacts.
+    /// Throws `CorruptSnapshot` or `UnsupportedSnapshot` (as `restore` does), or `Busy` during
+    /// an import, and the engine is unchanged.
+    ///
+    /// ```js
+    /// const view = Kith.restore(own.deviceState(), options);
+    /// for (const state of otherDevicesStates) view.absorb(state);
+    /// const contacts = view.contacts();
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "AbsorbReport")]
+    pub fn absorb(&mut self, bytes: &[u8]) -> Result<JsValue, JsValue> {
+        // An import in flight counts against the coverage it read: replacing the chats under it
+        // would let it count again what the absorbed state holds.
+        if self.busy.get() {
+            return Err(js_error(ImportError::Busy));
+        }
+        let report = self.engine.borrow_mut().absorb(bytes)?;
+        to_js(&report)
     }
 
     /// Counts message rows seen on WhatsApp Web, deduplicated by `id` and against imported

@@ -57,7 +57,12 @@ test("only the sync module talks to the network (one way out)", () => {
   assert.match(worker, /fetch: \(input, init\) => fetch\(input, init\)/);
   const sync = readFileSync(`${root}background/sync.js`, "utf8");
   assert.equal(sync.match(/deps\.fetch\(/g)?.length, 1, "one request site");
-  assert.match(sync, /deps\.fetch\(`\$\{s\.serverUrl\}\/v1\/sync\/push`/, "to the configured server only");
+  assert.match(sync, /deps\.fetch\(`\$\{s\.serverUrl\}\$\{path\}`/, "to the configured server only");
+  // Every path is one of the protocol's, written out where it is asked for.
+  // (deviceRequest hands its own path on to request: that one site passes a name, not a path.)
+  const paths = [...sync.matchAll(/[rR]equest\(s, ([^,]+),/g)].map((m) => m[1]).filter((p) => p !== "path");
+  assert.ok(paths.length >= 6, "the request sites are found (so the next check can fail)");
+  for (const path of paths) assert.match(path, /^["`]\/v[12]\/[a-z]/, `a protocol path: ${path}`);
 });
 
 test("the server address must be https, or http on this computer", () => {

@@ -16,12 +16,19 @@
 //!   them: those minutes are added to it, minute by minute (see [`add_live`]).
 //! - the two are disjoint (exports of different periods, message ids that do not meet): their
 //!   aggregates are added, as [`crate::Engine::commit`] adds an import's.
-//! - any other overlap cannot be counted exactly without the messages: the one covering more
-//!   is kept, and the report warns (with counts only: no title, no name).
+//! - any other overlap cannot be counted exactly without the messages: the copy that counted
+//!   more is kept, and the report warns (with counts only: no title, no name).
 //!
 //! Everything else: decisions are the union of both logs, ordered by time and then by their
-//! content, each once; keep-in-touch settings take each setting's latest change; people from
-//! contacts files are united; lists of the user's names and exclusions are sorted unions.
+//! content, each once, numbered again; keep-in-touch settings take each setting's latest
+//! change; people from contacts files are united; the user's names and the exclusions are
+//! united (sets to the contacts view); the default phone country and WhatsApp Web's date order
+//! are chosen by value where the devices disagree.
+//!
+//! Approximations, each named where it is made: a live message added to an export from
+//! another device extends no reply-time histogram; its local month is found from the
+//! capturing device's active days ([`live_offset`]) when it falls within hours of a month's
+//! end; at a span's first or last minute, an export's count and a later live capture's add up.
 
 use std::collections::HashMap;
 

@@ -16,20 +16,31 @@
 //!   them: those minutes are added to it, minute by minute (see [`add_live`]).
 //! - the two are disjoint (exports of different periods, message ids that do not meet): their
 //!   aggregates are added, as [`crate::Engine::commit`] adds an import's.
-//! - any other overlap cannot be counted exactly without the messages: the one covering more
-//!   is kept, and the report warns (with counts only: no title, no name).
+//! - any other overlap cannot be counted exactly without the messages: the copy that counted
+//!   more is kept, and the report warns (with counts only: no title, no name).
 //!
 //! Everything else: decisions are the union of both logs, ordered by time and then by their
-//! content, each once; keep-in-touch settings take each setting's latest change; people from
-//! contacts files are united; lists of the user's names and exclusions are sorted unions.
+//! content, each once, numbered again; keep-in-touch settings take each setting's latest
+//! change; people from contacts files are united; the user's names and the exclusions are
+//! united (sets to the contacts view); the default phone country and WhatsApp Web's date order
+//! are chosen by value where the devices disagree.
+//!
+//! Approximations, each named where it is made: a live message added to an export from
+//! another device extends no reply-time histogram; its local month is found from the
+//! capturing device's active days ([`live_offset`]) when it falls within hours of a month's
+//! end; at a span's first or last minute, an export's count and a later live capture's add up.
+
+use std::collections::HashMap;
 
 use serde::Serialize;
 
 use crate::coverage::{merge_span, Span};
-use crate::import::collect::Shape;
+use crate::engine::{Chat, Engine, Person};
+use crate::import::collect::ChatDelta;
+use crate::keep::KeepSettings;
+use crate::merge::Decision;
 use crate::model::Source;
-use crate::stats::{max_opt, min_opt, union_days, AuthorStats};
-use crate::store::{chat_bytes, decision_kind_bytes, ChatState, PersonState, State};
+use crate::stats::{max_opt, AuthorStats};
 use crate::DateOrder;
 
 /// What absorbing another device's state did.
@@ -46,88 +57,94 @@ pub struct AbsorbReport {
     pub warnings: Vec<String>,
 }
 
-/// `own` with `other` absorbed. `own`'s sync bookkeeping (what the server acknowledged) is
-/// kept; `other`'s is ignored: it is another device's business.
-pub(crate) fn absorb(own: State, other: State) -> (State, AbsorbReport) {
+/// Absorbs `other` (another device's state, restored) into `engine`. The engine's sync
+/// bookkeeping (what the server acknowledged) stays its own. The work is done on the engine's
+/// own types with the engine's own code for adding a chat's counts ([`Chat::add`]), so that
+/// the wasm build carries one copy of it.
+pub(crate) fn absorb(engine: &mut Engine, other: Engine) -> AbsorbReport {
     let mut report = AbsorbReport::default();
-    let State {
+    let Engine {
         owner_given,
         owner_inferred,
         exclusions,
         live_order,
         chats,
         people,
-        acknowledged,
-        default_country,
         decisions,
+        default_country,
         keep,
-    } = own;
-    let mut state = State {
-        owner_given: sorted_union(owner_given, other.owner_given),
-        owner_inferred: sorted_union(owner_inferred, other.owner_inferred),
-        exclusions: sorted_union(exclusions, other.exclusions),
-        live_order: match (live_order, other.live_order) {
-            // Two devices read WhatsApp Web's dates in different orders (two locales): one
-            // is chosen, day first, whichever device is asked.
-            (Some(a), Some(b)) if a != b => Some(DateOrder::DayMonth),
-            (a, b) => a.or(b),
-        },
-        // The smallest code of those set, whichever device is asked: a country set on one
-        // device only is taken; two devices that disagree agree on one of the two.
-        default_country: match (default_country, other.default_country) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        },
-        acknowledged,
-        ..State::default()
+        ..
+    } = other;
+    // Who the user is and what they excluded are sets to the contacts view (it only asks
+    // whether a handle is in them): their order need not agree between devices.
+    add_missing(&mut engine.owner_given, owner_given);
+    add_missing(&mut engine.owner_inferred, owner_inferred);
+    add_missing(&mut engine.exclusions, exclusions);
+    engine.live_order = match (engine.live_order, live_order) {
+        // Two devices read WhatsApp Web's dates in different orders (two locales): one is
+        // chosen, day first, whichever device is asked.
+        (Some(a), Some(b)) if a != b => Some(DateOrder::DayMonth),
+        (a, b) => a.or(b),
     };
-    state.chats = absorb_chats(chats, other.chats, &mut report);
-    state.people = absorb_people(people, other.people);
-    state.decisions = absorb_decisions(decisions, other.decisions);
-    state.keep = absorb_keep(keep, other.keep);
-    (state, report)
+    // The smallest code of those set, whichever device is asked: a country set on one device
+    // only is taken; two devices that disagree agree on one of the two.
+    engine.default_country = match (engine.default_country.take(), default_country) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    absorb_chats(engine, chats, &mut report);
+    for (key, theirs) in people {
+        absorb_person(engine.people.entry(key).or_default(), theirs);
+    }
+    engine.decisions = absorb_decisions(std::mem::take(&mut engine.decisions), decisions);
+    engine.next_decision = engine.decisions.len() as u64 + 1;
+    absorb_keep(&mut engine.keep, keep);
+    report
 }
 
-/// Both lists, sorted, each item once.
-fn sorted_union<T: Ord>(mut a: Vec<T>, b: Vec<T>) -> Vec<T> {
-    a.extend(b);
-    crate::sort::sort(&mut a);
-    a.dedup();
-    a
+/// Adds the items of `more` that `list` lacks, in their order.
+fn add_missing<T: PartialEq>(list: &mut Vec<T>, more: Vec<T>) {
+    for item in more {
+        if !list.contains(&item) {
+            list.push(item);
+        }
+    }
 }
 
-/// Every chat of both, combined by key, sorted by key (the contacts view names a handle by
-/// the first chat it is seen in: chats in key order make that the same on every device).
-fn absorb_chats(own: Vec<ChatState>, other: Vec<ChatState>, report: &mut AbsorbReport) -> Vec<ChatState> {
-    // Sorted lists walked together, not a map: each map type costs the wasm build kilobytes.
-    let mut all: Vec<(bool, ChatState)> = own.into_iter().map(|c| (false, c)).collect();
-    all.extend(other.into_iter().map(|c| (true, c)));
-    crate::sort::sort_by(&mut all, |a, b| (&a.1.key, a.0) < (&b.1.key, b.0));
-    let mut out: Vec<ChatState> = Vec::with_capacity(all.len());
-    for (theirs, chat) in all {
-        // A state holds each key once (decoding checks it): two in a row are one from each.
-        let Some(mine) = out.pop_if(|last| last.key == chat.key) else {
-            report.chats_added += u32::from(theirs);
-            out.push(chat);
+/// Adds `more` to `list`, then sorts it and keeps each item once.
+fn sorted_union<T: Ord>(list: &mut Vec<T>, more: Vec<T>) {
+    list.extend(more);
+    crate::sort::sort(list);
+    list.dedup();
+}
+
+/// Every chat of both, combined by key, then sorted by key: the contacts view names a handle
+/// by the first chat it is seen in, and chats in key order make that the same on every device.
+fn absorb_chats(engine: &mut Engine, theirs: Vec<Chat>, report: &mut AbsorbReport) {
+    for chat in theirs {
+        let Some(&at) = engine.chat_index.get(&chat.key) else {
+            report.chats_added += 1;
+            // A state holds each key once (decoding checks it): the index is rebuilt below.
+            engine.chats.push(chat);
             continue;
         };
-        let (combined, outcome) = combine(mine, chat);
-        match outcome {
+        match combine(&mut engine.chats[at], chat) {
             Outcome::Kept => report.chats_kept += 1,
             Outcome::Merged => report.chats_merged += 1,
             Outcome::Overlap { kept, left_out } => {
                 report.chats_kept += 1;
                 report.warnings.push(format!(
-                    "A chat was imported on two devices from exports that overlap only in part, so \
-                     the overlap cannot be counted exactly: kith kept the one that covers more ({kept} \
-                     messages and calls) and left out the other ({left_out}). Import the newest export \
-                     of that chat on one device to count it whole."
+                    "Two devices imported exports of one chat that overlap only in part: kith counted the \
+                     one with more messages ({kept}, not {left_out}). Import the newest export of it again."
                 ));
             }
         }
-        out.push(combined);
     }
-    out
+    crate::sort::sort_by(&mut engine.chats, |a, b| a.key < b.key);
+    engine.chat_index.clear();
+    for (i, chat) in engine.chats.iter().enumerate() {
+        engine.chat_index.insert(chat.key.clone(), i);
+    }
 }
 
 /// How two copies of one chat were combined.
@@ -137,65 +154,76 @@ enum Outcome {
     Kept,
     /// Parts of one were added to the other.
     Merged,
-    /// Neither covers the other and they are not disjoint: the wider was kept.
+    /// Neither covers the other and they are not disjoint: the one that counted more was kept.
     Overlap { kept: u64, left_out: u64 },
 }
 
-/// Two copies of one chat as one. A function of the pair, not of their order: where the
-/// rules leave a choice between the two, the copy with the smaller snapshot bytes is taken
-/// (for copies that are equal as far as coverage goes, they are nearly always identical).
-fn combine(a: ChatState, b: ChatState) -> (ChatState, Outcome) {
-    let (mut a, mut b) = (a, b);
-    normalise(&mut a);
-    normalise(&mut b);
-    let (a_bytes, b_bytes) = (chat_bytes(&a), chat_bytes(&b));
-    if a_bytes == b_bytes {
-        return (a, Outcome::Kept);
-    }
-    // `x` sorts first: the one taken wherever the rules below allow either.
-    let (x, y) = if a_bytes < b_bytes { (a, b) } else { (b, a) };
-    let (x_covers, y_covers) = (covers(&x, &y, false), covers(&y, &x, false));
-    if x_covers {
-        return (x, Outcome::Kept);
-    }
-    if y_covers {
-        return (y, Outcome::Kept);
-    }
-    let (x_base, y_base) = (covers(&x, &y, true), covers(&y, &x, true));
-    if x_base || y_base {
-        let (mut base, from) = if x_base { (x, y) } else { (y, x) };
-        add_live(&mut base, &from);
-        return (base, Outcome::Merged);
-    }
-    if disjoint(&x, &y) {
-        return (sum(x, y), Outcome::Merged);
-    }
-    let (x_wide, y_wide) = (width(&x), width(&y));
-    let (kept, left_out) = if y_wide > x_wide { (y, x) } else { (x, y) };
-    let outcome = Outcome::Overlap { kept: counted(&kept), left_out: counted(&left_out) };
-    (kept, outcome)
+/// What to do with two copies of one chat, `x` the one whose snapshot bytes sort first.
+enum Plan {
+    /// Keep this one (true: `x`).
+    Keep(bool),
+    /// Add the other's live minutes to this one (true: `x`).
+    AddLive(bool),
+    /// Add `y`'s counts to `x`'s.
+    Sum,
+    /// Keep this one (true: `x`) and warn.
+    Wider(bool),
 }
 
-/// The engine keeps these sorted; a state from elsewhere is put in the same order, so that
-/// lookups below can search and equal chats encode equally.
-fn normalise(chat: &mut ChatState) {
-    crate::sort::sort_by(&mut chat.coverage, |s, t| (s.start, s.end) < (t.start, t.end));
-    crate::sort::sort(&mut chat.id_spans);
-    crate::sort::sort_by(&mut chat.live_minutes, |p, q| (p.0, &p.1) < (q.0, &q.1));
-    // One entry per minute and author (the engine never writes two; summed if a state does).
-    let mut live: Vec<(i64, String, u32)> = Vec::with_capacity(chat.live_minutes.len());
-    for entry in chat.live_minutes.drain(..) {
-        match live.last_mut() {
-            Some(last) if last.0 == entry.0 && last.1 == entry.1 => last.2 = last.2.saturating_add(entry.2),
-            _ => live.push(entry),
+/// Two copies of one chat as one, in `mine`. A function of the pair, not of which copy is
+/// whose: where the rules leave a choice, the copy with the smaller snapshot bytes is taken
+/// (copies that are equal as far as coverage goes are nearly always identical).
+fn combine(mine: &mut Chat, theirs: Chat) -> Outcome {
+    let (mine_bytes, their_bytes) = (chat_bytes(mine), chat_bytes(&theirs));
+    if mine_bytes == their_bytes {
+        return Outcome::Kept;
+    }
+    let mine_first = mine_bytes < their_bytes;
+    let plan = {
+        let (x, y): (&Chat, &Chat) = if mine_first { (mine, &theirs) } else { (&theirs, mine) };
+        if covers(x, y, false) {
+            Plan::Keep(true)
+        } else if covers(y, x, false) {
+            Plan::Keep(false)
+        } else if covers(x, y, true) {
+            Plan::AddLive(true)
+        } else if covers(y, x, true) {
+            Plan::AddLive(false)
+        } else if disjoint(x, y) {
+            Plan::Sum
+        } else {
+            // The one that counted more covers more of the chat's history; `x` among equals.
+            Plan::Wider(counted(x) >= counted(y))
         }
+    };
+    // `mine` becomes the copy the plan starts from; `other` is the rest.
+    let start_from_x = match plan {
+        Plan::Keep(x) | Plan::AddLive(x) | Plan::Wider(x) => x,
+        Plan::Sum => true,
+    };
+    let other = if start_from_x == mine_first { theirs } else { std::mem::replace(mine, theirs) };
+    match plan {
+        Plan::Keep(_) => Outcome::Kept,
+        Plan::AddLive(_) => {
+            add_live(mine, &other);
+            Outcome::Merged
+        }
+        Plan::Sum => {
+            sum(mine, other);
+            Outcome::Merged
+        }
+        Plan::Wider(_) => Outcome::Overlap { kept: counted(mine), left_out: counted(&other) },
     }
-    chat.live_minutes = live;
 }
 
-/// Messages a chat's exports know of at `minute` by `key`, from its spans: `u32::MAX` strictly
-/// inside a span (an export holds every message there), the kept count at a span's first or
-/// last minute, 0 outside.
+/// A chat as the snapshot writes it: equal bytes, equal chats.
+fn chat_bytes(chat: &Chat) -> Vec<u8> {
+    crate::store::chat_bytes(&chat.state())
+}
+
+/// Messages a chat's exports know of at `minute` by `key`, from its spans (sorted and
+/// disjoint, as [`merge_span`] keeps them): `u32::MAX` strictly inside a span (an export holds
+/// every message there), the kept count at a span's first or last minute, 0 outside.
 fn span_known(spans: &[Span], minute: i64, key: &str) -> u32 {
     let at = spans.partition_point(|s| s.start <= minute);
     let Some(span) = at.checked_sub(1).map(|i| &spans[i]) else { return 0 };
@@ -213,16 +241,11 @@ fn span_known(spans: &[Span], minute: i64, key: &str) -> u32 {
     known
 }
 
-/// Where `(minute, key)` is in a chat's live minutes, sorted by [`normalise`].
-fn live_at(live: &[(i64, String, u32)], minute: i64, key: &str) -> Result<usize, usize> {
-    live.binary_search_by(|(m, k, _)| (*m, k.as_str()).cmp(&(minute, key)))
-}
-
-/// Messages `chat` counted at `minute` by `key`: what its exports know there, and beyond that
-/// what it captured live (a live capture after an export counts only messages beyond the
-/// export's, so the two add up).
-fn known(chat: &ChatState, minute: i64, key: &str) -> u32 {
-    let live_count = live_at(&chat.live_minutes, minute, key).map_or(0, |i| chat.live_minutes[i].2);
+/// Messages `chat` counted at `minute` by `key` (`live` is its [`Chat::live_index`]): what its
+/// exports know there and, beyond that, what it captured live (a live capture after an export
+/// counts only messages beyond the export's, so the two add up).
+fn known(chat: &Chat, live: &HashMap<(i64, String), usize>, minute: i64, key: &str) -> u32 {
+    let live_count = live.get(&(minute, key.to_string())).map_or(0, |&i| chat.live_minutes[i].2);
     span_known(&chat.coverage, minute, key).saturating_add(live_count)
 }
 
@@ -230,131 +253,129 @@ fn known(chat: &ChatState, minute: i64, key: &str) -> u32 {
 /// counted is compared: spans, ordered ids, and the unordered ids of sources other than
 /// WhatsApp (WhatsApp's unordered ids are the rows WhatsApp Web showed, which go with the
 /// live minutes).
-fn covers(x: &ChatState, y: &ChatState, exports_only: bool) -> bool {
-    let spans = y.coverage.iter().all(|s| {
+fn covers(x: &Chat, y: &Chat, exports_only: bool) -> bool {
+    for s in &y.coverage {
         let at = x.coverage.partition_point(|t| t.start <= s.start);
-        let Some(t) = at.checked_sub(1).map(|i| &x.coverage[i]) else { return false };
-        let within = |minute: i64, counts: &[(String, u32)]| {
-            counts.iter().all(|(k, n)| span_known(std::slice::from_ref(t), minute, k) >= *n)
-        };
-        t.end >= s.end && within(s.start, &s.start_counts) && within(s.end, &s.end_counts)
-    });
-    if !spans {
+        let Some(t) = at.checked_sub(1).map(|i| std::slice::from_ref(&x.coverage[i])) else { return false };
+        let within = |minute: i64, counts: &[(String, u32)]| counts.iter().all(|(k, n)| span_known(t, minute, k) >= *n);
+        if t[0].end < s.end || !within(s.start, &s.start_counts) || !within(s.end, &s.end_counts) {
+            return false;
+        }
+    }
+    if !y.id_spans.iter().all(|&(lo, hi)| x.id_spans.iter().any(|&(a, b)| a <= lo && hi <= b)) {
         return false;
     }
-    let id_spans = y.id_spans.iter().all(|&(lo, hi)| x.id_spans.iter().any(|&(a, b)| a <= lo && hi <= b));
-    if !id_spans {
-        return false;
-    }
-    let live_ids = y.source == Some(Source::WhatsApp);
+    let ids = y.ids.iter().all(|id| x.ids.binary_search(id).is_ok());
     if exports_only {
-        return live_ids || is_subset(&y.ids, &x.ids);
+        return y.source == Source::WhatsApp || ids;
     }
-    if !is_subset(&y.ids, &x.ids) {
-        return false;
-    }
-    y.live_minutes.iter().all(|(m, k, c)| known(x, *m, k) >= *c)
-}
-
-/// Whether every item of the sorted `small` is in the sorted `large`.
-fn is_subset(small: &[u64], large: &[u64]) -> bool {
-    small.len() <= large.len() && small.iter().all(|id| large.binary_search(id).is_ok())
+    let live = x.live_index();
+    ids && y.live_minutes.iter().all(|(m, k, c)| known(x, &live, *m, k) >= *c)
 }
 
 /// Whether nothing one counted could be something the other counted: no minute of one's spans
-/// or live minutes in the other's, no message id in both.
-fn disjoint(x: &ChatState, y: &ChatState) -> bool {
-    let spans_meet = |a: &ChatState, b: &ChatState| {
-        a.coverage.iter().any(|s| b.coverage.iter().any(|t| s.start <= t.end && t.start <= s.end))
-    };
-    let live_in_spans = |a: &ChatState, b: &ChatState| {
-        a.live_minutes.iter().any(|(m, _, _)| b.coverage.iter().any(|t| t.start <= *m && *m <= t.end))
-    };
-    let id_spans_meet = x.id_spans.iter().any(|&(a, b)| y.id_spans.iter().any(|&(c, d)| a <= d && c <= b));
-    let ids_meet = y.ids.iter().any(|id| x.ids.binary_search(id).is_ok());
-    let live_meet = x.live_minutes.iter().any(|(m, k, _)| live_at(&y.live_minutes, *m, k).is_ok());
-    !(spans_meet(x, y) || live_in_spans(x, y) || live_in_spans(y, x) || id_spans_meet || ids_meet || live_meet)
+/// or live minutes in the other's, no ordered id range meeting, no unordered id in both.
+fn disjoint(x: &Chat, y: &Chat) -> bool {
+    !meet(&minutes(x), &minutes(y))
+        && !meet(&x.id_spans, &y.id_spans)
+        && !y.ids.iter().any(|id| x.ids.binary_search(id).is_ok())
 }
 
-/// How much of a chat's history a copy covers, to keep the wider of two that overlap in part:
-/// minutes of its spans, ordered ids in its ranges, unordered ids, live messages; then the
-/// messages and calls it counted.
-fn width(chat: &ChatState) -> (u64, u64) {
-    let spans = chat.coverage.iter().map(|s| s.end.saturating_sub(s.start).saturating_add(1).max(0) as u64);
-    let ranges = chat.id_spans.iter().map(|&(lo, hi)| hi.saturating_sub(lo).saturating_add(1).max(0) as u64);
-    let live = chat.live_minutes.iter().map(|l| u64::from(l.2));
-    let total = spans.chain(ranges).chain(live).fold(chat.ids.len() as u64, u64::saturating_add);
-    (total, counted(chat))
+/// The minutes a chat counted messages in: its spans, and each live minute as a range of one.
+fn minutes(chat: &Chat) -> Vec<(i64, i64)> {
+    let spans = chat.coverage.iter().map(|s| (s.start, s.end));
+    spans.chain(chat.live_minutes.iter().map(|l| (l.0, l.0))).collect()
+}
+
+/// Whether a range of `a` and one of `b` (both ends included) have a point in common.
+fn meet(a: &[(i64, i64)], b: &[(i64, i64)]) -> bool {
+    a.iter().any(|&(lo, hi)| b.iter().any(|&(c, d)| lo <= d && c <= hi))
 }
 
 /// Messages and calls a chat counted.
-fn counted(chat: &ChatState) -> u64 {
+fn counted(chat: &Chat) -> u64 {
     chat.authors.iter().map(|a| u64::from(a.messages) + u64::from(a.calls)).sum()
+}
+
+/// A delta that adds nothing, for [`Chat::add`] to be given only what is set on it.
+fn empty_delta(chat: &Chat) -> ChatDelta {
+    ChatDelta {
+        key: String::new(),
+        title: None,
+        source: chat.source,
+        shape: crate::import::collect::Shape::Unknown,
+        participants: Vec::new(),
+        authors: Vec::new(),
+        span: None,
+        id_span: None,
+        ids: Vec::new(),
+        last_message: None,
+        days: Vec::new(),
+        messages: 0,
+        calls: 0,
+        system: 0,
+        duplicates: 0,
+        excluded: 0,
+        live_minutes: Vec::new(),
+        week_slots: Vec::new(),
+    }
 }
 
 /// Adds to `base` the messages `from` captured live beyond what `base` counted, minute by
 /// minute: each live minute is a count of one author's messages in that minute, so counts,
 /// first and last times, and months are exact; reply times are not extended (a live minute
 /// does not say which message answered which), so a contact's median reply time leaves out
-/// those messages. `base`'s exports cover `from`'s, so `from`'s active days are each a day of
+/// those messages. `base`'s exports cover `from`'s, so each of `from`'s active days is a day of
 /// a message `base` counted or of one added here: the days are united.
-fn add_live(base: &mut ChatState, from: &ChatState) {
-    let extras: Vec<(i64, &str, u32)> = from
-        .live_minutes
-        .iter()
-        .filter_map(|(minute, key, count)| {
-            let known = known(base, *minute, key);
-            (*count > known).then(|| (*minute, key.as_str(), count - known))
-        })
-        .collect();
-    let mut offset: Option<i64> = None;
-    // Extras not yet counted live go after the sorted entries, which are searched alone.
-    let sorted = base.live_minutes.len();
-    for (minute, key, extra) in extras {
-        match live_at(&base.live_minutes[..sorted], minute, key) {
-            Ok(i) => base.live_minutes[i].2 = base.live_minutes[i].2.saturating_add(extra),
-            // Put in order at the end (`normalise`): an insert here would shift the rest each time.
-            Err(_) => base.live_minutes.push((minute, key.to_string(), extra)),
+fn add_live(base: &mut Chat, from: &Chat) {
+    let live = base.live_index();
+    let mut extras: Vec<(i64, String, u32)> = Vec::new();
+    for (minute, key, count) in &from.live_minutes {
+        let known = known(base, &live, *minute, key);
+        if *count > known {
+            extras.push((*minute, key.clone(), count - known));
         }
-        let at = minute.saturating_mul(60);
-        let author = match base.authors.iter().position(|a| a.key == key) {
-            Some(i) => &mut base.authors[i],
+    }
+    let mut delta = empty_delta(from);
+    let mut offset: Option<i64> = None;
+    for (minute, key, extra) in &extras {
+        let i = match delta.authors.iter().position(|a| a.key == *key) {
+            Some(i) => i,
             None => {
-                let name = from.authors.iter().find(|a| a.key == key).map(|a| a.name.clone()).unwrap_or_default();
-                base.authors.push(AuthorStats { key: key.to_string(), name, ..AuthorStats::default() });
-                let last = base.authors.len() - 1;
-                &mut base.authors[last]
+                // Named only where `base` does not know the author: `Chat::add` renames those
+                // it knows after a non-empty name.
+                let known = base.authors.iter().any(|a| a.key == *key);
+                let theirs = from.authors.iter().find(|a| a.key == *key).filter(|_| !known);
+                let name = theirs.map(|a| a.name.clone()).unwrap_or_default();
+                delta.authors.push(AuthorStats { key: key.clone(), name, ..AuthorStats::default() });
+                delta.authors.len() - 1
             }
         };
-        author.messages = author.messages.saturating_add(extra);
-        author.first_at = min_opt(author.first_at, Some(at));
-        author.last_at = max_opt(author.last_at, Some(at));
-        author.last_message_at = max_opt(author.last_message_at, Some(at));
-        let day = |offset: i64| minute.saturating_add(offset).div_euclid(1440);
-        let month = |offset: i64| crate::months::month_of_day(day(offset));
+        let at = minute.saturating_mul(60);
+        let author = &mut delta.authors[i];
+        author.record(at, false);
+        author.messages = author.messages.saturating_add(extra - 1);
         // Months are local: the same month at both ends of the world's offsets, or else at the
         // offset `from`'s days point to.
+        let month = |offset: i64| crate::months::month_of_day(minute.saturating_add(offset).div_euclid(1440));
         let (west, east) = (month(-LONGEST_WEST), month(LONGEST_EAST));
         let local = if west == east { west } else { month(*offset.get_or_insert_with(|| live_offset(from))) };
         if let Some(month) = local {
-            author.months.add_count(month, extra);
+            author.months.add_count(month, *extra);
         }
-        if base.last_message.as_ref().is_none_or(|(last, _)| at > *last) {
-            base.last_message = Some((at, key.to_string()));
+        if delta.last_message.is_none_or(|(last, _)| at > last) {
+            delta.last_message = Some((at, i as u32));
         }
     }
-    normalise(base);
-    let mut ids = std::mem::take(&mut base.ids);
-    ids.extend_from_slice(&from.ids);
-    crate::sort::sort(&mut ids);
-    ids.dedup();
-    base.ids = ids;
-    union_days(&mut base.days, &from.days);
-    add_participants(&mut base.participants, &from.participants);
-    if base.shape == Some(Shape::Unknown) || base.shape.is_none() {
-        base.shape.clone_from(&from.shape);
+    if base.title.is_none() {
+        delta.title.clone_from(&from.title);
     }
-    base.title = base.title.take().or_else(|| from.title.clone());
+    delta.shape = from.shape.clone();
+    delta.participants.clone_from(&from.participants);
+    delta.ids.clone_from(&from.ids);
+    delta.days.clone_from(&from.days);
+    base.add(&delta);
+    base.add_live_counts(extras);
 }
 
 /// The zones of the world lie between UTC−12 and UTC+14: the minutes either way.
@@ -365,7 +386,7 @@ const LONGEST_EAST: i64 = 14 * 60;
 /// most often: live minutes are kept in UTC and the day of each in the capturing device's
 /// zone, which the state does not name. Quarter hours from west to east are tried, nearest to
 /// UTC first; a tie keeps the nearer. Needed only for a message within hours of a month's end.
-fn live_offset(chat: &ChatState) -> i64 {
+fn live_offset(chat: &Chat) -> i64 {
     let on_active_day = |minute: i64, offset: i64| {
         i32::try_from(minute.saturating_add(offset).div_euclid(1440))
             .is_ok_and(|day| chat.days.binary_search(&day).is_ok())
@@ -386,150 +407,92 @@ fn live_offset(chat: &ChatState) -> i64 {
     best.1
 }
 
-/// Adds the members of `more` not in `list`, by key.
-fn add_participants(list: &mut Vec<(String, String)>, more: &[(String, String)]) {
-    for p in more {
-        if !list.iter().any(|(k, _)| *k == p.0) {
-            list.push(p.clone());
-        }
+/// Adds `y`'s counts to `x`'s: two copies of a chat that counted different messages. As an
+/// import is added ([`Chat::add`]): counts add up, times are the earliest and latest, coverage
+/// and days are united, and `y` (the copy that sorts second) gives the names and the title
+/// where it has them.
+fn sum(x: &mut Chat, y: Chat) {
+    let mut delta = empty_delta(&y);
+    // Its last message, by author index; one by no known author is set after.
+    let last =
+        y.last_message.as_ref().and_then(|(at, key)| Some((*at, y.authors.iter().position(|a| a.key == *key)? as u32)));
+    if last.is_none()
+        && y.last_message.as_ref().is_some_and(|(at, _)| x.last_message.as_ref().is_none_or(|(l, _)| at >= l))
+    {
+        x.last_message.clone_from(&y.last_message);
     }
-}
-
-/// Two copies of a chat that counted different messages, as one: counts add up, times are the
-/// earliest and latest, coverage is united (as [`crate::Engine::commit`] merges an import).
-/// `x` is the copy that sorts first: its title and names stay where the two are as recent.
-fn sum(mut x: ChatState, y: ChatState) -> ChatState {
-    let y_later = match (&x.last_message, &y.last_message) {
-        (Some((a, _)), Some((b, _))) => b > a,
-        (None, Some(_)) => true,
-        _ => false,
-    };
-    for theirs in y.authors {
-        match x.authors.iter_mut().find(|a| a.key == theirs.key) {
-            Some(mine) => {
-                // The name of the more recent record: a person renamed between two exports is
-                // known by the newer name.
-                let newer = theirs.last_at > mine.last_at && !theirs.name.is_empty();
-                mine.merge(&theirs);
-                if newer {
-                    mine.name = theirs.name;
-                }
-            }
-            None => x.authors.push(theirs),
-        }
-    }
+    delta.last_message = last;
+    delta.title = y.title;
+    delta.shape = y.shape;
+    delta.participants = y.participants;
+    delta.authors = y.authors;
+    delta.ids = y.ids;
+    delta.days = y.days;
+    x.add(&delta);
     for span in y.coverage {
         merge_span(&mut x.coverage, span);
     }
-    x.id_spans.extend(y.id_spans);
-    crate::sort::sort(&mut x.id_spans);
-    let mut ranges: Vec<(i64, i64)> = Vec::with_capacity(x.id_spans.len());
-    for &(lo, hi) in &x.id_spans {
-        match ranges.last_mut() {
-            Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
-            _ => ranges.push((lo, hi)),
-        }
+    for span in y.id_spans {
+        x.add_id_span(span);
     }
-    x.id_spans = ranges;
-    x.ids.extend(y.ids);
-    crate::sort::sort(&mut x.ids);
-    x.ids.dedup();
-    x.live_minutes.extend(y.live_minutes);
-    normalise(&mut x);
-    if y_later {
-        x.last_message = y.last_message;
-        if y.title.is_some() {
-            x.title = y.title;
-        }
-    } else if x.title.is_none() {
-        x.title = y.title;
-    }
-    union_days(&mut x.days, &y.days);
+    x.add_live_counts(y.live_minutes);
     x.day_gaps.merge(&y.day_gaps);
-    add_participants(&mut x.participants, &y.participants);
-    if x.shape == Some(Shape::Unknown) || x.shape.is_none() {
-        x.shape = y.shape;
-    }
-    x
 }
 
-/// People described by contacts files, by key. One known to both devices is the union of the
-/// two: every phone and address (sorted), every source, the later connection time, and of two
-/// different names the one that sorts first.
-fn absorb_people(own: Vec<PersonState>, other: Vec<PersonState>) -> Vec<PersonState> {
-    let mut all = own;
-    all.extend(other);
-    crate::sort::sort_by(&mut all, |a, b| a.key < b.key);
-    let mut out: Vec<PersonState> = Vec::with_capacity(all.len());
-    for p in all {
-        let Some(q) = out.pop_if(|last| last.key == p.key) else {
-            out.push(p);
-            continue;
-        };
-        if q == p {
-            out.push(p);
-            continue;
-        }
-        let name = match (p.name.is_empty(), q.name.is_empty()) {
-            (true, _) => q.name,
-            (_, true) => p.name,
-            _ => p.name.min(q.name),
-        };
-        out.push(PersonState {
-            key: p.key,
-            name,
-            sources: sorted_union(p.sources, q.sources),
-            phones: sorted_union(p.phones, q.phones),
-            emails: sorted_union(p.emails, q.emails),
-            connected_at: max_opt(p.connected_at, q.connected_at),
-        });
+/// One person described by contacts files on both devices: every phone and address (sorted),
+/// every source, the later connection time, and of two different names the one that sorts
+/// first.
+fn absorb_person(mine: &mut Person, theirs: Person) {
+    if *mine == Person::default() {
+        *mine = theirs;
+        return;
     }
-    out
+    if *mine == theirs {
+        return;
+    }
+    if mine.name.is_empty() || (!theirs.name.is_empty() && theirs.name < mine.name) {
+        mine.name = theirs.name;
+    }
+    mine.sources.extend(theirs.sources.iter());
+    sorted_union(&mut mine.phones, theirs.phones);
+    sorted_union(&mut mine.emails, theirs.emails);
+    mine.connected_at = max_opt(mine.connected_at, theirs.connected_at);
 }
 
 /// Both decision logs as one, in the order the decisions were made: by time, then by their
 /// content (the bytes the snapshot writes), each decision once however many devices hold it,
 /// numbered again from 1.
-fn absorb_decisions(
-    own: Vec<crate::merge::Decision>,
-    other: Vec<crate::merge::Decision>,
-) -> Vec<crate::merge::Decision> {
-    let mut keyed: Vec<(i64, Vec<u8>, crate::merge::Decision)> =
-        own.into_iter().chain(other).map(|d| (d.at, decision_kind_bytes(&d.kind), d)).collect();
-    crate::sort::sort_by(&mut keyed, |a, b| (a.0, &a.1) < (b.0, &b.1));
-    keyed.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
-    keyed
-        .into_iter()
-        .enumerate()
-        .map(|(i, (_, _, mut d))| {
-            d.id = i as u64 + 1;
-            d
-        })
-        .collect()
+fn absorb_decisions(mut all: Vec<Decision>, other: Vec<Decision>) -> Vec<Decision> {
+    all.extend(other);
+    // Logs are short: the kind's bytes are made again at each comparison.
+    let order = |d: &Decision| (d.at, crate::store::decision_kind_bytes(&d.kind));
+    crate::sort::sort_by(&mut all, |a, b| order(a) < order(b));
+    all.dedup_by(|a, b| a.at == b.at && a.kind == b.kind);
+    for (i, d) in all.iter_mut().enumerate() {
+        d.id = i as u64 + 1;
+    }
+    all
 }
 
 /// Keep-in-touch settings by handle key, each setting as most recently changed on either
-/// device ([`crate::keep::KeepSettings::newest`]), sorted by key.
-fn absorb_keep(
-    own: Vec<(String, crate::keep::KeepSettings)>,
-    other: Vec<(String, crate::keep::KeepSettings)>,
-) -> Vec<(String, crate::keep::KeepSettings)> {
-    let mut all = own;
-    all.extend(other);
-    crate::sort::sort_by(&mut all, |a, b| a.0 < b.0);
-    let mut out: Vec<(String, crate::keep::KeepSettings)> = Vec::with_capacity(all.len());
-    for (key, settings) in all {
+/// device ([`KeepSettings::newest`]), sorted by key as the engine keeps them.
+fn absorb_keep(keep: &mut Vec<(String, KeepSettings)>, other: Vec<(String, KeepSettings)>) {
+    keep.extend(other);
+    crate::sort::sort_by(keep, |a, b| a.0 < b.0);
+    let mut out: Vec<(String, KeepSettings)> = Vec::with_capacity(keep.len());
+    for (key, settings) in keep.drain(..) {
         match out.last_mut() {
             Some(last) if last.0 == key => last.1 = last.1.newest(&settings),
             _ => out.push((key, settings)),
         }
     }
-    out
+    *keep = out;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::collect::Shape;
 
     fn span(start: i64, end: i64, start_n: u32, end_n: u32) -> Span {
         Span {
@@ -540,15 +503,11 @@ mod tests {
         }
     }
 
-    fn chat(spans: Vec<Span>, live: Vec<(i64, &str, u32)>) -> ChatState {
-        ChatState {
-            key: "whatsapp:title:ann".into(),
-            source: Some(Source::WhatsApp),
-            shape: Some(Shape::Unknown),
-            coverage: spans,
-            live_minutes: live.into_iter().map(|(m, k, c)| (m, k.to_string(), c)).collect(),
-            ..ChatState::default()
-        }
+    fn chat(spans: Vec<Span>, live: Vec<(i64, &str, u32)>) -> Chat {
+        let mut c = Chat::new("whatsapp:title:ann".into(), None, Source::WhatsApp, Shape::Unknown);
+        c.coverage = spans;
+        c.live_minutes = live.into_iter().map(|(m, k, n)| (m, k.to_string(), n)).collect();
+        c
     }
 
     #[test]

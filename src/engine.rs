@@ -71,6 +71,109 @@ impl Chat {
     pub(crate) fn reindex(&mut self) {
         self.author_index = self.authors.iter().enumerate().map(|(i, a)| (a.key.clone(), i)).collect();
     }
+
+    /// Adds what an import counted in this chat (its live minutes aside, which
+    /// [`Chat::add_live_counts`] adds): one copy for imports and for another device's copy of
+    /// the chat ([`crate::absorb`]).
+    pub(crate) fn add(&mut self, delta: &ChatDelta) {
+        if delta.shape != Shape::Unknown {
+            self.shape = delta.shape.clone();
+        }
+        if delta.title.is_some() {
+            self.title.clone_from(&delta.title);
+        }
+        for p in &delta.participants {
+            if !self.participants.iter().any(|(k, _)| *k == p.0) {
+                self.participants.push(p.clone());
+            }
+        }
+        for stats in delta.authors.iter().filter(|a| a.is_active() || a.replies.count() > 0) {
+            match self.author_index.get(&stats.key) {
+                Some(&i) => {
+                    let existing = &mut self.authors[i];
+                    existing.merge(stats);
+                    if !stats.name.is_empty() {
+                        existing.name.clone_from(&stats.name);
+                    }
+                }
+                None => {
+                    self.author_index.insert(stats.key.clone(), self.authors.len());
+                    self.authors.push(stats.clone());
+                }
+            }
+        }
+        if let Some(span) = delta.span.clone() {
+            merge_span(&mut self.coverage, span);
+        }
+        if let Some(span) = delta.id_span {
+            self.add_id_span(span);
+        }
+        if !delta.ids.is_empty() {
+            self.ids.extend_from_slice(&delta.ids);
+            crate::sort::sort(&mut self.ids);
+            self.ids.dedup();
+        }
+        if let Some((at, author)) = delta.last_message {
+            if self.last_message.as_ref().is_none_or(|(last, _)| at >= *last) {
+                let key = delta.authors.get(author as usize).map(|a| a.key.clone()).unwrap_or_default();
+                self.last_message = Some((at, key));
+            }
+        }
+        crate::stats::union_days(&mut self.days, &delta.days);
+    }
+
+    /// Adds a range of ordered message ids, joining the ranges it meets or touches.
+    pub(crate) fn add_id_span(&mut self, span: (i64, i64)) {
+        self.id_spans.push(span);
+        crate::sort::sort(&mut self.id_spans);
+        let mut merged: Vec<(i64, i64)> = Vec::with_capacity(self.id_spans.len());
+        for &(lo, hi) in &self.id_spans {
+            match merged.last_mut() {
+                Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+                _ => merged.push((lo, hi)),
+            }
+        }
+        self.id_spans = merged;
+    }
+
+    /// Adds `(minute, author key, messages)` captured live to the counts kept per minute and
+    /// author.
+    pub(crate) fn add_live_counts(&mut self, entries: Vec<(i64, String, u32)>) {
+        let mut at = self.live_index();
+        for (minute, key, count) in entries {
+            match at.get(&(minute, key.clone())) {
+                Some(&i) => self.live_minutes[i].2 = self.live_minutes[i].2.saturating_add(count),
+                None => {
+                    at.insert((minute, key.clone()), self.live_minutes.len());
+                    self.live_minutes.push((minute, key, count));
+                }
+            }
+        }
+    }
+
+    /// Where each (minute, author key) is in the live minutes.
+    pub(crate) fn live_index(&self) -> HashMap<(i64, String), usize> {
+        self.live_minutes.iter().enumerate().map(|(i, (m, k, _))| ((*m, k.clone()), i)).collect()
+    }
+
+    /// The chat's persisted form.
+    pub(crate) fn state(&self) -> crate::store::ChatState {
+        crate::store::ChatState {
+            key: self.key.clone(),
+            title: self.title.clone(),
+            source: Some(self.source),
+            shape: Some(self.shape.clone()),
+            participants: self.participants.clone(),
+            authors: self.authors.clone(),
+            coverage: self.coverage.clone(),
+            id_spans: self.id_spans.clone(),
+            ids: self.ids.clone(),
+            last_message: self.last_message.clone(),
+            day_gaps: self.day_gaps.clone(),
+            days: self.days.clone(),
+            live_minutes: self.live_minutes.clone(),
+        }
+    }
 }
 
 /// A person a source described beyond their messages (a LinkedIn connection).
@@ -283,12 +386,8 @@ impl Engine {
     /// acknowledged stays this engine's. A state that does not decode is refused with the
     /// error [`Engine::restore`] gives, and the engine is unchanged.
     pub fn absorb(&mut self, state: &[u8]) -> Result<crate::absorb::AbsorbReport, crate::store::StoreError> {
-        let other = crate::store::decode_snapshot(state)?;
-        let (combined, report) = crate::absorb::absorb(self.to_state(), other);
-        let journal = self.journal.take();
-        *self = Engine::from_state(combined);
-        self.journal = journal;
-        Ok(report)
+        let other = Engine::from_state(crate::store::decode_snapshot(state)?);
+        Ok(crate::absorb::absorb(self, other))
     }
 
     /// The names or numbers the user said are theirs.
@@ -540,72 +639,12 @@ impl Engine {
             }
         };
         let chat = &mut self.chats[index];
-        if delta.shape != Shape::Unknown {
-            chat.shape = delta.shape.clone();
-        }
-        if delta.title.is_some() {
-            chat.title.clone_from(&delta.title);
-        }
-        for p in &delta.participants {
-            if !chat.participants.iter().any(|(k, _)| *k == p.0) {
-                chat.participants.push(p.clone());
-            }
-        }
-        for stats in delta.authors.iter().filter(|a| a.is_active() || a.replies.count() > 0) {
-            match chat.author_index.get(&stats.key) {
-                Some(&i) => {
-                    let existing = &mut chat.authors[i];
-                    existing.merge(stats);
-                    if !stats.name.is_empty() {
-                        existing.name.clone_from(&stats.name);
-                    }
-                }
-                None => {
-                    chat.author_index.insert(stats.key.clone(), chat.authors.len());
-                    chat.authors.push(stats.clone());
-                }
-            }
-        }
-        if let Some(span) = delta.span.clone() {
-            merge_span(&mut chat.coverage, span);
-        }
-        if let Some(span) = delta.id_span {
-            chat.id_spans.push(span);
-            crate::sort::sort(&mut chat.id_spans);
-            let mut merged: Vec<(i64, i64)> = Vec::with_capacity(chat.id_spans.len());
-            for &(lo, hi) in &chat.id_spans {
-                match merged.last_mut() {
-                    Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
-                    _ => merged.push((lo, hi)),
-                }
-            }
-            chat.id_spans = merged;
-        }
-        if !delta.ids.is_empty() {
-            chat.ids.extend_from_slice(&delta.ids);
-            crate::sort::sort(&mut chat.ids);
-            chat.ids.dedup();
-        }
-        if let Some((at, author)) = delta.last_message {
-            if chat.last_message.as_ref().is_none_or(|(last, _)| at >= *last) {
-                let key = delta.authors.get(author as usize).map(|a| a.key.clone()).unwrap_or_default();
-                chat.last_message = Some((at, key));
-            }
-        }
-        crate::stats::union_days(&mut chat.days, &delta.days);
+        chat.add(delta);
         if !delta.live_minutes.is_empty() {
-            let mut at: HashMap<(i64, String), usize> =
-                chat.live_minutes.iter().enumerate().map(|(i, (m, k, _))| ((*m, k.clone()), i)).collect();
-            for &(minute, author) in &delta.live_minutes {
-                let key = delta.authors.get(author as usize).map(|a| a.key.clone()).unwrap_or_default();
-                match at.get(&(minute, key.clone())) {
-                    Some(&i) => chat.live_minutes[i].2 = chat.live_minutes[i].2.saturating_add(1),
-                    None => {
-                        at.insert((minute, key.clone()), chat.live_minutes.len());
-                        chat.live_minutes.push((minute, key, 1));
-                    }
-                }
-            }
+            let live = delta.live_minutes.iter().map(|&(minute, author)| {
+                (minute, delta.authors.get(author as usize).map(|a| a.key.clone()).unwrap_or_default(), 1)
+            });
+            chat.add_live_counts(live.collect());
         }
     }
 
@@ -1224,7 +1263,7 @@ impl Engine {
     /// device states and absorbing share one copy in the wasm build.
     #[inline(never)]
     pub(crate) fn to_state(&self) -> crate::store::State {
-        use crate::store::{ChatState, PersonState, State};
+        use crate::store::{PersonState, State};
         let mut acknowledged: Vec<(String, u64)> =
             self.sync.acknowledged.iter().map(|(id, f)| (id.clone(), *f)).collect();
         crate::sort::sort(&mut acknowledged);
@@ -1233,25 +1272,7 @@ impl Engine {
             owner_inferred: self.owner_inferred.clone(),
             exclusions: self.exclusions.clone(),
             live_order: self.live_order,
-            chats: self
-                .chats
-                .iter()
-                .map(|c| ChatState {
-                    key: c.key.clone(),
-                    title: c.title.clone(),
-                    source: Some(c.source),
-                    shape: Some(c.shape.clone()),
-                    participants: c.participants.clone(),
-                    authors: c.authors.clone(),
-                    coverage: c.coverage.clone(),
-                    id_spans: c.id_spans.clone(),
-                    ids: c.ids.clone(),
-                    last_message: c.last_message.clone(),
-                    day_gaps: c.day_gaps.clone(),
-                    days: c.days.clone(),
-                    live_minutes: c.live_minutes.clone(),
-                })
-                .collect(),
+            chats: self.chats.iter().map(Chat::state).collect(),
             people: self
                 .people
                 .iter()

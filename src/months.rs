@@ -10,7 +10,9 @@ pub type Month = i32;
 const UNIX_EPOCH_FROM_CE: i64 = 719_163;
 
 /// The month of a local day number (days since 1970-01-01); `None` outside chrono's range,
-/// which a crafted date can reach.
+/// which a crafted date can reach. Never inlined: it is asked once a month of messages, and
+/// each inlined copy of the calendar code costs the wasm build a kilobyte.
+#[inline(never)]
 pub fn month_of_day(day: i64) -> Option<Month> {
     let from_ce = i32::try_from(day.checked_add(UNIX_EPOCH_FROM_CE)?).ok()?;
     let date = NaiveDate::from_num_days_from_ce_opt(from_ce)?;

@@ -96,7 +96,10 @@ try {
     await Promise.all(Array.from({ length: clients }, async (_, client) => {
       const { port } = instances[client % instances.length];
       for (let n = 0; Date.now() < deadline; n++) {
-        upserts += (await push(port, token, `load-${client}-${n}`, contacts(`c${client}-${n}`, 100))).upserted;
+        // Awaited first, then added: `upserts += await …` would read the total before the
+        // await and lose the other clients' additions made meanwhile.
+        const result = await push(port, token, `load-${client}-${n}`, contacts(`c${client}-${n}`, 100));
+        upserts += result.upserted;
       }
     }));
     const elapsed = (performance.now() - started) / 1000;

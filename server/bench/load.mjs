@@ -2,11 +2,13 @@
 // kith-server measured from outside, on either backend and with one or more instances over one
 // database (the release binary, real HTTP on loopback, Node's keep-alive fetch as the client):
 //
-//   node server/bench/load.mjs load --db <file|postgres://…> [--instances 1] [--clients 16] [--seconds 10]
+//   node server/bench/load.mjs load --db <file|postgres://…> [--instances 1] [--clients 16] [--seconds 10] [--accounts 1]
 //     Push throughput: each client pushes batches of 100 new contacts for the given time, the
-//     clients spread over the instances; upserts per second, and each instance's peak resident
-//     memory (VmRSS sampled every 50 ms). Rate limits are lifted by flag: this measures the
-//     server, not the limiter.
+//     clients spread over the instances and the accounts; upserts per second, and each
+//     instance's peak resident memory (VmRSS sampled every 50 ms). Rate limits and the contact
+//     quota are lifted by flag: this measures the server, not the limits. Pushes to one
+//     account take turns (each holds the account's row lock until it commits), so one account
+//     measures that path and several accounts measure what instances can do side by side.
 //   node server/bench/load.mjs first-sync --db <file|postgres://…> [--contacts 10000]
 //     A first sync as the extension sends it: batches of 500 new contacts, one after another,
 //     from the first request to the last acknowledgement.
@@ -45,7 +47,7 @@ function freePort() {
 
 /** One instance, once it answers its health check. @param {number} port */
 async function startInstance(port) {
-  const limits = ["--per-token-per-minute", "100000000", "--per-address-per-minute", "100000000"];
+  const limits = ["--per-token-per-minute", "100000000", "--per-address-per-minute", "100000000", "--max-contacts", "100000000"];
   const child = spawn(binary, ["serve", "--addr", `127.0.0.1:${port}`, "--db", db, ...limits], { stdio: ["ignore", "ignore", "inherit"] });
   for (let i = 0; i < 200; i++) {
     try {
@@ -76,7 +78,9 @@ async function push(port, token, batchKey, upserts) {
   return r.json();
 }
 
-const token = execFileSync(binary, ["token", "create", "bench", "--db", db], { encoding: "utf8" }).trim();
+const accounts = Number(flag("accounts", "1"));
+const tokens = Array.from({ length: accounts }, (_, i) => execFileSync(binary, ["token", "create", `bench-${i}`, "--db", db], { encoding: "utf8" }).trim());
+const token = tokens[0];
 const instances = [];
 for (let i = 0; i < Number(flag("instances", "1")); i++) instances.push(await startInstance(await freePort()));
 const sampler = setInterval(() => {
@@ -95,13 +99,17 @@ try {
     const started = performance.now();
     await Promise.all(Array.from({ length: clients }, async (_, client) => {
       const { port } = instances[client % instances.length];
+      const token = tokens[client % tokens.length];
       for (let n = 0; Date.now() < deadline; n++) {
-        upserts += (await push(port, token, `load-${client}-${n}`, contacts(`c${client}-${n}`, 100))).upserted;
+        // Awaited first, then added: `upserts += await …` would read the total before the
+        // await and lose the other clients' additions made meanwhile.
+        const result = await push(port, token, `load-${client}-${n}`, contacts(`c${client}-${n}`, 100));
+        upserts += result.upserted;
       }
     }));
     const elapsed = (performance.now() - started) / 1000;
     console.log(JSON.stringify({
-      mode, backend, instances: instances.length, clients, batchSize: 100, seconds: Number(elapsed.toFixed(1)), upserts,
+      mode, backend, instances: instances.length, clients, accounts, batchSize: 100, seconds: Number(elapsed.toFixed(1)), upserts,
       upsertsPerSecond: Math.round(upserts / elapsed), peakRssMB: instances.map((i) => Number((i.peakRssKb / 1024).toFixed(1))),
     }));
   } else {

@@ -464,6 +464,28 @@ fn the_contact_quota_gives_a_named_403_and_old_batch_keys_are_purged(b: Backend)
     assert_eq!(push(&s, &s.alice, "batch-quota-1", vec![], vec![]).json()["replayed"], false);
 }
 
+fn tombstones_count_against_the_quota_until_purged(b: Backend) {
+    let s = start(b, Config { max_contacts: 3, tombstone_days: 30, ..Config::default() });
+    let three = vec![contact("c1", "A"), contact("c2", "B"), contact("c3", "C")];
+    assert_eq!(push(&s, &s.alice, "batch-tomb-1", three, vec!["c1"]).status, 200);
+    assert_eq!(push(&s, &s.alice, "batch-tomb-2", vec![contact("c4", "D")], vec![]).status, 403, "c1 is a tombstone");
+    assert_eq!(push(&s, &s.alice, "batch-tomb-3", vec![contact("c1", "A back")], vec![]).status, 200, "not new");
+    assert_eq!(push(&s, &s.alice, "batch-tomb-4", vec![], vec!["c1", "c2"]).status, 200);
+    s.clock.advance(31 * 86_400);
+    // This push purges the two tombstones first, so two new contacts fit, and a third does not.
+    let two = vec![contact("c4", "D"), contact("c5", "E")];
+    assert_eq!(push(&s, &s.alice, "batch-tomb-5", two, vec![]).status, 200);
+    assert_eq!(push(&s, &s.alice, "batch-tomb-6", vec![contact("c6", "F")], vec![]).status, 403);
+    let ids: Vec<Value> = pull_all(&s, &s.alice).into_iter().map(|c| c["id"].clone()).collect();
+    assert_eq!(ids, vec![json!("c3"), json!("c4"), json!("c5")]);
+    // A contact upserted twice in one batch is one new contact.
+    let s = start(b, Config { max_contacts: 2, ..Config::default() });
+    let twice = vec![contact("c1", "A"), contact("c1", "A again"), contact("c2", "B")];
+    assert_eq!(push(&s, &s.alice, "batch-twice-1", twice, vec![]).status, 200);
+    assert_eq!(pull_all(&s, &s.alice)[0]["contact"]["name"], "A again", "the last record of an id wins");
+    assert_eq!(push(&s, &s.alice, "batch-twice-2", vec![contact("c3", "C")], vec![]).status, 403);
+}
+
 /// The real store, but the account is deleted between the token check and the push: the
 /// moment a push races `DELETE /v1/account`.
 struct DeletedMidway(Arc<dyn Store>);
@@ -614,6 +636,7 @@ on_both_backends!(
     behind_a_trusted_proxy_limits_count_the_forwarded_client,
     failed_authentication_has_its_own_limit_and_health_has_none,
     the_contact_quota_gives_a_named_403_and_old_batch_keys_are_purged,
+    tombstones_count_against_the_quota_until_purged,
     a_push_racing_account_deletion_gets_401_and_404_405_use_the_error_shape,
     cors_can_be_limited_to_named_extensions,
 );

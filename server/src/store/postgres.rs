@@ -31,7 +31,7 @@ use super::{
 /// Ids and batch keys use the `"C"` collation: byte order, as in SQLite, so the pull feed's
 /// order and its cursor comparisons are the same on both backends whatever the database's
 /// locale.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     "
     CREATE TABLE accounts (
         id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -101,6 +101,12 @@ const MIGRATIONS: [&str; 2] = [
         FOREIGN KEY (account_id, device_id) REFERENCES devices(account_id, device_id) ON DELETE CASCADE
     );
     ALTER TABLE device_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+",
+    // The quota check reads a count kept with the account instead of counting its contacts on
+    // every push, under the account's lock: one row instead of up to --max-contacts.
+    "
+    ALTER TABLE accounts ADD COLUMN stored_contacts BIGINT NOT NULL DEFAULT 0;
+    UPDATE accounts SET stored_contacts = (SELECT COUNT(*) FROM contacts WHERE account_id = accounts.id);
 ",
 ];
 
@@ -310,13 +316,16 @@ impl Store for PostgresStore {
         }
         let tx = client.transaction().await?;
         let Some(row) = tx
-            .query_opt("UPDATE accounts SET version = version + 1 WHERE id = $1 RETURNING version", &[&account.id])
+            .query_opt(
+                "UPDATE accounts SET version = version + 1 WHERE id = $1 RETURNING version, stored_contacts",
+                &[&account.id],
+            )
             .await?
         else {
             // No row: the account was deleted after the token was checked.
             return Err(StoreError::AccountGone);
         };
-        let version: i64 = row.get(0);
+        let (version, stored): (i64, i64) = (row.get(0), row.get(1));
         // Under the lock: a push of the same key that committed while this one waited is seen now.
         if let Some(result) = Self::stored_result(&tx, account, &batch.batch_key).await? {
             tx.rollback().await?;
@@ -334,15 +343,19 @@ impl Store for PostgresStore {
                 .query_one("SELECT COUNT(*) FROM contacts WHERE account_id = $1 AND id = ANY($2)", &[&account.id, &ids])
                 .await?
                 .get(0);
+            // Exact: no other push or purge of this account runs while this one holds its lock.
             let new = ids.len() as i64 - existing;
             // Only growth is refused: an account over a lowered quota can still update and delete.
             if new > 0 {
-                let stored: i64 =
-                    tx.query_one("SELECT COUNT(*) FROM contacts WHERE account_id = $1", &[&account.id]).await?.get(0);
                 if (stored + new) as usize > max_contacts {
                     tx.rollback().await?;
                     return Err(StoreError::QuotaExceeded { limit: max_contacts });
                 }
+                tx.execute(
+                    "UPDATE accounts SET stored_contacts = stored_contacts + $2 WHERE id = $1",
+                    &[&account.id, &new],
+                )
+                .await?;
             }
             let records = latest
                 .values()
@@ -485,22 +498,43 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    /// Rows a push holds are skipped (`SKIP LOCKED`) and purged next time, if still due: a
-    /// purge never waits on a push, so the two cannot deadlock, and instances purging at once
-    /// split the rows instead of queueing behind each other.
+    /// Account by account, each under the account's row lock, as a push takes it: the lock
+    /// comes before any contact row in both, so a purge and a push cannot deadlock, and the
+    /// account's stored count drops by exactly what went.
     async fn purge_tombstones(&self, before: i64) -> Result<usize, StoreError> {
-        let client = self.client().await?;
-        let n = client
-            .execute(
-                "DELETE FROM contacts WHERE (account_id, id) IN (
-                     SELECT account_id, id FROM contacts WHERE deleted_at IS NOT NULL AND deleted_at < $1
-                     FOR UPDATE SKIP LOCKED)",
+        let mut client = self.client().await?;
+        let due: Vec<i64> = client
+            .query(
+                "SELECT DISTINCT account_id FROM contacts WHERE deleted_at IS NOT NULL AND deleted_at < $1",
                 &[&before],
             )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let mut purged = 0;
+        for account_id in due {
+            let tx = client.transaction().await?;
+            tx.execute("SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE", &[&account_id]).await?;
+            let n = tx
+                .execute(
+                    "DELETE FROM contacts WHERE account_id = $1 AND deleted_at IS NOT NULL AND deleted_at < $2",
+                    &[&account_id, &before],
+                )
+                .await?;
+            tx.execute(
+                "UPDATE accounts SET stored_contacts = stored_contacts - $2 WHERE id = $1",
+                &[&account_id, &(n as i64)],
+            )
             .await?;
-        Ok(n as usize)
+            tx.commit().await?;
+            purged += n as usize;
+        }
+        Ok(purged)
     }
 
+    /// Instances purging at once split the rows (`SKIP LOCKED`) rather than queue behind, or
+    /// deadlock with, each other's deletes.
     async fn purge_batches(&self, before: i64) -> Result<usize, StoreError> {
         let client = self.client().await?;
         let n = client

@@ -30,7 +30,7 @@ pub struct SqliteStore {
 }
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     "
     CREATE TABLE accounts (
         id INTEGER PRIMARY KEY,
@@ -98,6 +98,12 @@ const MIGRATIONS: [&str; 3] = [
         FOREIGN KEY (account_id, device_id) REFERENCES devices(account_id, device_id) ON DELETE CASCADE
     );
 ",
+    // The quota check reads a count kept with the account instead of counting its contacts on
+    // every push: one row instead of up to --max-contacts.
+    "
+    ALTER TABLE accounts ADD COLUMN stored_contacts INTEGER NOT NULL DEFAULT 0;
+    UPDATE accounts SET stored_contacts = (SELECT COUNT(*) FROM contacts WHERE account_id = accounts.id);
+",
 ];
 
 /// How long a write waits for another process's write lock on the same file.
@@ -160,28 +166,27 @@ fn push(
         return Ok(result);
     }
     // No row: the account was deleted after the token was checked.
-    let version: i64 = tx
-        .prepare_cached("UPDATE accounts SET version = version + 1 WHERE id = ?1 RETURNING version")?
-        .query_row(params![account.id], |r| r.get(0))
+    let (version, stored): (i64, i64) = tx
+        .prepare_cached("UPDATE accounts SET version = version + 1 WHERE id = ?1 RETURNING version, stored_contacts")?
+        .query_row(params![account.id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
         .ok_or(StoreError::AccountGone)?;
-    if !batch.upserts.is_empty() {
-        // Only growth is refused: an account over a lowered quota can still update and delete.
+    let mut new_ids = std::collections::HashSet::new();
+    {
         let mut exists = tx.prepare_cached("SELECT 1 FROM contacts WHERE account_id = ?1 AND id = ?2")?;
-        let mut new_ids = std::collections::HashSet::new();
         for contact in &batch.upserts {
             if !exists.exists(params![account.id, contact.id])? {
                 new_ids.insert(contact.id.as_str());
             }
         }
-        if !new_ids.is_empty() {
-            let stored: i64 = tx
-                .prepare_cached("SELECT COUNT(*) FROM contacts WHERE account_id = ?1")?
-                .query_row(params![account.id], |r| r.get(0))?;
-            if stored as usize + new_ids.len() > max_contacts {
-                return Err(StoreError::QuotaExceeded { limit: max_contacts });
-            }
+    }
+    // Only growth is refused: an account over a lowered quota can still update and delete.
+    if !new_ids.is_empty() {
+        if stored as usize + new_ids.len() > max_contacts {
+            return Err(StoreError::QuotaExceeded { limit: max_contacts });
         }
+        tx.prepare_cached("UPDATE accounts SET stored_contacts = stored_contacts + ?2 WHERE id = ?1")?
+            .execute(params![account.id, new_ids.len() as i64])?;
     }
     {
         let mut upsert = tx.prepare_cached(
@@ -571,9 +576,19 @@ impl Store for SqliteStore {
 
     async fn purge_tombstones(&self, before: i64) -> Result<usize, StoreError> {
         self.run(move |conn| {
-            Ok(conn
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.prepare_cached(
+                "UPDATE accounts SET stored_contacts = stored_contacts - (
+                     SELECT COUNT(*) FROM contacts
+                     WHERE account_id = accounts.id AND deleted_at IS NOT NULL AND deleted_at < ?1)
+                 WHERE id IN (SELECT account_id FROM contacts WHERE deleted_at IS NOT NULL AND deleted_at < ?1)",
+            )?
+            .execute(params![before])?;
+            let purged = tx
                 .prepare_cached("DELETE FROM contacts WHERE deleted_at IS NOT NULL AND deleted_at < ?1")?
-                .execute(params![before])?)
+                .execute(params![before])?;
+            tx.commit()?;
+            Ok(purged)
         })
         .await
     }

@@ -24,7 +24,7 @@
 // are then computed from the union, so two devices push the same record and nothing
 // flip-flops. A device that cannot read every other device's state pushes nothing, and says why.
 
-import { chunks, keyCheck, keyText, newKeyText, open, parseKeyText, seal, sha256Hex } from "../lib/sealed.js";
+import { chunks, keyCheck, keyText, newKeyText, open, pack, parseKeyText, seal, sha256Hex, unpack } from "../lib/sealed.js";
 
 export const BATCH_SIZE = 500;
 export const RETRY_ALARM = "kith-sync-retry";
@@ -34,6 +34,8 @@ export const SOON_ALARM = "kith-sync-soon";
 /** How long after the last change: a burst of edits goes out as one sync (Chrome's shortest alarm). */
 export const SOON_MINUTES = 0.5;
 const LEDGER_LIMIT = 200;
+/** Batches between two stores of what they did (acknowledgements, queue, ledger) during a drain. */
+const PERSIST_EVERY = 5;
 /** The name a device shows on the account until the user gives it one. */
 export const DEFAULT_DEVICE_NAME = "kith in Chromium";
 
@@ -128,6 +130,8 @@ export function createSync(deps) {
   let generation = 0;
   /** Failed attempts at reading and publishing device states, for the backoff. */
   let deviceAttempts = 0;
+  /** Whether the last look at the account found other devices (whose records may equal ours). */
+  let othersListed = false;
 
   /** @returns {Promise<SyncSettings>} */
   async function settings() {
@@ -222,11 +226,11 @@ export function createSync(deps) {
     };
   }
 
-  /** @param {Record<string, unknown>} entry */
-  async function record(entry) {
+  /** Adds entries to the ledger, newest first. @param {Record<string, unknown>[]} entries in the order they happened */
+  async function record(...entries) {
     /** @type {Record<string, unknown>[]} */
     const ledger = (await deps.db.get("sync-ledger")) ?? [];
-    ledger.unshift(entry);
+    ledger.unshift(...entries.reverse());
     await deps.db.put("sync-ledger", ledger.slice(0, LEDGER_LIMIT));
   }
 
@@ -270,86 +274,111 @@ export function createSync(deps) {
         throw e;
       }
       if (!devicesDone || started !== generation) return status;
-      await adoptServerRecords(s, started);
+      // Another device may have pushed records equal to this one's: those are not sent again.
+      const changes = othersListed ? await adoptServerRecords(s, started) : deps.engine().syncChanges();
       if (started !== generation) return status;
-      items = split(deps.engine().syncChanges()).map((batch) => ({ batch, attempts: 0 }));
+      items = split(changes).map((batch) => ({ batch, attempts: 0 }));
       await deps.db.put("sync-queue", items);
     }
     const total = items.reduce((n, i) => n + i.batch.upserts.length + i.batch.deletions.length, 0);
     status = { state: "syncing", sent: 0, total, refused: 0, message: "" };
     let sent = 0;
     let refused = 0;
-    while (items.length) {
-      const current = await settings();
-      if (started !== generation || !current.enabled || current.serverUrl !== s.serverUrl) {
-        status = { state: "off", sent, total, refused, message: "Sync was turned off." };
-        return status;
-      }
-      const { batch } = items[0];
-      let response;
-      try {
-        response = await request(s, "/v1/sync/push", { method: "POST", type: "application/json", body: JSON.stringify(batch) });
-      } catch (e) {
-        if (/** @type {Error} */ (e).name === "AbortError" || started !== generation) return status;
-        return retryLater(items, "The server could not be reached.");
-      }
-      // Turned off (or another server set) while the request was out: the queue was dropped
-      // and must stay so; nothing more is written or sent.
-      if (started !== generation) return status;
-      if (isTransient(response.status)) {
-        return retryLater(items, `The server answered ${response.status}.`, Number(response.headers.get("retry-after")) || 0);
-      }
-      const reply = await response.json().catch(() => ({}));
-      if (started !== generation) return status;
-      const counts = { upserts: batch.upserts.length, deletions: batch.deletions.length };
-      if (response.status === 401) {
-        const { code, reason } = refusalOf(reply, batch);
-        status = { state: "error", sent, total, refused, message: "The server refused the token. Check it in Options." };
-        await record({ at: new Date().toISOString(), server: s.serverUrl, batchKey: batch.batchKey, ok: false, status: 401, code, reason, ...counts });
-        throw failure("SyncRejected", status.message);
-      }
-      if (!response.ok) {
-        const { code, reason } = refusalOf(reply, batch);
+    // What the last batches did (the acknowledgements, the shorter queue, ledger entries) is
+    // stored every few batches and when the drain ends, not after each: rewriting the state,
+    // the queue and the ledger was most of a batch's time at 10,000 contacts. A worker stopped
+    // in between only means those batches are sent again under their keys: the server answers
+    // "replayed" and nothing changes.
+    let unsaved = 0;
+    /** @type {Record<string, unknown>[]} */
+    let ledgered = [];
+    async function flush() {
+      if (unsaved) await deps.persist();
+      // Turned off meanwhile: the queue was dropped, and stays so.
+      if (unsaved && started === generation) await deps.db.put("sync-queue", items);
+      if (ledgered.length) await record(...ledgered);
+      unsaved = 0;
+      ledgered = [];
+    }
+    try {
+      return await deliver();
+    } finally {
+      await flush();
+    }
+
+    async function deliver() {
+      while (items.length) {
+        const current = await settings();
+        if (started !== generation || !current.enabled || current.serverUrl !== s.serverUrl) {
+          status = { state: "off", sent, total, refused, message: "Sync was turned off." };
+          return status;
+        }
+        const { batch } = items[0];
+        let response;
+        try {
+          response = await request(s, "/v1/sync/push", { method: "POST", type: "application/json", body: JSON.stringify(batch) });
+        } catch (e) {
+          if (/** @type {Error} */ (e).name === "AbortError" || started !== generation) return status;
+          return retryLater(items, "The server could not be reached.");
+        }
+        // Turned off (or another server set) while the request was out: the queue was dropped
+        // and must stay so; nothing more is written or sent.
+        if (started !== generation) return status;
+        if (isTransient(response.status)) {
+          return retryLater(items, `The server answered ${response.status}.`, Number(response.headers.get("retry-after")) || 0);
+        }
+        const reply = await response.json().catch(() => ({}));
+        if (started !== generation) return status;
+        const counts = { upserts: batch.upserts.length, deletions: batch.deletions.length };
+        if (response.status === 401) {
+          const { code, reason } = refusalOf(reply, batch);
+          status = { state: "error", sent, total, refused, message: "The server refused the token. Check it in Options." };
+          ledgered.push({ at: new Date().toISOString(), server: s.serverUrl, batchKey: batch.batchKey, ok: false, status: 401, code, reason, ...counts });
+          throw failure("SyncRejected", status.message);
+        }
+        if (!response.ok) {
+          const { code, reason } = refusalOf(reply, batch);
+          items = items.slice(1);
+          unsaved += 1;
+          refused += 1;
+          status = { state: "syncing", sent, total, refused, message: "" };
+          ledgered.push({
+            at: new Date().toISOString(),
+            server: s.serverUrl,
+            batchKey: batch.batchKey,
+            ok: false,
+            refused: true,
+            status: response.status,
+            code,
+            reason,
+            ...counts,
+          });
+          continue;
+        }
+        acknowledge(batch);
         items = items.slice(1);
-        await deps.db.put("sync-queue", items);
-        refused += 1;
+        unsaved += 1;
+        sent += counts.upserts + counts.deletions;
         status = { state: "syncing", sent, total, refused, message: "" };
-        await record({
+        ledgered.push({
           at: new Date().toISOString(),
           server: s.serverUrl,
           batchKey: batch.batchKey,
-          ok: false,
-          refused: true,
-          status: response.status,
-          code,
-          reason,
+          ok: true,
+          replayed: Boolean(reply.replayed),
           ...counts,
+          fields: batch.upserts.length ? Object.keys(batch.upserts[0]) : [],
+          payload: batch,
         });
-        continue;
+        if (unsaved >= PERSIST_EVERY) await flush();
       }
-      deps.engine().acknowledgeSync(batch);
-      await deps.persist();
-      items = items.slice(1);
-      await deps.db.put("sync-queue", items);
-      sent += counts.upserts + counts.deletions;
-      status = { state: "syncing", sent, total, refused, message: "" };
-      await record({
-        at: new Date().toISOString(),
-        server: s.serverUrl,
-        batchKey: batch.batchKey,
-        ok: true,
-        replayed: Boolean(reply.replayed),
-        ...counts,
-        fields: batch.upserts.length ? Object.keys(batch.upserts[0]) : [],
-        payload: batch,
-      });
+      await deps.alarms.clear(RETRY_ALARM);
+      deviceAttempts = 0;
+      const summary = sent ? `Synced ${sent} change(s).` : refused ? "Nothing was synced." : "Everything was already up to date.";
+      const refusals = refused ? ` The server refused ${refused} batch(es); the sync ledger in Options says why, and their contacts are sent again next time.` : "";
+      status = { state: "done", sent, total, refused, message: summary + refusals };
+      return status;
     }
-    await deps.alarms.clear(RETRY_ALARM);
-    deviceAttempts = 0;
-    const summary = sent ? `Synced ${sent} change(s).` : refused ? "Nothing was synced." : "Everything was already up to date.";
-    const refusals = refused ? ` The server refused ${refused} batch(es); the sync ledger in Options says why, and their contacts are sent again next time.` : "";
-    status = { state: "done", sent, total, refused, message: summary + refusals };
-    return status;
   }
 
   /**
@@ -418,6 +447,7 @@ export function createSync(deps) {
    */
   async function devices(s, started) {
     let { syncKey, deviceId } = s;
+    othersListed = false;
     if (!syncKey) {
       const listed = await listDevices(s);
       if (listed === null) return true; // a version 1 server: records only, as before
@@ -451,6 +481,7 @@ export function createSync(deps) {
     }
     const listed = (await listDevices(s)) ?? [];
     if (started !== generation) return false;
+    othersListed = listed.some((d) => d.deviceId !== deviceId);
 
     /** @type {Record<string, RemoteState>} */
     const remotes = (await deps.db.get("remote-states")) ?? {};
@@ -473,7 +504,7 @@ export function createSync(deps) {
       }
       const sealed = concat(parts);
       if ((await sha256Hex(sealed)) !== d.sha256) throw failure("Transient", `${d.name}'s state arrived damaged.`);
-      const state = await open(key, sealed, d.deviceId, d.generation);
+      const state = await unpack(await open(key, sealed, d.deviceId, d.generation));
       remotes[d.deviceId] = { name: d.name, generation: d.generation, sha256: d.sha256, state };
       changed = true;
     }
@@ -496,7 +527,7 @@ export function createSync(deps) {
     if (published && mine && mine.generation === published.generation && published.plainSha === plainSha) return true;
     const next = Math.max(mine?.generation ?? 0, published?.generation ?? 0) + 1;
     status = { ...status, message: "Publishing this device's knowledge…" };
-    const sealed = await seal(key, state, deviceId, next);
+    const sealed = await seal(key, await pack(state), deviceId, next);
     const pieces = chunks(sealed);
     for (let i = 0; i < pieces.length; i++) {
       const response = await deviceRequest(s, `/v2/devices/${deviceId}/state/${next}/${i}`, { method: "PUT", type: "application/octet-stream", body: pieces[i] });
@@ -522,12 +553,13 @@ export function createSync(deps) {
   /**
    * Records the server already holds exactly as this device would send them count as
    * acknowledged: a second device does not send 10,000 equal records again. Reads the record
-   * feed from where this device last stopped.
+   * feed from where this device last stopped. Returns what is left to send.
    * @param {SyncSettings} s @param {number} started
+   * @returns {Promise<import("../pkg/kith.js").SyncChanges>}
    */
   async function adoptServerRecords(s, started) {
     const changes = deps.engine().syncChanges();
-    if (!changes.upserts.length && !changes.deletions.length) return;
+    if (!changes.upserts.length && !changes.deletions.length) return changes;
     const wanted = new Map(changes.upserts.map((c) => [c.id, canonical(c)]));
     const gone = new Set(changes.deletions);
     /** @type {{ server: string, cursor: string } | undefined} */
@@ -540,9 +572,9 @@ export function createSync(deps) {
       try {
         response = await request(s, `/v1/sync/pull?since=${encodeURIComponent(since)}&limit=1000`, { method: "GET" });
       } catch {
-        return; // not needed to sync: the records are simply sent
+        return changes; // not needed to sync: the records are simply sent
       }
-      if (!response.ok || started !== generation) return;
+      if (!response.ok || started !== generation) return changes;
       /** @type {{ changes: Array<{ id: string, contact: SyncBatch["upserts"][number] | null }>, cursor: string, more: boolean }} */
       const page = await response.json();
       for (const change of page.changes) held.set(change.id, change.contact);
@@ -554,12 +586,11 @@ export function createSync(deps) {
       if (contact && wanted.get(id) === canonical(contact)) batch.upserts.push(contact);
       if (!contact && gone.has(id)) batch.deletions.push(id);
     }
-    if (batch.upserts.length || batch.deletions.length) {
-      deps.engine().acknowledgeSync(batch);
-      if (own() !== deps.engine()) own().acknowledgeSync(batch);
-      await deps.persist();
-    }
     await deps.db.put("sync-pull-cursor", { server: s.serverUrl, cursor: since });
+    if (!batch.upserts.length && !batch.deletions.length) return changes;
+    acknowledge(batch);
+    await deps.persist();
+    return deps.engine().syncChanges();
   }
 
   /** The devices on the account, for Options. */
@@ -613,6 +644,16 @@ export function createSync(deps) {
     }
     await deps.db.put("sync-settings", { ...s, syncKey: typed, deviceName: deviceName?.trim() || s.deviceName });
     return { saved: true };
+  }
+
+  /**
+   * What the server acknowledged, on the view the records came from and on own knowledge
+   * (which is what is stored, and what the view is built from again).
+   * @param {SyncBatch} batch
+   */
+  function acknowledge(batch) {
+    deps.engine().acknowledgeSync(batch);
+    if (own() !== deps.engine()) own().acknowledgeSync(batch);
   }
 
   /** One drain at a time; a second caller waits for the first. @param {boolean} build */

@@ -3,7 +3,7 @@
 // WebCrypto: `node --test tests/js/sealed.test.js`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CHUNK_BYTES, chunks, keyCheck, keyText, newKeyText, open, parseKeyText, seal, sha256Hex } from "../../extension/lib/sealed.js";
+import { CHUNK_BYTES, chunks, keyCheck, keyText, newKeyText, open, pack, parseKeyText, seal, sha256Hex, unpack } from "../../extension/lib/sealed.js";
 
 test("a key written for people reads back to the same bytes, however it is pasted", () => {
   for (let i = 0; i < 200; i++) {
@@ -71,4 +71,15 @@ test("chunks cut at the server's chunk size and join back", async () => {
   assert.deepEqual(parts.map((p) => p.length), [CHUNK_BYTES, CHUNK_BYTES, 5]);
   assert.equal(await sha256Hex(Buffer.concat(parts)), await sha256Hex(big));
   assert.equal(chunks(new Uint8Array(0)).length, 1, "an empty state is one empty chunk");
+});
+
+test("a state is packed smaller before sealing and unpacked exactly; damaged or unknown packing is a named error", async () => {
+  const state = new TextEncoder().encode("counts per month, per chat, per author; ".repeat(5000));
+  const packed = await pack(state);
+  assert.ok(packed.length < state.length / 10, `${packed.length} bytes from ${state.length}`);
+  assert.deepEqual(await unpack(packed), state);
+  const random = crypto.getRandomValues(new Uint8Array(5000));
+  assert.deepEqual(await unpack(await pack(random)), random, "incompressible bytes round-trip too");
+  await assert.rejects(unpack(Uint8Array.of(9, ...packed.subarray(1))), { name: "UnsupportedSealedState" });
+  await assert.rejects(unpack(packed.subarray(0, packed.length / 2)), { name: "SealedStateDamaged" });
 });

@@ -1,7 +1,8 @@
 //! One small sort for the whole crate. The standard library's sorts are fast but large: each
 //! element type gets its own copy of quicksort, drift sort and merging, about 6 KB apiece in
-//! the wasm module, and kith sorts a dozen types. A heapsort is a few hundred bytes per type,
-//! O(n log n) in the worst case, and needs no memory; none of kith's sorts needs stability
+//! the wasm module, and kith sorts two dozen types. A heapsort walks the heap once for every
+//! type (a type adds only its comparison and swap), is O(n log n) in the worst case, and needs
+//! no memory; none of kith's sorts needs stability
 //! (every order here is total, or its ties are interchangeable).
 
 /// Sorts `v` so that `less` never holds between an element and one before it.
@@ -28,31 +29,61 @@ pub(crate) fn set_of<T: Ord>(items: impl IntoIterator<Item = T>) -> std::collect
     set
 }
 
-/// The comparison is a `dyn` call so that one copy serves every closure over the same type.
+/// The comparison is a `dyn` call so that one copy serves every closure over the same type,
+/// and the heap is walked through [`Heap`] so that one copy of the walk serves every type: an
+/// element type costs only its comparison and swap.
 fn heapsort<T>(v: &mut [T], less: &mut dyn FnMut(&T, &T) -> bool) {
-    let n = v.len();
-    for root in (0..n / 2).rev() {
-        sift_down(v, root, n, less);
+    heapsort_dyn(&mut Slice { v, less });
+}
+
+/// A slice being sorted, seen by index.
+trait Heap {
+    fn len(&self) -> usize;
+    fn less(&mut self, i: usize, j: usize) -> bool;
+    fn swap(&mut self, i: usize, j: usize);
+}
+
+struct Slice<'a, T> {
+    v: &'a mut [T],
+    less: &'a mut dyn FnMut(&T, &T) -> bool,
+}
+
+impl<T> Heap for Slice<'_, T> {
+    fn len(&self) -> usize {
+        self.v.len()
     }
-    for end in (1..n).rev() {
-        v.swap(0, end);
-        sift_down(v, 0, end, less);
+    fn less(&mut self, i: usize, j: usize) -> bool {
+        (self.less)(&self.v[i], &self.v[j])
+    }
+    fn swap(&mut self, i: usize, j: usize) {
+        self.v.swap(i, j);
     }
 }
 
-fn sift_down<T>(v: &mut [T], mut root: usize, end: usize, less: &mut dyn FnMut(&T, &T) -> bool) {
+fn heapsort_dyn(h: &mut dyn Heap) {
+    let n = h.len();
+    for root in (0..n / 2).rev() {
+        sift_down(h, root, n);
+    }
+    for end in (1..n).rev() {
+        h.swap(0, end);
+        sift_down(h, 0, end);
+    }
+}
+
+fn sift_down(h: &mut dyn Heap, mut root: usize, end: usize) {
     loop {
         let mut child = 2 * root + 1;
         if child >= end {
             return;
         }
-        if child + 1 < end && less(&v[child], &v[child + 1]) {
+        if child + 1 < end && h.less(child, child + 1) {
             child += 1;
         }
-        if !less(&v[root], &v[child]) {
+        if !h.less(root, child) {
             return;
         }
-        v.swap(root, child);
+        h.swap(root, child);
         root = child;
     }
 }

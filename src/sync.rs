@@ -176,9 +176,9 @@ impl SyncContact {
         let mut warn = |field: &'static str, change: SyncChange| {
             warnings.push(SyncWarning { id: c.id.clone(), field, change });
         };
-        let phones = fit_list(&c.phones, rules::phone_ok, |change| warn("phones", change));
-        let emails = fit_list(&c.emails, rules::email_ok, |change| warn("emails", change));
-        let sources = fit_list(&c.sources, |s| rules::SOURCES.contains(&s), |change| warn("sources", change));
+        let phones = fit_list(&c.phones, &rules::phone_ok, &mut |change| warn("phones", change));
+        let emails = fit_list(&c.emails, &rules::email_ok, &mut |change| warn("emails", change));
+        let sources = fit_list(&c.sources, &|s| rules::SOURCES.contains(&s), &mut |change| warn("sources", change));
         // Controls dropped and trimmed first, so a cut name is one line, starts with a visible
         // character and is never blank.
         let clean: String = c.name.chars().filter(|ch| !ch.is_control()).collect();
@@ -196,12 +196,10 @@ impl SyncContact {
             name.to_string()
         };
         let mut time = |field: &'static str, at: Option<i64>| {
-            let text = at.map(iso);
-            if text.as_deref().is_some_and(|t| !rules::time_ok(t)) {
+            wire_time(at).unwrap_or_else(|()| {
                 warn(field, SyncChange::TimeOutOfRange);
-                return None;
-            }
-            text
+                None
+            })
         };
         let last_sent_at = time("lastSentAt", c.last_sent_at);
         let last_received_at = time("lastReceivedAt", c.last_received_at);
@@ -286,7 +284,9 @@ fn is_wire_cadence(days: f64) -> bool {
 /// The items of a list the wire format accepts: empty items and items over `max_chars` are
 /// dropped (a cut phone or email would be someone else's), then the list is cut to
 /// [`MAX_LIST_ITEMS`].
-fn fit_list(items: &[String], ok: impl Fn(&str) -> bool, mut warn: impl FnMut(SyncChange)) -> Vec<String> {
+///
+/// `dyn` arguments: one copy serves the three lists.
+fn fit_list(items: &[String], ok: &dyn Fn(&str) -> bool, warn: &mut dyn FnMut(SyncChange)) -> Vec<String> {
     let fitting: Vec<String> = items.iter().filter(|i| ok(i)).cloned().collect();
     if fitting.len() < items.len() {
         warn(SyncChange::ItemsDropped);
@@ -295,6 +295,17 @@ fn fit_list(items: &[String], ok: impl Fn(&str) -> bool, mut warn: impl FnMut(Sy
         warn(SyncChange::ListCut);
     }
     fitting.into_iter().take(MAX_LIST_ITEMS).collect()
+}
+
+/// A time as the wire writes it; `Err` for one outside the years the server accepts. Never
+/// inlined: a record has three times, and each carried a copy of [`iso`].
+#[inline(never)]
+fn wire_time(at: Option<i64>) -> Result<Option<String>, ()> {
+    let text = at.map(iso);
+    if text.as_deref().is_some_and(|t| !rules::time_ok(t)) {
+        return Err(());
+    }
+    Ok(text)
 }
 
 /// What the payload builder changed so a record fits the schema.

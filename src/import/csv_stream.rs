@@ -129,6 +129,12 @@ impl Record {
         self.caps = None;
     }
 
+    /// The row's fields as header names: trimmed and upper-cased (an empty name for a field
+    /// that is not text).
+    pub(crate) fn header_names(&self) -> Vec<String> {
+        (0..self.len()).map(|k| self.text(k).map(|t| t.trim().to_ascii_uppercase()).unwrap_or_default()).collect()
+    }
+
     fn cap_of(&self, field: usize) -> usize {
         if field >= MAX_FIELDS {
             return 0;
@@ -159,6 +165,13 @@ enum State {
     QuoteInQuoted,
     /// After a closing quote, before the delimiter (sloppy files put text here).
     AfterQuoted,
+}
+
+/// Where the header name `name` is among `names` ([`Record::header_names`]). Never inlined:
+/// header readers look up a score of names each, and every lookup was an inlined search.
+#[inline(never)]
+pub(crate) fn column(names: &[String], name: &str) -> Option<usize> {
+    names.iter().position(|n| n == name)
 }
 
 /// The streaming reader. Feed it with [`CsvReader::push`], end with [`CsvReader::finish`].

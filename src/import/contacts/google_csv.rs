@@ -47,10 +47,8 @@ struct Columns {
 impl Columns {
     /// The columns of a Google Contacts header; `None` for any other row.
     fn of_header(record: &Record) -> Option<Columns> {
-        let names: Vec<String> = (0..record.len())
-            .map(|i| record.text(i).map(|t| t.trim().to_ascii_uppercase()).unwrap_or_default())
-            .collect();
-        let col = |name: &str| names.iter().position(|n| n == name);
+        let names = record.header_names();
+        let col = |name: &str| crate::import::csv_stream::column(&names, name);
         let numbered = |what: &str| -> Vec<usize> {
             // `E-mail 1 - Value`, `Phone 12 - Value`: a prefix, a number, the suffix.
             let prefix = format!("{what} ");

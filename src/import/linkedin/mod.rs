@@ -146,10 +146,8 @@ enum FileKind {
 impl FileKind {
     /// The kind a header row says, with its columns; `None` for any other row.
     fn of_header(record: &Record) -> Option<FileKind> {
-        let names: Vec<String> = (0..record.len())
-            .map(|i| record.text(i).map(|t| t.trim().to_ascii_uppercase()).unwrap_or_default())
-            .collect();
-        let col = |name: &str| names.iter().position(|n| n == name);
+        let names = record.header_names();
+        let col = |name: &str| crate::import::csv_stream::column(&names, name);
         if let (Some(conversation), Some(sender_url), Some(date)) =
             (col("CONVERSATION ID"), col("SENDER PROFILE URL"), col("DATE"))
         {

@@ -11,7 +11,8 @@
 //     measures that path and several accounts measure what instances can do side by side.
 //   node server/bench/load.mjs first-sync --db <file|postgres://…> [--contacts 10000]
 //     A first sync as the extension sends it: batches of 500 new contacts, one after another,
-//     from the first request to the last acknowledgement.
+//     from the first request to the last acknowledgement; then a second device's pull of them
+//     all, in pages of 1000.
 //
 // The database must be new (an SQLite path that does not exist yet, or an empty PostgreSQL
 // database). Build first: `cargo build --release -p kith-server` (CARGO_TARGET_DIR is honoured).
@@ -118,7 +119,19 @@ try {
     const started = performance.now();
     for (let i = 0; i * 500 < count; i++) await push(instances[0].port, token, `first-sync-${i}`, all.slice(i * 500, (i + 1) * 500));
     const ms = performance.now() - started;
-    console.log(JSON.stringify({ mode, backend, contacts: count, batches: Math.ceil(count / 500), ms: Math.round(ms), peakRssMB: Number((instances[0].peakRssKb / 1024).toFixed(1)) }));
+    const pullStarted = performance.now();
+    let pulled = 0;
+    for (let cursor = "0", more = true; more;) {
+      const r = await fetch(`http://127.0.0.1:${instances[0].port}/v1/sync/pull?since=${cursor}&limit=1000`, { headers: { authorization: `Bearer ${token}` } });
+      const page = await r.json();
+      pulled += page.changes.length;
+      ({ cursor, more } = page);
+    }
+    const pullMs = performance.now() - pullStarted;
+    console.log(JSON.stringify({
+      mode, backend, contacts: count, batches: Math.ceil(count / 500), ms: Math.round(ms), pulled, pullMs: Math.round(pullMs),
+      peakRssMB: Number((instances[0].peakRssKb / 1024).toFixed(1)),
+    }));
   }
 } finally {
   clearInterval(sampler);

@@ -1,8 +1,10 @@
 //! kith-server: the reference sync server. It stores, per account, only what the `SyncContact`
-//! allowlist in the `kith` crate defines: contact fields and derived numbers and times.
-//! The protocol is in `docs/sync-protocol.md` and `docs/openapi.yaml`.
+//! allowlist in the `kith` crate defines: contact fields and derived numbers and times; and,
+//! for protocol version 2, each device's sealed state, which it cannot read (`src/devices.rs`).
+//! The protocol is in `docs/sync-protocol.md` and `docs/openapi.yaml`. The data lives in SQLite
+//! or PostgreSQL, behind one trait ([`store`]).
 //!
-//! Guarantees, each tested in `tests/http.rs`: unknown fields are refused with a 400 that
+//! Guarantees, each tested in `tests/` on both backends: unknown fields are refused with a 400 that
 //! names them, and every field's contents are checked ([`wire`]); error messages never echo a
 //! submitted value; every query is scoped to the token's account; tokens are stored only as
 //! SHA-256 hashes; bodies over [`Config::body_limit`] get 413; requests over the per-address

@@ -26,7 +26,24 @@
 
 import { chunks, keyCheck, keyText, newKeyText, open, pack, parseKeyText, seal, sha256Hex, unpack } from "../lib/sealed.js";
 
-export const BATCH_SIZE = 500;
+/** The server's limit on records per batch (`MAX_BATCH_ITEMS` in src/sync.rs). */
+export const BATCH_SIZE = 1000;
+/** Under the server's 1 MiB body limit, with room for the batch's key and brackets. */
+export const BATCH_BYTES = 1_000_000;
+
+/**
+ * At most how many bytes a record takes in a batch's JSON, without writing it: its free text
+ * (name, phones, emails) at 6 bytes a UTF-16 unit (a `\uXXXX` escape, the worst case), and
+ * the rest, which the schema bounds (an id of 64, three times, four numbers, 20 sources,
+ * the field names), at 700.
+ * @param {SyncBatch["upserts"][number]} record
+ */
+export function bytesAtMost(record) {
+  let text = record.name.length;
+  for (const v of record.phones) text += v.length + 3;
+  for (const v of record.emails) text += v.length + 3;
+  return 6 * text + 700;
+}
 export const RETRY_ALARM = "kith-sync-retry";
 export const PERIODIC_ALARM = "kith-sync-periodic";
 /** A sync soon after the user changed something (a merge, a correction, an import). */
@@ -124,8 +141,8 @@ export function createSync(deps) {
   let status = { state: "idle", sent: 0, total: 0, refused: 0, message: "" };
   /** @type {Promise<SyncStatus> | null} */
   let running = null;
-  /** @type {AbortController | null} */
-  let inflight = null;
+  /** The requests on their way. @type {Set<AbortController>} */
+  const inflight = new Set();
   /** Counts calls of stop(): a drain that sees it change leaves the (dropped) queue alone. */
   let generation = 0;
   /** Failed attempts at reading and publishing device states, for the backoff. */
@@ -143,13 +160,30 @@ export function createSync(deps) {
     return (await deps.db.get("sync-queue")) ?? [];
   }
 
-  /** Cuts the changes into batches of at most BATCH_SIZE, each with a fresh key. @param {import("../pkg/kith.js").SyncChanges} changes */
+  /**
+   * Cuts the changes into batches of at most BATCH_SIZE records and BATCH_BYTES of JSON, each
+   * with a fresh key. Fewer, larger batches make a first sync faster (each batch is a request
+   * and a transaction); the byte cap keeps a batch of unusually long records under the
+   * server's body limit.
+   * @param {import("../pkg/kith.js").SyncChanges} changes
+   */
   function split(changes) {
     /** @type {SyncBatch[]} */
     const batches = [];
-    for (let i = 0; i < changes.upserts.length; i += BATCH_SIZE) {
-      batches.push({ batchKey: deps.newKey(), upserts: changes.upserts.slice(i, i + BATCH_SIZE), deletions: [] });
+    /** @type {SyncBatch["upserts"]} */
+    let upserts = [];
+    let bytes = 0;
+    for (const record of changes.upserts) {
+      const size = bytesAtMost(record);
+      if (upserts.length && (upserts.length === BATCH_SIZE || bytes + size > BATCH_BYTES)) {
+        batches.push({ batchKey: deps.newKey(), upserts, deletions: [] });
+        upserts = [];
+        bytes = 0;
+      }
+      upserts.push(record);
+      bytes += size;
     }
+    if (upserts.length) batches.push({ batchKey: deps.newKey(), upserts, deletions: [] });
     for (let i = 0; i < changes.deletions.length; i += BATCH_SIZE) {
       batches.push({ batchKey: deps.newKey(), upserts: [], deletions: changes.deletions.slice(i, i + BATCH_SIZE) });
     }
@@ -159,7 +193,7 @@ export function createSync(deps) {
   /** Stops everything: no queue, no alarms, the request in flight aborted. */
   async function stop() {
     generation++;
-    inflight?.abort();
+    for (const request of inflight) request.abort();
     await deps.db.put("sync-queue", []);
     await deps.alarms.clear(RETRY_ALARM);
     await deps.alarms.clear(PERIODIC_ALARM);
@@ -262,18 +296,19 @@ export function createSync(deps) {
     }
     const started = generation;
     let items = await queue();
+    /** @type {Promise<Error | null>} */
+    let publishing = Promise.resolve(null);
     if (items.length === 0 && build) {
       status = { state: "syncing", sent: 0, total: 0, refused: 0, message: "Reading your other devices…" };
-      let devicesDone;
+      let publishOwn;
       try {
-        devicesDone = await devices(s, started);
+        publishOwn = await devices(s, started);
       } catch (e) {
-        if (/** @type {Error} */ (e).name === "AbortError" || started !== generation) return status;
-        if (/** @type {Error} */ (e).name === "Transient") return retryLater(items, /** @type {Error} */ (e).message);
-        status = { state: "error", sent: 0, total: 0, refused: 0, message: /** @type {Error} */ (e).message };
-        throw e;
+        return deviceFailure(/** @type {Error} */ (e), items, started, "");
       }
-      if (!devicesDone || started !== generation) return status;
+      if (publishOwn === false || started !== generation) return status;
+      // Caught here and looked at once the records are sent.
+      if (publishOwn) publishing = publishOwn().then(() => null, (/** @type {Error} */ e) => e);
       // Another device may have pushed records equal to this one's: those are not sent again.
       const changes = othersListed ? await adoptServerRecords(s, started) : deps.engine().syncChanges();
       if (started !== generation) return status;
@@ -300,11 +335,15 @@ export function createSync(deps) {
       unsaved = 0;
       ledgered = [];
     }
+    let outcome;
     try {
-      return await deliver();
+      outcome = await deliver();
     } finally {
       await flush();
     }
+    const unpublished = await publishing;
+    if (unpublished && outcome.state === "done") return deviceFailure(unpublished, [], started, `${outcome.message} `);
+    return outcome;
 
     async function deliver() {
       while (items.length) {
@@ -382,13 +421,28 @@ export function createSync(deps) {
   }
 
   /**
+   * A version 2 step failed: a transient failure is retried later, anything else is said and
+   * thrown. `done` is what the sync did before it, if anything.
+   * @param {Error} e @param {QueueItem[]} items @param {number} started @param {string} done
+   * @returns {Promise<SyncStatus>}
+   */
+  async function deviceFailure(e, items, started, done) {
+    if (e.name === "AbortError" || started !== generation) return status;
+    if (e.name === "Transient") return retryLater(items, `${done}${e.message}`);
+    status = { ...status, state: "error", message: `${done}${e.message}` };
+    throw e;
+  }
+
+  /**
    * The one request site (privacy invariant P3): to the configured server only, with the
    * token, no cookies, no cache, no redirects; the request can be aborted by stop().
    * @param {SyncSettings} s @param {string} path
    * @param {{ method: string, type?: string, body?: string | Uint8Array }} init
    */
   async function request(s, path, init) {
-    inflight = new AbortController();
+    // Records and this device's state may be on their way at once: stop() aborts both.
+    const controller = new AbortController();
+    inflight.add(controller);
     try {
       /** @type {Record<string, string>} */
       const headers = { authorization: `Bearer ${s.token}` };
@@ -397,13 +451,13 @@ export function createSync(deps) {
         method: init.method,
         headers,
         body: /** @type {string | Uint8Array<ArrayBuffer> | undefined} */ (init.body),
-        signal: inflight.signal,
+        signal: controller.signal,
         credentials: "omit",
         cache: "no-store",
         redirect: "error",
       });
     } finally {
-      inflight = null;
+      inflight.delete(controller);
     }
   }
 
@@ -440,17 +494,19 @@ export function createSync(deps) {
   }
 
   /**
-   * Version 2, before any record is built: register this device, read every other device's
-   * current state into the view, and publish this device's own knowledge when it changed.
-   * Returns false when this sync must stop here (its status says why).
+   * Version 2, before any record is built: register this device and read every other
+   * device's current state into the view. Returns how to publish this device's own knowledge
+   * (null with a version 1 server, which has nowhere to keep it), or false when this sync must
+   * stop here (its status says why).
    * @param {SyncSettings} s @param {number} started
+   * @returns {Promise<false | null | (() => Promise<void>)>}
    */
   async function devices(s, started) {
     let { syncKey, deviceId } = s;
     othersListed = false;
     if (!syncKey) {
       const listed = await listDevices(s);
-      if (listed === null) return true; // a version 1 server: records only, as before
+      if (listed === null) return null; // a version 1 server: records only, as before
       if (listed.some((d) => d.deviceId !== deviceId)) {
         throw failure(
           "NeedSyncKey",
@@ -468,7 +524,7 @@ export function createSync(deps) {
       type: "application/json",
       body: JSON.stringify({ name: s.deviceName || DEFAULT_DEVICE_NAME, keyCheck: await keyCheck(key) }),
     });
-    if (registered.status === 404) return true;
+    if (registered.status === 404) return null;
     if (!registered.ok) {
       const code = await errorCode(registered);
       if (code === "key_mismatch") {
@@ -518,13 +574,21 @@ export function createSync(deps) {
     if (started !== generation) return false;
     await deps.db.put("remote-states", remotes);
     if (changed) deps.remotesChanged?.(new Map(Object.entries(remotes)));
+    return () => publish(s, started, key, /** @type {string} */ (deviceId), listed);
+  }
 
+  /**
+   * Publishes this device's own knowledge when it changed since its last commit. Runs while
+   * the records are sent: nothing about them waits for it.
+   * @param {SyncSettings} s @param {number} started @param {Uint8Array} key @param {string} deviceId @param {DeviceInfo[]} listed
+   */
+  async function publish(s, started, key, deviceId, listed) {
     const state = own().deviceState();
     const plainSha = await sha256Hex(state);
     const mine = listed.find((d) => d.deviceId === deviceId);
     /** @type {{ generation: number, plainSha: string } | undefined} */
     const published = await deps.db.get("own-state");
-    if (published && mine && mine.generation === published.generation && published.plainSha === plainSha) return true;
+    if (published && mine && mine.generation === published.generation && published.plainSha === plainSha) return;
     const next = Math.max(mine?.generation ?? 0, published?.generation ?? 0) + 1;
     status = { ...status, message: "Publishing this device's knowledge…" };
     const sealed = await seal(key, await pack(state), deviceId, next);
@@ -532,7 +596,7 @@ export function createSync(deps) {
     for (let i = 0; i < pieces.length; i++) {
       const response = await deviceRequest(s, `/v2/devices/${deviceId}/state/${next}/${i}`, { method: "PUT", type: "application/octet-stream", body: pieces[i] });
       if (!response.ok) throw failure("SyncRejected", `The server refused this device's state (${response.status}, ${await errorCode(response)}).`);
-      if (started !== generation) return false;
+      if (started !== generation) return;
     }
     const sha256 = await sha256Hex(sealed);
     const committed = await deviceRequest(s, `/v2/devices/${deviceId}/state/${next}/commit`, {
@@ -547,7 +611,6 @@ export function createSync(deps) {
       if (!done) throw failure(code === "quota_exceeded" ? "SyncRejected" : "Transient", `The server did not take this device's state (${committed.status}${code ? `, ${code}` : ""}).`);
     }
     await deps.db.put("own-state", { generation: next, plainSha });
-    return true;
   }
 
   /**

@@ -94,7 +94,7 @@ test("the server dies mid-sync: after a restart the queue drains and every conta
   const proxy = /** @type {any} */ (await startProxy(port));
   const { context, base, worker } = await launchExtension(newProfile());
   try {
-    const options = await importThroughOptions(context, base, [{ name: "WhatsApp Chat with Big Group.txt", mimeType: "text/plain", buffer: bigGroup(1200) }]);
+    const options = await importThroughOptions(context, base, [{ name: "WhatsApp Chat with Big Group.txt", mimeType: "text/plain", buffer: bigGroup(2400) }]);
     await configure(options, proxy.url, token, true);
     // The second batch reaches the server, which stores it and then dies before answering.
     proxy.hooks.afterUpstream = (/** @type {number} */ n) => {
@@ -115,11 +115,11 @@ test("the server dies mid-sync: after a restart the queue drains and every conta
 
     proxy.hooks.afterUpstream = () => false;
     server = await startServer(db, port);
-    assert.match(await pressSync(context, base), /Synced 700 change/);
+    assert.match(await pressSync(context, base), /Synced 1400 change/);
     const stored = await pullAll(port, token);
     const ids = stored.map((c) => c.id);
-    assert.equal(ids.length, 1200, "every contact is on the server");
-    assert.equal(new Set(ids).size, 1200, "and each exactly once");
+    assert.equal(ids.length, 2400, "every contact is on the server");
+    assert.equal(new Set(ids).size, 2400, "and each exactly once");
     const keys = proxy.requests.filter((/** @type {any} */ r) => r.method === "POST" && r.url === "/v1/sync/push").map((/** @type {any} */ r) => JSON.parse(r.body).batchKey);
     // Batch 1, batch 2 (stored, unanswered), batch 2 again, batch 3. Chromium itself may resend
     // a POST once when a reused connection dies without an answer: same body, same key.

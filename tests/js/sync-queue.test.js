@@ -7,7 +7,7 @@
 // nothing more. The e2e suite runs the same module against the real kith-server.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createSync, PERIODIC_ALARM, RETRY_ALARM } from "../../extension/background/sync.js";
+import { bytesAtMost, createSync, PERIODIC_ALARM, RETRY_ALARM } from "../../extension/background/sync.js";
 import { checkServerUrl } from "../../extension/lib/messages.js";
 
 const SERVER = "https://kith.example";
@@ -201,4 +201,34 @@ test("a refusal's reason keeps the server's words and blanks any value of the ba
   assert.deepEqual(refusalOf({ error: { code: { x: 1 }, message: 7 } }, batch), { code: null, reason: "" });
   assert.deepEqual(refusalOf("not json", batch), { code: null, reason: "" });
   assert.equal(refusalOf({ error: { code: "invalid", message: "x".repeat(1000) } }, batch).reason.length, 300);
+});
+
+test("batches hold at most 1,000 records and stay under the server's body limit however long the records", async () => {
+  const long = Array.from({ length: 2500 }, (_, i) => ({
+    ...record(`c${String(i).padStart(16, "0")}`, `Ünïcödé ${"名".repeat(150)} ${i}`),
+    emails: Array.from({ length: 20 }, (_, j) => `${"x".repeat(200)}.${j}@example.com`),
+  }));
+  const short = Array.from({ length: 2500 }, (_, i) => record(`s${String(i).padStart(16, "0")}`, `Person ${i}`));
+  for (const upserts of [long, short]) {
+    const w = world([], { upserts, deletions: [] });
+    const { batches } = await w.sync.preview();
+    assert.deepEqual(batches.flatMap((b) => b.upserts.map((c) => c.id)), upserts.map((c) => c.id), "every record once, in order");
+    for (const b of batches) {
+      assert.ok(b.upserts.length <= 1000);
+      assert.ok(Buffer.byteLength(JSON.stringify(b)) < 1024 * 1024, `${Buffer.byteLength(JSON.stringify(b))} bytes`);
+    }
+    if (upserts === short) assert.equal(batches.length, 3, "short records go 1,000 to a batch");
+  }
+});
+
+test("bytesAtMost bounds a record's JSON in bytes, for the largest and the most escaped records", () => {
+  const widest = {
+    id: "c".repeat(64), name: "\u0001\"\\名😀".repeat(40), phones: Array.from({ length: 20 }, () => "+123456789012345"),
+    emails: Array.from({ length: 20 }, () => `${"\u0002".repeat(60)}@example.com`), sources: Array.from({ length: 20 }, () => "instagram"),
+    lastSentAt: "2099-12-31T23:59:59Z", lastReceivedAt: "2099-12-31T23:59:59Z", lastInteractionAt: "2099-12-31T23:59:59Z",
+    sentCount: 4294967295, receivedCount: 4294967295, groupMessageCount: 4294967295, cadenceDays: 36499.123456789,
+  };
+  for (const r of [widest, record(), record("c1", "")]) {
+    assert.ok(Buffer.byteLength(JSON.stringify(r)) + 1 <= bytesAtMost(/** @type {any} */ (r)), `${Buffer.byteLength(JSON.stringify(r))} > ${bytesAtMost(/** @type {any} */ (r))}`);
+  }
 });

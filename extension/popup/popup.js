@@ -1,7 +1,7 @@
 // @ts-check
 // The popup: who needs attention, searchable, keyboard-driven. Only rows in view are in the
 // DOM, so 10,000 contacts open as fast as 10.
-import { ask, fetchContacts, openOptions } from "../lib/ext.js";
+import { WorkerError, ask, fetchContacts, openOptions } from "../lib/ext.js";
 import { FIRST_PAGE_KEY, MSG } from "../lib/messages.js";
 import { ORDERS, ago, handleText, matches, plural, prepareSearch, sourceNames } from "../lib/format.js";
 
@@ -13,9 +13,17 @@ import { ORDERS, ago, handleText, matches, plural, prepareSearch, sourceNames } 
 // are painted first, while it starts.
 const FIRST_ROWS = 20;
 performance.mark("kith:asked");
-const firstPage = ask({ type: MSG.FIRST_PAGE, limit: FIRST_ROWS });
+// first-page.js, a classic script in <head>, asked already (for 20 rows, from FIRST_PAGE_KEY).
+const early = /** @type {{ kithFirstPage?: Promise<any>, kithKeptPage?: Promise<Record<string, any>> }} */ (globalThis);
+/** @type {Promise<{ total: number, contacts: Contact[] }>} */
+const firstPage = early.kithFirstPage
+  ? early.kithFirstPage.then((reply) => {
+      if (reply && typeof reply === "object" && "error" in reply) throw new WorkerError(reply.error.name, reply.error.message);
+      return reply;
+    })
+  : ask({ type: MSG.FIRST_PAGE, limit: FIRST_ROWS });
 /** @type {Promise<{ total: number, contacts: Contact[] } | null>} */
-const keptPage = chrome.storage.session.get(FIRST_PAGE_KEY).then((r) => /** @type {any} */ (r[FIRST_PAGE_KEY]) ?? null, () => null);
+const keptPage = (early.kithKeptPage ?? chrome.storage.session.get(FIRST_PAGE_KEY)).then((r) => /** @type {any} */ (r[FIRST_PAGE_KEY]) ?? null, () => null);
 
 const ROW_HEIGHT = 58;
 const OVERSCAN = 6;

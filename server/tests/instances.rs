@@ -267,7 +267,44 @@ fn acknowledged_batches_survive_kill_9_and_none_doubles(b: Backend) {
     restarted.wait().expect("reap");
 }
 
+/// The same as `one_batch_key_pushed_16_times_across_two_instances_applies_once`, with two real
+/// `kith-server` processes: nothing is shared but the database.
+fn one_batch_key_pushed_16_times_across_two_processes_applies_once(b: Backend) {
+    let db = Database::new(b);
+    let output = kith_server(&["token", "create", "twice", "--db", &db.url]).output().expect("token create");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let token = String::from_utf8(output.stdout).expect("utf-8").trim().to_string();
+    let (mut first, one) = serve(&db);
+    let (mut second, two) = serve(&db);
+    let start_together = Arc::new(Barrier::new(16));
+    let replies: Vec<Value> = (0..16)
+        .map(|i| {
+            let addr = if i % 2 == 0 { one } else { two };
+            let (token, start_together) = (token.clone(), Arc::clone(&start_together));
+            std::thread::spawn(move || {
+                start_together.wait();
+                let reply = push_to(addr, &token, "batch-two-processes-1", contacts("proc", 50), vec![]);
+                assert_eq!(reply.status, 200, "{}", reply.body);
+                reply.json()
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|h| h.join().expect("pusher"))
+        .collect();
+    assert_eq!(replies.iter().filter(|r| r["replayed"] == false).count(), 1, "one applies: {replies:?}");
+    assert_eq!(replies.iter().filter(|r| r["replayed"] == true).count(), 15);
+    let export = call(two, "GET", "/v1/account/export", Some(&token), None, &[]).json();
+    assert_eq!(export["version"], 1, "one version bump");
+    assert_eq!(export["contacts"].as_array().map(Vec::len), Some(50));
+    for child in [&mut first, &mut second] {
+        child.kill().expect("stop");
+        child.wait().expect("reap");
+    }
+}
+
 on_both_backends!(
+    one_batch_key_pushed_16_times_across_two_processes_applies_once,
     one_batch_key_pushed_16_times_across_two_instances_applies_once,
     cursors_never_skip_or_repeat_under_concurrent_pushes_to_two_instances,
     deleting_an_account_on_one_instance_ends_it_on_every_instance,

@@ -10,7 +10,7 @@ use kith::keep::KeepChange;
 use kith::store::StoreError;
 use kith::{Contact, Correction, DateOrder, Engine, FixedZone, LiveEvent};
 
-use common::options;
+use common::{options, Rng};
 
 const DAY: i64 = 86_400;
 /// 2024-01-01T00:00Z.
@@ -338,20 +338,6 @@ fn a_damaged_state_is_refused_by_name_and_changes_nothing() {
     assert_eq!((v.contacts(0), v.snapshot()), before, "unchanged by every refusal");
     v.absorb(&state).expect("the whole state absorbs");
     assert_ne!(v.contacts(0), before.0);
-}
-
-/// A small deterministic generator (xorshift), so that the property below is reproducible.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 #[test]

@@ -8,7 +8,7 @@ mod common;
 use kith::keep::{KeepChange, MonthCount};
 use kith::{Contact, Engine, FixedZone};
 
-use common::options;
+use common::{options, Rng};
 
 const DAY: i64 = 86_400;
 
@@ -64,20 +64,6 @@ fn monthly_counts_are_exact_each_way() {
     let from_march = engine.history(&contact(&engine.contacts(0), "Ann").id, Some(54 * 12 + 2)).expect("history");
     assert_eq!(from_march, vec![month("2024-03", "whatsapp", 2, 1, 0)]);
     assert_eq!(engine.history("c0000000000000000", None), Err(kith::IdentityError::UnknownContact));
-}
-
-/// A small deterministic generator (xorshift), so that the property below is reproducible.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 #[test]

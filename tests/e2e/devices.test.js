@@ -30,25 +30,24 @@ Y[0].name = "WhatsApp Chat with Bob.txt";
 const ask = (page, message) => page.evaluate((m) => chrome.runtime.sendMessage(m), message);
 
 /**
- * Every contact as a line of what must agree between devices: name, counts and times.
- * @param {import("playwright-core").Page} page
+ * A contact (or a server record) as a line of what must agree between devices: name, counts
+ * and times.
+ * @param {{ name: string, sentCount: number, receivedCount: number, groupMessageCount: number, lastSentAt: string | null, lastReceivedAt: string | null, lastInteractionAt: string | null, sources: string[] }} c
  */
+const line = (c) => [c.name, c.sentCount, c.receivedCount, c.groupMessageCount, c.lastSentAt, c.lastReceivedAt, c.lastInteractionAt, c.sources.join("+")].join(" | ");
+
+/** Every contact a profile holds, as lines. @param {import("playwright-core").Page} page */
 async function facts(page) {
   /** @type {import("../../pkg/kith.js").Contact[]} */
   const contacts = await ask(page, { type: "kith/contacts" });
-  return contacts
-    .map((c) => [c.name, c.sentCount, c.receivedCount, c.groupMessageCount, c.lastSentAt, c.lastReceivedAt, c.lastInteractionAt, c.sources.join("+")].join(" | "))
-    .sort();
+  return contacts.map(line).sort();
 }
 
 /** The same lines from the server's records. @param {number} port @param {string} token */
 async function serverFacts(port, token) {
   const live = new Map();
   for (const change of await pullAll(port, token)) live.set(change.id, change.contact);
-  return [...live.values()]
-    .filter(Boolean)
-    .map((c) => [c.name, c.sentCount, c.receivedCount, c.groupMessageCount, c.lastSentAt, c.lastReceivedAt, c.lastInteractionAt, c.sources.join("+")].join(" | "))
-    .sort();
+  return [...live.values()].filter(Boolean).map(line).sort();
 }
 
 /** The popup's rows, as the user reads them. @param {import("playwright-core").BrowserContext} context @param {string} base */

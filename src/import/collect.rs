@@ -118,8 +118,9 @@ pub(crate) struct Accumulator {
     /// Active local days, and whether a message new to the engine fell on each.
     days: BTreeMap<i64, bool>,
     /// The day of the last message and its flag, not yet in `days`: consecutive messages
-    /// mostly share a day, so the map is touched once per day rather than once per message.
-    current_day: Option<(i64, bool)>,
+    /// mostly share a day, so the map is touched and the calendar asked once per day rather
+    /// than once per message.
+    current_day: Option<Today>,
     last_message: Option<(i64, u32)>,
     pub(crate) messages: u32,
     pub(crate) calls: u32,
@@ -139,6 +140,20 @@ pub(crate) struct Accumulator {
     /// Per author, the [`week_slot`] of each message counted: who the user is is decided at
     /// commit, and a byte per message costs less than 168 counts for every author of a group.
     week_slots: Vec<Vec<u8>>,
+}
+
+/// The local day of the latest message, and what every message on it shares.
+#[derive(Debug, Clone, Copy)]
+struct Today {
+    /// Days since 1970-01-01, and the local seconds of its midnight and of the next.
+    day: i64,
+    midnight: i64,
+    end: i64,
+    /// Whether a message new to the engine fell on it.
+    new: bool,
+    /// Its month, and the [`week_slot`] of its first hour.
+    month: Option<crate::months::Month>,
+    week_hour: u8,
 }
 
 /// Hours in a week: the slots of [`week_slot`].
@@ -271,7 +286,6 @@ impl Accumulator {
             self.messages = self.messages.saturating_add(1);
         }
         let minute = at.div_euclid(60);
-        let day = local.div_euclid(86_400);
         let duplicate = self.is_duplicate(minute, author, key, id);
         if self.authors.len() <= author as usize {
             self.authors.resize_with(author as usize + 1, AuthorStats::default);
@@ -292,14 +306,28 @@ impl Accumulator {
             }
             self.previous_message = Some((at, author, !duplicate));
         }
-        match &mut self.current_day {
-            Some((d, new)) if *d == day => *new |= !duplicate,
-            slot => {
-                if let Some((d, new)) = slot.replace((day, !duplicate)) {
-                    *self.days.entry(d).or_insert(false) |= new;
-                }
+        let today = match &mut self.current_day {
+            Some(today) if local >= today.midnight && local < today.end => {
+                today.new |= !duplicate;
+                *today
             }
-        }
+            slot => {
+                let day = local.div_euclid(86_400);
+                let midnight = day.wrapping_mul(86_400);
+                let today = Today {
+                    day,
+                    midnight,
+                    end: midnight.saturating_add(86_400),
+                    new: !duplicate,
+                    month: self.month_memo.month(day),
+                    week_hour: week_slot(day, midnight),
+                };
+                if let Some(previous) = slot.replace(today) {
+                    *self.days.entry(previous.day).or_insert(false) |= previous.new;
+                }
+                today
+            }
+        };
         if duplicate {
             self.duplicates = self.duplicates.saturating_add(1);
             return;
@@ -307,10 +335,12 @@ impl Accumulator {
         let stats = &mut self.authors[author as usize];
         stats.record(at, is_call);
         if !is_call {
-            if let Some(month) = self.month_memo.month(day) {
+            if let Some(month) = today.month {
                 stats.months.add_count(month, 1);
             }
-            self.push_week_slot(author, week_slot(day, local));
+            // The hour of the day, from the seconds since its midnight (fewer than 86,400).
+            let hour = local.wrapping_sub(today.midnight) as u32 / 3_600;
+            self.push_week_slot(author, today.week_hour + hour as u8);
         }
         if let Some(minutes) = self.counted_minutes.as_mut() {
             minutes.push((minute, author));
@@ -345,8 +375,8 @@ impl Accumulator {
 
     /// The active local days, ascending.
     fn active_days(&mut self) -> Vec<i32> {
-        if let Some((d, new)) = self.current_day.take() {
-            *self.days.entry(d).or_insert(false) |= new;
+        if let Some(today) = self.current_day.take() {
+            *self.days.entry(today.day).or_insert(false) |= today.new;
         }
         self.days.keys().filter_map(|&d| i32::try_from(d).ok()).collect()
     }
@@ -428,8 +458,9 @@ pub struct Collector<'k> {
     default_source: Source,
     exclude: Vec<String>,
     zone: Box<dyn LocalZone>,
-    /// (UTC day, offset seconds) of the last local-day lookup.
-    zone_memo: Option<(i64, i64)>,
+    /// The UTC day of the last local-day lookup (its first second and the next day's) and
+    /// its offset in seconds.
+    zone_memo: Option<(i64, i64, i64)>,
     handles: Vec<HandleSlot>,
     /// Per handle, the chat it last wrote in and its local author index there: a chat's
     /// events mostly come together, so this answers nearly every lookup without hashing.
@@ -487,19 +518,19 @@ impl<'k> Collector<'k> {
     /// An instant as local seconds (since 1970-01-01 00:00 in the import's zone), with the
     /// offset the zone has at noon of its UTC day.
     fn local_seconds(&mut self, at: i64) -> i64 {
-        let utc_day = at.div_euclid(86_400);
-        let offset = match self.zone_memo {
-            Some((d, offset)) if d == utc_day => offset,
+        match self.zone_memo {
+            Some((start, end, offset)) if at >= start && at < end => at + offset,
             _ => {
+                let utc_day = at.div_euclid(86_400);
                 let noon = DateTime::from_timestamp(utc_day * 86_400 + 43_200, 0)
                     .map(|t| t.naive_utc())
                     .unwrap_or(NaiveDateTime::MIN);
                 let offset = i64::from(self.zone.offset_seconds(noon));
-                self.zone_memo = Some((utc_day, offset));
-                offset
+                let start = utc_day.wrapping_mul(86_400);
+                self.zone_memo = Some((start, start.saturating_add(86_400), offset));
+                at + offset
             }
-        };
-        at + offset
+        }
     }
 
     fn handle_key_name(&self, h: HandleId) -> (&str, &str) {

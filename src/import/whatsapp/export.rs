@@ -20,6 +20,10 @@ use crate::time::ZoneCache;
 /// Messages kept while the date order or the chat is undecided: 16 bytes each, so 4 MiB.
 pub const PENDING_LIMIT: usize = 256 * 1024;
 
+/// Bytes parsed at a time, at least (then up to the end of a line): about a thousand
+/// messages' metadata and events wait between the parser and the sink.
+const PIECE_BYTES: usize = 64 * 1024;
+
 /// The chat a WhatsApp export's file name names: `WhatsApp Chat with Ann.txt`,
 /// `WhatsApp Chat - Ann.zip` and their translations give `Ann`.
 pub fn chat_title(file_name: &str) -> Option<String> {
@@ -339,6 +343,13 @@ impl WhatsAppFormat {
         self.flush(sink);
     }
 
+    fn push_piece(&mut self, piece: &[u8], sink: &mut dyn Sink) -> Result<(), ImportError> {
+        let batch = &mut self.batch;
+        self.parser.push(piece, &mut |m| batch.push(m))?;
+        self.drain(sink);
+        Ok(())
+    }
+
     /// An ambiguous date in `layout`, for that layout's own order.
     fn observe_layout(&mut self, layout: u8, first: u8, second: u8, year: i32) {
         let i = usize::from(layout);
@@ -533,10 +544,20 @@ impl Format for WhatsAppFormat {
     }
 
     fn push(&mut self, chunk: &[u8], sink: &mut dyn Sink) -> Result<(), ImportError> {
-        let batch = &mut self.batch;
-        self.parser.push(chunk, &mut |m| batch.push(m))?;
-        self.drain(sink);
-        Ok(())
+        // A whole file may come as one chunk: it is parsed in pieces of whole lines, so the
+        // messages and events waiting between parser and sink stay few (and in cache) rather
+        // than growing with the file.
+        let mut rest = chunk;
+        while rest.len() > PIECE_BYTES {
+            let cut = match rest[PIECE_BYTES..].iter().position(|&b| b == b'\n') {
+                Some(i) => PIECE_BYTES + i + 1,
+                None => rest.len(),
+            };
+            let (piece, tail) = rest.split_at(cut);
+            self.push_piece(piece, sink)?;
+            rest = tail;
+        }
+        self.push_piece(rest, sink)
     }
 
     fn end_file(&mut self, sink: &mut dyn Sink) -> Result<(), ImportError> {

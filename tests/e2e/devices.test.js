@@ -103,6 +103,7 @@ test("two devices on one account: the union of what each knows, the same everywh
 
     // The key, copied from A's options to B's.
     await optionsA.click("#sync-key-show");
+    await optionsA.locator("#sync-key-text", { hasText: "kith-key-" }).waitFor();
     const key = (await optionsA.locator("#sync-key-text").innerText()).trim();
     assert.match(key, /^kith-key-([A-Z2-7]{4}-){12}[A-Z2-7]{4}$/);
     await optionsB.fill("#sync-key", key.toLowerCase());

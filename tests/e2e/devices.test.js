@@ -8,12 +8,14 @@
 // `node --test tests/e2e/devices.test.js` (after `npm run build`).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { root } from "./browser.js";
 import { configure, importThroughOptions, launchExtension, newProfile, openPopup, pressSync, storageDump } from "./extension.js";
 import { createToken, databaseText, freePort, newDatabase, pullAll, startProxy, startServer } from "./server.js";
 
 const CANARY = "CANARY-";
+const screenshots = process.env.UPDATE_SCREENSHOTS ? `${root}docs/screenshots/` : `${root}test-results/`;
+mkdirSync(screenshots, { recursive: true });
 
 /** @param {string} dir @param {string} name @param {string} mimeType */
 const file = (dir, name, mimeType) => ({ name, mimeType, buffer: readFileSync(`${root}tests/fixtures/${dir}/${name}`) });
@@ -146,6 +148,8 @@ test("two devices on one account: the union of what each knows, the same everywh
     await optionsB.click("#devices-refresh");
     await optionsB.locator("#devices li", { hasText: "Desktop (this device)" }).waitFor();
     assert.equal(await optionsB.locator("#devices li button").count(), 2);
+    await optionsB.setViewportSize({ width: 900, height: 900 });
+    await optionsB.locator("section", { has: optionsB.locator("#devices-title") }).screenshot({ path: `${screenshots}options-devices.png` });
 
     // Privacy: no message text in either profile's storage, any request, or the database.
     const bodies = proxy.requests.map((/** @type {any} */ r) => r.body).join("\n");

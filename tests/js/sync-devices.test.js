@@ -68,7 +68,8 @@ function world(setup) {
       const chunk = path.match(/^\/v2\/devices\/([^/]+)\/state\/(\d+)\/(\d+)$/);
       if (chunk && init.method === "GET") {
         const other = (setup.others ?? []).find((d) => d.deviceId === chunk[1]);
-        return new Response(other?.chunks[Number(chunk[3])] ?? null, { status: other ? 200 : 404 });
+        const bytes = other?.chunks[Number(chunk[3])];
+        return new Response(bytes ? /** @type {Uint8Array<ArrayBuffer>} */ (bytes) : null, { status: other ? 200 : 404 });
       }
       if (chunk && init.method === "PUT") {
         uploaded.set(`${chunk[2]}/${chunk[3]}`, /** @type {Uint8Array} */ (init.body));

@@ -569,4 +569,9 @@ async function loadReminders() {
 }
 
 await Promise.all([loadSync(), renderIdentity(), loadCountry(), loadReminders()]);
+// A sync pressed in the popup while this page stays open: its ledger is current when the page
+// is looked at again.
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden) void renderLedger().catch(() => {});
+});
 document.body.dataset.ready = "true";

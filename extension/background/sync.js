@@ -24,7 +24,7 @@
 // are then computed from the union, so two devices push the same record and nothing
 // flip-flops. A device that cannot read every other device's state pushes nothing, and says why.
 
-import { chunks, keyCheck, keyText, newKeyText, open, pack, parseKeyText, seal, sha256Hex, unpack } from "../lib/sealed.js";
+import { chunks, concat, keyCheck, keyText, newKeyText, open, pack, parseKeyText, seal, sha256Hex, unpack } from "../lib/sealed.js";
 
 /** The server's limit on records per batch (`MAX_BATCH_ITEMS` in src/sync.rs). */
 export const BATCH_SIZE = 1000;
@@ -66,17 +66,6 @@ export const DEFAULT_DEVICE_NAME = "kith in Chromium";
 /** Another device's state as last read: opened, so the view can absorb it. @typedef {{ name: string, generation: number, sha256: string, state: Uint8Array }} RemoteState */
 /** @typedef {{ batch: SyncBatch, attempts: number }} QueueItem */
 /** @typedef {{ state: "idle" | "syncing" | "done" | "waiting" | "error" | "off", sent: number, total: number, refused: number, message: string }} SyncStatus */
-
-/** Bytes in one array. @param {Uint8Array[]} parts */
-function concat(parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** JSON with keys sorted, so two equal records compare equal whatever their key order. @param {unknown} v @returns {string} */
 export function canonical(v) {

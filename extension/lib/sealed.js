@@ -135,6 +135,7 @@ const MAX_STATE_BYTES = 512 * 1024 * 1024;
 async function through(bytes, stream, limit = Infinity) {
   const writer = stream.writable.getWriter();
   void writer.write(plain(bytes)).then(() => writer.close()).catch(() => {});
+  /** @type {Uint8Array[]} */
   const parts = [];
   let size = 0;
   const reader = stream.readable.getReader();
@@ -148,7 +149,12 @@ async function through(bytes, stream, limit = Infinity) {
     }
     parts.push(value);
   }
-  const out = new Uint8Array(size);
+  return concat(parts);
+}
+
+/** Bytes in one array. @param {Uint8Array[]} parts */
+export function concat(parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
     out.set(p, at);

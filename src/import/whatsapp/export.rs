@@ -549,7 +549,7 @@ impl Format for WhatsAppFormat {
         // than growing with the file.
         let mut rest = chunk;
         while rest.len() > PIECE_BYTES {
-            let cut = match rest[PIECE_BYTES..].iter().position(|&b| b == b'\n') {
+            let cut = match memchr::memchr(b'\n', &rest[PIECE_BYTES..]) {
                 Some(i) => PIECE_BYTES + i + 1,
                 None => rest.len(),
             };

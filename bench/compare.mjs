@@ -40,7 +40,7 @@ function time(f) {
   return { seconds: seconds[Math.floor(RUNS / 2)], result };
 }
 
-for (const { shape, name, options } of SHAPES) {
+for (const { shape, name, options } of SHAPES.filter((s) => !process.env.SHAPE || s.shape.startsWith(process.env.SHAPE))) {
   const bytes = generateExport(megabytes * 1e6, options);
   const mb = bytes.length / 1e6;
   const kith = time(() => {

@@ -337,12 +337,20 @@ impl Kith {
     /// catch (e) { if (e.name === "UnknownFormat") showHint(e.message); }
     /// ```
     #[wasm_bindgen(js_name = importFile, unchecked_return_type = "ImportReport")]
-    pub fn import_file(&mut self, file_name: &str, bytes: &[u8]) -> Result<JsValue, JsValue> {
+    pub fn import_file(
+        &mut self,
+        file_name: &str,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | number[]")] bytes: JsValue,
+    ) -> Result<JsValue, JsValue> {
         if self.busy.get() {
             return Err(js_error(ImportError::Busy));
         }
-        let options = self.engine.borrow().import_options(self.settings.import_options());
-        let report = self.engine.borrow_mut().import_bytes(file_name, bytes, self.settings.zone(), options)?;
+        let bytes = match bytes.dyn_into::<Uint8Array>() {
+            Ok(bytes) => bytes,
+            Err(other) if other.is_array() => Uint8Array::new(&other),
+            Err(_) => return Err(type_error("bytes must be a Uint8Array.")),
+        };
+        let report = import_array(&self.engine, &self.settings, file_name, &bytes)?;
         to_js(&report)
     }
 
@@ -901,6 +909,33 @@ impl Control {
         }
         Ok(())
     }
+}
+
+/// Reads a byte array through the import session slice by slice: each slice is copied into
+/// one reused buffer in wasm memory, which stays in the processor's cache while it is parsed,
+/// instead of the whole file being copied in (and a file-sized buffer allocated) first.
+fn import_array(
+    engine: &Rc<RefCell<Engine>>,
+    settings: &Settings,
+    file_name: &str,
+    bytes: &Uint8Array,
+) -> Result<crate::ImportReport, ImportError> {
+    let size = u64::from(bytes.length());
+    let import_options = engine.borrow().import_options(settings.import_options());
+    let zone_settings = settings.clone();
+    let make_zone = Box::new(move || zone_settings.zone());
+    let mut session =
+        Session::new(file_name, size, Box::new(SharedEngine(Rc::clone(engine))), import_options, make_zone)?;
+    let mut buffer = Vec::new();
+    while let Step::Read { start, end } = session.next_step()? {
+        // Both ends are within `size`, a u32: the session asks only for bytes of the file.
+        let (start, end) = (start.min(size) as u32, end.min(size) as u32);
+        buffer.resize((end - start.min(end)) as usize, 0);
+        bytes.subarray(start, end).copy_to(&mut buffer);
+        session.feed(&buffer)?;
+    }
+    let delta = session.finish();
+    Ok(engine.borrow_mut().commit(delta))
 }
 
 /// Reads a Blob through the same step-by-step session as `importFile`, one read ahead: while

@@ -1,7 +1,8 @@
 // @ts-check
 // kith's importFile against whatsapp-chat-parser 4.x (+ a loop taking each author's last
 // message) on the same generated Android export, in this one Node (V8) process.
-// `node bench/compare.mjs [megabytes]` — run by `npm run bench`.
+// `node bench/compare.mjs [megabytes]` — run by `npm run bench`; `SHAPE=group` runs the shapes
+// whose name starts so.
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
@@ -25,12 +26,15 @@ const SHAPES = [
   { shape: "media-heavy (30% media)", name: "WhatsApp Chat with Alex Example.txt", options: { media: 0.3 } },
 ];
 
-/** Median seconds of `RUNS` runs of `f`, after one unmeasured warm-up run: both engines JIT
- * (V8 tiers wasm up from its baseline compiler, and JS from its interpreter) on first use.
+/** Median seconds of `RUNS` runs of `f`, after two unmeasured warm-up runs: both engines JIT
+ * (V8 tiers wasm up from its baseline compiler, and JS from its interpreter) on first use, in
+ * background threads. On two cores one warm-up run was not always enough: the first shape's
+ * kith runs measured 326 MB/s, where the same shape alone ran at 480-500 from the third run on.
  * @param {() => unknown} f */
 function time(f) {
   const seconds = [];
   let result = f();
+  result = f();
   for (let i = 0; i < RUNS; i++) {
     const start = performance.now();
     result = f();

@@ -236,6 +236,9 @@ pub struct WhatsAppFormat {
     saw_ambiguous: bool,
     saw_yearless: bool,
     months: YearlessMonths,
+    /// The date (and layout) last observed for the order and the months: observing the same
+    /// one again changes nothing, and consecutive messages mostly share one.
+    last_observed: Option<(RawDate, u8)>,
     /// Per parser author index: whether they wrote a message or call.
     active: Vec<bool>,
     pending: Vec<RawMessage>,
@@ -280,6 +283,7 @@ impl WhatsAppFormat {
             saw_ambiguous: false,
             saw_yearless: false,
             months: YearlessMonths::default(),
+            last_observed: None,
             active: Vec::new(),
             pending: Vec::new(),
             overflowed: false,
@@ -305,16 +309,19 @@ impl WhatsAppFormat {
         let mut batch = std::mem::take(&mut self.batch);
         for message in batch.drain(..) {
             if self.settled.is_none() {
-                match message.date {
-                    RawDate::Ambiguous { first, second, year } => {
-                        self.saw_ambiguous = true;
-                        self.order.observe(first, second, year);
-                        self.observe_layout(message.layout, first, second, year);
+                if self.last_observed != Some((message.date, message.layout)) {
+                    self.last_observed = Some((message.date, message.layout));
+                    match message.date {
+                        RawDate::Ambiguous { first, second, year } => {
+                            self.saw_ambiguous = true;
+                            self.order.observe(first, second, year);
+                            self.observe_layout(message.layout, first, second, year);
+                        }
+                        RawDate::Known { year: None, .. } => self.saw_yearless = true,
+                        RawDate::Known { .. } => {}
                     }
-                    RawDate::Known { year: None, .. } => self.saw_yearless = true,
-                    RawDate::Known { .. } => {}
+                    self.months.observe(month_of(message.date));
                 }
-                self.months.observe(month_of(message.date));
                 if let (Some(a), false) = (message.author, message.kind == Kind::System) {
                     let i = a as usize;
                     if self.active.len() <= i {

@@ -28,6 +28,11 @@ fn options(owner: &[&str]) -> JsValue {
     o.into()
 }
 
+/// Bytes as `importFile` takes them from a page: a Uint8Array.
+fn array(bytes: &[u8]) -> JsValue {
+    Uint8Array::from(bytes).into()
+}
+
 fn json(v: &JsValue) -> Value {
     serde_wasm_bindgen::from_value(v.clone()).expect("plain data")
 }
@@ -61,7 +66,8 @@ fn import_file_gives_every_fixtures_expected_stats() {
     for case in cases() {
         let file = case["file"].as_str().expect("file");
         let mut kith = Kith::new(options(&owner_of(&case))).expect("new");
-        let report = kith.import_file(case["fileName"].as_str().expect("name"), common::bytes_of(file)).expect(file);
+        let report =
+            kith.import_file(case["fileName"].as_str().expect("name"), array(common::bytes_of(file))).expect(file);
         let contacts = kith.contacts().expect("contacts");
         failures.extend(
             common::mismatches(&case["report"], &json(&report), "report").into_iter().map(|m| format!("{file}: {m}")),
@@ -89,7 +95,7 @@ async fn every_source_gives_its_expected_stats_through_both_import_paths() {
             let bytes = common::source_bytes(source, file);
             let owner = owner_of(case);
             let mut kith = Kith::new(options(&owner)).expect("new");
-            let by_file = kith.import_file(name, bytes);
+            let by_file = kith.import_file(name, array(bytes));
             let blob_kith = Kith::new(options(&owner)).expect("new");
             let blob_options = Object::new();
             Reflect::set(&blob_options, &"fileName".into(), &name.into()).expect("set");
@@ -142,7 +148,7 @@ async fn import_blob_streams_text_and_zip_to_the_same_result() {
         let file = case["file"].as_str().expect("file");
         let name = case["fileName"].as_str().expect("name");
         let mut sync = Kith::new(options(&owner_of(&case))).expect("new");
-        sync.import_file(name, common::bytes_of(file)).expect("import_file");
+        sync.import_file(name, array(common::bytes_of(file))).expect("import_file");
         let streamed = Kith::new(options(&owner_of(&case))).expect("new");
         let progress = Array::new();
         let seen = progress.clone();
@@ -165,7 +171,7 @@ async fn import_blob_streams_text_and_zip_to_the_same_result() {
 #[wasm_bindgen_test]
 fn errors_are_named_js_errors_and_leave_contacts_unchanged() {
     let mut kith = Kith::new(options(&[])).expect("new");
-    kith.import_file("WhatsApp Chat with Ann Lee.txt", common::bytes_of("android-24h-dmy.txt")).expect("good");
+    kith.import_file("WhatsApp Chat with Ann Lee.txt", array(common::bytes_of("android-24h-dmy.txt"))).expect("good");
     let before = json(&kith.contacts().expect("c"));
     let zip = common::bytes_of("ios-seconds-dmy-crlf.zip");
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
@@ -176,7 +182,7 @@ fn errors_are_named_js_errors_and_leave_contacts_unchanged() {
         ("x.txt", vec![b'a'; 10 * 1024 * 1024], "UnknownFormat"),
     ];
     for (name, bytes, expected) in bad {
-        let err = kith.import_file(name, &bytes).expect_err(name);
+        let err = kith.import_file(name, array(&bytes)).expect_err(name);
         assert!(err.is_instance_of::<js_sys::Error>(), "{name}: a real Error");
         assert_eq!(error_name(&err), expected, "{name}: {}", error_message(&err));
         assert!(!error_message(&err).contains(common::CANARY));
@@ -210,7 +216,7 @@ fn canaries_never_cross_the_boundary() {
     let mut kith = Kith::new(options(&[])).expect("new");
     let mut seen = String::new();
     for (file, bytes) in common::FILES {
-        match kith.import_file(&format!("WhatsApp Chat with {file}"), bytes) {
+        match kith.import_file(&format!("WhatsApp Chat with {file}"), array(bytes)) {
             Ok(report) => seen.push_str(&json(&report).to_string()),
             Err(e) => seen.push_str(&error_message(&e)),
         }
@@ -236,7 +242,9 @@ fn set_owner_recomputes_directions() {
     Reflect::set(&opts, &"dateOrder".into(), &"dmy".into()).expect("set");
     let mut kith = Kith::new(opts).expect("new");
     let report = json(
-        &kith.import_file("_chat.txt", b"01/02/2023, 10:00 - Ann: a\n01/02/2023, 10:05 - Sam: b\n").expect("import"),
+        &kith
+            .import_file("_chat.txt", array(b"01/02/2023, 10:00 - Ann: a\n01/02/2023, 10:05 - Sam: b\n"))
+            .expect("import"),
     );
     assert_eq!(report["dateOrderSource"], "fallback");
     assert_eq!(report["dateOrder"], "dmy");

@@ -76,6 +76,8 @@ pub struct Session<'k> {
     /// Bytes of file data read so far, and the total to read, for progress.
     done_bytes: u64,
     total_bytes: u64,
+    /// Bytes of stored (not deflated) file data asked for at a time.
+    slice_bytes: u64,
 }
 
 fn truncated() -> ImportError {
@@ -108,7 +110,16 @@ impl<'k> Session<'k> {
             make_zone,
             done_bytes: 0,
             total_bytes: size,
+            slice_bytes: SLICE_BYTES,
         })
+    }
+
+    /// Asks for stored file data `bytes` at a time (at least 64 KiB) instead of
+    /// [`SLICE_BYTES`]: a host copying from memory it already holds wants slices that stay in
+    /// the processor's cache while they are parsed, where a host reading a file wants few reads.
+    pub fn read_slices_of(mut self, bytes: u64) -> Self {
+        self.slice_bytes = bytes.max(HEAD_BYTES);
+        self
     }
 
     /// Bytes of data read so far and the total, for a progress bar.
@@ -138,7 +149,7 @@ impl<'k> Session<'k> {
                         self.end_part()?;
                         continue;
                     }
-                    let slice = if decoder.is_some() { COMPRESSED_SLICE_BYTES } else { SLICE_BYTES };
+                    let slice = if decoder.is_some() { COMPRESSED_SLICE_BYTES } else { self.slice_bytes };
                     Step::Read { start: *position, end: (*position + slice).min(*end) }
                 }
                 State::Finish => {
@@ -203,7 +214,7 @@ impl<'k> Session<'k> {
             }
             State::Data { index, position, end, mut decoder } => {
                 let expected =
-                    (end - position).min(if decoder.is_some() { COMPRESSED_SLICE_BYTES } else { SLICE_BYTES });
+                    (end - position).min(if decoder.is_some() { COMPRESSED_SLICE_BYTES } else { self.slice_bytes });
                 if (bytes.len() as u64) < expected {
                     return Err(if decoder.is_some() {
                         truncated()
@@ -396,6 +407,42 @@ mod tests {
 
     fn read(name: &str, bytes: &[u8]) -> Result<ImportDelta, ImportError> {
         read_bytes(name, bytes, Box::new(Nothing), ImportOptions::default(), Box::new(|| Box::new(FixedZone(0))))
+    }
+
+    /// Reads `bytes` as a host would, `slice` bytes of file data at a time.
+    fn read_in_slices(name: &str, bytes: &[u8], slice: u64) -> Result<ImportDelta, ImportError> {
+        let mut session = Session::new(
+            name,
+            bytes.len() as u64,
+            Box::new(Nothing),
+            ImportOptions::default(),
+            Box::new(|| Box::new(FixedZone(0))),
+        )?
+        .read_slices_of(slice);
+        let mut reads = 0;
+        while let Step::Read { start, end } = session.next_step()? {
+            assert!(end - start <= slice.max(HEAD_BYTES), "{start}..{end}");
+            session.feed(&bytes[start as usize..end as usize])?;
+            reads += 1;
+        }
+        assert!(reads > bytes.len() as u64 / slice.max(HEAD_BYTES), "{reads} reads");
+        Ok(session.finish())
+    }
+
+    #[test]
+    fn small_slices_read_the_same_as_large_ones() {
+        let mut text = String::new();
+        for i in 0..20_000 {
+            let who = ["Ann", "Sam", "Bo Kim"][i % 3];
+            text.push_str(&format!("{:02}/03/2020, 10:{:02} - {who}: message {i}\n", 1 + i / 1000, i % 60));
+        }
+        assert!(text.len() > 600 * 1024, "{}", text.len());
+        let whole = read("WhatsApp Chat with Ann.txt", text.as_bytes()).expect("whole");
+        for slice in [1, 64 * 1024, 100_000, 256 * 1024] {
+            let sliced = read_in_slices("WhatsApp Chat with Ann.txt", text.as_bytes(), slice).expect("sliced");
+            assert_eq!(sliced, whole, "slices of {slice}");
+        }
+        assert_eq!(whole.chats[0].messages, 20_000);
     }
 
     #[test]

@@ -911,6 +911,10 @@ impl Control {
     }
 }
 
+/// Bytes of a byte array copied into wasm memory at a time: small enough that the copy and
+/// the parse that follows it both stay in the processor's cache.
+const ARRAY_SLICE_BYTES: u64 = 256 * 1024;
+
 /// Reads a byte array through the import session slice by slice: each slice is copied into
 /// one reused buffer in wasm memory, which stays in the processor's cache while it is parsed,
 /// instead of the whole file being copied in (and a file-sized buffer allocated) first.
@@ -925,7 +929,8 @@ fn import_array(
     let zone_settings = settings.clone();
     let make_zone = Box::new(move || zone_settings.zone());
     let mut session =
-        Session::new(file_name, size, Box::new(SharedEngine(Rc::clone(engine))), import_options, make_zone)?;
+        Session::new(file_name, size, Box::new(SharedEngine(Rc::clone(engine))), import_options, make_zone)?
+            .read_slices_of(ARRAY_SLICE_BYTES);
     let mut buffer = Vec::new();
     while let Step::Read { start, end } = session.next_step()? {
         // Both ends are within `size`, a u32: the session asks only for bytes of the file.

@@ -1,7 +1,9 @@
 // @ts-check
 // Extension benchmarks with 10,000 contacts: snapshot size per contact, service-worker cold
 // start to ready (wasm init + restore), popup open to first rows painted (median of 5, the
-// worker running), and search: each keystroke's filter and render over every contact.
+// worker running) beside two floors (an empty page marking its paint as the popup does, and a
+// page without any script, by Chromium's first-contentful-paint), and search: each
+// keystroke's filter and render over every contact.
 // `node bench/extension.mjs [contacts]` (after `npm run build`).
 import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +19,8 @@ const dir = `${mkdtempSync(`${tmpdir()}/kith-bench-ext-`)}/extension`;
 cpSync(extensionDir, dir, { recursive: true });
 writeFileSync(`${dir}/popup/bench-empty.html`, '<!doctype html><html><head><meta charset="utf-8"><title>empty</title></head><body><p>x</p><script src="bench-empty.js"></script></body></html>\n');
 writeFileSync(`${dir}/popup/bench-empty.js`, "requestAnimationFrame(() => setTimeout(() => (document.body.dataset.paintedAt = String(performance.now()))));\n");
+// And a page with no script at all, whose first contentful paint Chromium itself reports.
+writeFileSync(`${dir}/popup/bench-static.html`, '<!doctype html><html><head><meta charset="utf-8"><title>static</title></head><body><p>x</p></body></html>\n');
 const { context, base } = await launchExtension(newProfile(), dir);
 try {
   const page = await context.newPage();
@@ -63,14 +67,31 @@ try {
     colds2.push(await popupOpen());
   }
   colds2.sort((a, b) => a.ms - b.ms);
+  /** Opens the page without a script, and reads its first contentful paint from navigation start. */
+  const staticOpen = async () => {
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 380, height: 560 });
+    await page.goto(`${base}/popup/bench-static.html`);
+    const ms = await page.evaluate(() => new Promise((resolve) => {
+      new PerformanceObserver((list, observer) => {
+        const paint = list.getEntriesByName("first-contentful-paint")[0];
+        if (paint) (observer.disconnect(), resolve(paint.startTime));
+      }).observe({ type: "paint", buffered: true });
+    }));
+    await page.close();
+    return { ms: Number(ms) };
+  };
   const opens = [];
   const empties = [];
+  const statics = [];
   for (let i = 0; i < 5; i++) {
     opens.push(await popupOpen());
     empties.push(await popupOpen("bench-empty.html"));
+    statics.push(await staticOpen());
   }
   opens.sort((a, b) => a.ms - b.ms);
   empties.sort((a, b) => a.ms - b.ms);
+  statics.sort((a, b) => a.ms - b.ms);
   // Search: type a name a letter at a time (then other queries) once every contact is in; each
   // keystroke is timed from the input event to the rows rendered and laid out.
   const popup = await context.newPage();
@@ -100,6 +121,8 @@ try {
     popupFirstRowsWorkerStoppedMs: Math.round(colds2[2].ms),
     emptyExtensionPagePaintedMs: Math.round(empties[2].ms),
     emptyExtensionPagePaintedAllMs: empties.map((o) => Math.round(o.ms)),
+    staticExtensionPageFirstContentfulPaintMs: Math.round(statics[2].ms),
+    staticExtensionPageFirstContentfulPaintAllMs: statics.map((o) => Math.round(o.ms)),
     rowsInDom: opens[2].rows,
     searchKeystrokeMedianMs: Number(keystrokes[Math.floor(keystrokes.length / 2)].toFixed(1)),
     searchKeystrokeMaxMs: Number(keystrokes[keystrokes.length - 1].toFixed(1)),

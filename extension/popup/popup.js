@@ -689,13 +689,21 @@ applyView();
 if (all.length) list.focus();
 else search.focus();
 // The frame with the first rows is painted before every contact is asked for: the full list
-// is a large message, and reading it on this thread would hold that frame back.
+// is a large message, and reading it on this thread would hold that frame back. A page that is
+// not drawn (a hidden tab gets no animation frames) asks after 100 ms all the same.
 /** @type {Promise<void>} */
-const painted = new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+const painted = new Promise((resolve) => {
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      // For the benchmark: when the first rows have been painted (the frame after they render).
+      document.body.dataset.paintedAt = String(performance.now());
+      resolve();
+    }),
+  );
+  setTimeout(resolve, 100);
+});
 everyone = (async () => {
   await painted;
-  // For the benchmark: when the first rows have been painted (the frame after they render).
-  document.body.dataset.paintedAt = String(performance.now());
   const live = await firstPage;
   total = live.total;
   // A list that fits the first page is whole; otherwise every contact follows. Both come

@@ -933,10 +933,11 @@ fn import_array(
             .read_slices_of(ARRAY_SLICE_BYTES);
     let mut buffer = Vec::new();
     while let Step::Read { start, end } = session.next_step()? {
-        // Both ends are within `size`, a u32: the session asks only for bytes of the file.
-        let (start, end) = (start.min(size) as u32, end.min(size) as u32);
-        buffer.resize((end - start.min(end)) as usize, 0);
-        bytes.subarray(start, end).copy_to(&mut buffer);
+        // Kept within `size`, a u32 (the array's length), so the casts lose nothing.
+        let start = start.min(size);
+        let end = end.clamp(start, size);
+        buffer.resize((end - start) as usize, 0);
+        bytes.subarray(start as u32, end as u32).copy_to(&mut buffer);
         session.feed(&buffer)?;
     }
     let delta = session.finish();

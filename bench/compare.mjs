@@ -6,6 +6,8 @@
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 import { parseString } from "whatsapp-chat-parser";
 import { initSync, Kith } from "../pkg/kith.js";
 import { generateExport } from "../www/bench-export.js";
@@ -15,7 +17,7 @@ const wasmBytes = readFileSync(`${root}pkg/kith_bg.wasm`);
 initSync({ module: wasmBytes });
 
 const megabytes = Number(process.argv[2] ?? 50);
-const RUNS = 5;
+const RUNS = 7;
 
 /** The shapes compared: the audit asked for ≥ 15x on every one. */
 const SHAPES = [
@@ -26,49 +28,76 @@ const SHAPES = [
   { shape: "media-heavy (30% media)", name: "WhatsApp Chat with Alex Example.txt", options: { media: 0.3 } },
 ];
 
-/** Median seconds of `RUNS` runs of `f`, after two unmeasured warm-up runs: both engines JIT
- * (V8 tiers wasm up from its baseline compiler, and JS from its interpreter) on first use, in
- * background threads. On two cores one warm-up run was not always enough: the first shape's
- * kith runs measured 326 MB/s, where the same shape alone ran at 480-500 from the third run on.
- * @param {() => unknown} f */
-function time(f) {
-  const seconds = [];
-  let result = f();
-  result = f();
-  for (let i = 0; i < RUNS; i++) {
+// A full collection before every measured run, so neither side pays for the garbage the other
+// left (the JS parser makes about 700,000 objects per run, whose collection otherwise fell into
+// whichever run came next). Exposed at run time: `npm run bench` passes no node flags.
+v8.setFlagsFromString("--expose-gc");
+const collectGarbage = /** @type {() => void} */ (runInNewContext("gc"));
+/** Pause after each collection: V8 sweeps the freed pages on a background thread, which on a
+ * two-core machine shares the core with the measured run if that starts at once. */
+const SETTLE_MS = Number(process.env.SETTLE_MS ?? 1000);
+
+/** Times `kith` and `parser` in alternation, after two unmeasured warm-up runs of each: both
+ * engines JIT (V8 tiers wasm up from its baseline compiler, and JS from its interpreter) on
+ * first use, in background threads, and on two cores one warm-up run was not always enough.
+ * Alternating puts each pair of runs in the same moment of a shared machine, whose load moved
+ * the JS parser's figure by up to 30% between shapes measured one side after the other.
+ * Returns the median seconds of `RUNS` runs of each, and the last results.
+ * @template K, P @param {() => K} kith @param {() => P} parser */
+async function timeBoth(kith, parser) {
+  /** @param {() => unknown} f */
+  const once = async (f) => {
+    collectGarbage();
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const start = performance.now();
-    result = f();
-    seconds.push((performance.now() - start) / 1000);
+    const result = f();
+    return { seconds: (performance.now() - start) / 1000, result };
+  };
+  for (let i = 0; i < 2; i++) {
+    await once(kith);
+    await once(parser);
   }
-  seconds.sort((a, b) => a - b);
-  return { seconds: seconds[Math.floor(RUNS / 2)], result };
+  const runs = { kith: /** @type {number[]} */ ([]), parser: /** @type {number[]} */ ([]) };
+  let last = { kith: /** @type {K | undefined} */ (undefined), parser: /** @type {P | undefined} */ (undefined) };
+  for (let i = 0; i < RUNS; i++) {
+    const k = await once(kith);
+    const p = await once(parser);
+    runs.kith.push(k.seconds);
+    runs.parser.push(p.seconds);
+    last = { kith: /** @type {K} */ (k.result), parser: /** @type {P} */ (p.result) };
+  }
+  if (process.env.VERBOSE) console.error(JSON.stringify({ kithSeconds: runs.kith, parserSeconds: runs.parser }));
+  const median = (/** @type {number[]} */ xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return { kith: median(runs.kith), parser: median(runs.parser), results: last };
 }
 
 for (const { shape, name, options } of SHAPES.filter((s) => !process.env.SHAPE || s.shape.startsWith(process.env.SHAPE))) {
   const bytes = generateExport(megabytes * 1e6, options);
   const mb = bytes.length / 1e6;
-  const kith = time(() => {
-    const engine = new Kith({ owner: ["Sam Lee"], utcOffsetMinutes: 0 });
-    engine.importFile(name, bytes);
-    const contacts = engine.contacts();
-    engine.free();
-    return contacts;
-  });
-  const parser = time(() => {
-    const messages = parseString(new TextDecoder().decode(bytes));
-    /** @type {Map<string, Date>} */
-    const last = new Map();
-    for (const m of messages) if (m.author) last.set(m.author, m.date);
-    return { messages: messages.length, last };
-  });
-  const kithContacts = /** @type {import("../pkg/kith.js").Contact[]} */ (kith.result);
-  const parsed = /** @type {{ messages: number, last: Map<string, Date> }} */ (parser.result);
+  const timed = await timeBoth(
+    () => {
+      const engine = new Kith({ owner: ["Sam Lee"], utcOffsetMinutes: 0 });
+      engine.importFile(name, bytes);
+      const contacts = engine.contacts();
+      engine.free();
+      return contacts;
+    },
+    () => {
+      const messages = parseString(new TextDecoder().decode(bytes));
+      /** @type {Map<string, Date>} */
+      const last = new Map();
+      for (const m of messages) if (m.author) last.set(m.author, m.date);
+      return { messages: messages.length, last };
+    },
+  );
+  const kithContacts = /** @type {import("../pkg/kith.js").Contact[]} */ (timed.results.kith);
+  const parsed = /** @type {{ messages: number, last: Map<string, Date> }} */ (timed.results.parser);
   console.log(JSON.stringify({
     shape,
     exportMB: Number(mb.toFixed(1)),
-    kithMBps: Number((mb / kith.seconds).toFixed(1)),
-    whatsappChatParserMBps: Number((mb / parser.seconds).toFixed(1)),
-    ratio: Number((parser.seconds / kith.seconds).toFixed(1)),
+    kithMBps: Number((mb / timed.kith).toFixed(1)),
+    whatsappChatParserMBps: Number((mb / timed.parser).toFixed(1)),
+    ratio: Number((timed.parser / timed.kith).toFixed(1)),
     kithMessages: kithContacts.reduce((n, c) => n + c.sentCount + c.receivedCount + c.groupMessageCount, 0),
     parserMessages: parsed.messages,
   }));

@@ -352,7 +352,7 @@ impl WhatsAppFormat {
 
     fn push_piece(&mut self, piece: &[u8], sink: &mut dyn Sink) -> Result<(), ImportError> {
         let batch = &mut self.batch;
-        self.parser.push(piece, &mut |m| batch.push(m))?;
+        self.parser.push(piece, batch)?;
         self.drain(sink);
         Ok(())
     }
@@ -569,7 +569,7 @@ impl Format for WhatsAppFormat {
 
     fn end_file(&mut self, sink: &mut dyn Sink) -> Result<(), ImportError> {
         let batch = &mut self.batch;
-        self.parser.finish(&mut |m| batch.push(m))?;
+        self.parser.finish(batch)?;
         self.drain(sink);
         Ok(())
     }

@@ -70,7 +70,7 @@ pub(crate) fn ingest(
                 continue;
             }
         };
-        let Some(h) = header::parse_with_memo(&normalized, &mut header::DateMemo::default()) else {
+        let Some(h) = header::parse(&normalized) else {
             report.rejected += 1;
             continue;
         };

@@ -112,7 +112,7 @@ pub(crate) struct Parser {
 
 impl Parser {
     /// Feeds the next chunk; complete lines are parsed at once.
-    pub(crate) fn push(&mut self, chunk: &[u8], sink: &mut impl FnMut(RawMessage)) -> Result<(), ImportError> {
+    pub(crate) fn push(&mut self, chunk: &[u8], sink: &mut Vec<RawMessage>) -> Result<(), ImportError> {
         if chunk.is_empty() {
             return Ok(());
         }
@@ -149,7 +149,7 @@ impl Parser {
     }
 
     /// Parses the last line, if the input did not end with a newline.
-    pub(crate) fn finish(&mut self, sink: &mut impl FnMut(RawMessage)) -> Result<(), ImportError> {
+    pub(crate) fn finish(&mut self, sink: &mut Vec<RawMessage>) -> Result<(), ImportError> {
         if !self.carry.is_empty() {
             let line = std::mem::take(&mut self.carry);
             self.line(&line, false, sink)?;
@@ -172,7 +172,10 @@ impl Parser {
         self.carry.extend_from_slice(&bytes[..bytes.len().min(room)]);
     }
 
-    fn line(&mut self, raw: &[u8], ascii: bool, sink: &mut impl FnMut(RawMessage)) -> Result<(), ImportError> {
+    /// Parses one line; a header's message is pushed to `sink`. One copy, called for each line
+    /// of a chunk and for a last line without a newline: it holds the header parser inlined.
+    #[inline(never)]
+    fn line(&mut self, raw: &[u8], ascii: bool, sink: &mut Vec<RawMessage>) -> Result<(), ImportError> {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         if raw.len() >= LINE_PREFIX_BYTES {
             self.counts.long_lines += 1;
@@ -258,7 +261,7 @@ impl Parser {
             }
             None => (None, Kind::System),
         };
-        sink(RawMessage { date, seconds_of_day: h.seconds_of_day, author, kind, layout });
+        sink.push(RawMessage { date, seconds_of_day: h.seconds_of_day, author, kind, layout });
         Ok(())
     }
 
@@ -640,9 +643,9 @@ mod tests {
         let mut parser = Parser::default();
         let mut out = Vec::new();
         for piece in text.as_bytes().chunks(chunk) {
-            parser.push(piece, &mut |m| out.push(m)).expect("push");
+            parser.push(piece, &mut out).expect("push");
         }
-        parser.finish(&mut |m| out.push(m)).expect("finish");
+        parser.finish(&mut out).expect("finish");
         (out, parser.authors)
     }
 
@@ -772,9 +775,9 @@ mod tests {
         let mut parser = Parser::default();
         let mut out = Vec::new();
         for piece in text.as_bytes().chunks(6) {
-            parser.push(piece, &mut |m| out.push(m)).expect("push");
+            parser.push(piece, &mut out).expect("push");
         }
-        parser.finish(&mut |m| out.push(m)).expect("finish");
+        parser.finish(&mut out).expect("finish");
         assert_eq!(out.len(), 5);
         assert_eq!(parser.counts.lines_in_other_layout, 3);
         assert!(matches!(out[2].kind, Kind::System));

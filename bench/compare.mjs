@@ -17,7 +17,7 @@ const wasmBytes = readFileSync(`${root}pkg/kith_bg.wasm`);
 initSync({ module: wasmBytes });
 
 const megabytes = Number(process.argv[2] ?? 50);
-const RUNS = 7;
+const RUNS = 9;
 
 /** The shapes compared: the audit asked for ≥ 15x on every one. */
 const SHAPES = [
@@ -34,15 +34,16 @@ const SHAPES = [
 v8.setFlagsFromString("--expose-gc");
 const collectGarbage = /** @type {() => void} */ (runInNewContext("gc"));
 /** Pause after each collection: V8 sweeps the freed pages on a background thread, which on a
- * two-core machine shares the core with the measured run if that starts at once. */
-const SETTLE_MS = Number(process.env.SETTLE_MS ?? 1000);
+ * two-core machine could compete with a measured run that started at once. */
+const SETTLE_MS = Number(process.env.SETTLE_MS ?? 500);
 
 /** Times `kith` and `parser` in alternation, after two unmeasured warm-up runs of each: both
  * engines JIT (V8 tiers wasm up from its baseline compiler, and JS from its interpreter) on
  * first use, in background threads, and on two cores one warm-up run was not always enough.
  * Alternating puts each pair of runs in the same moment of a shared machine, whose load moved
  * the JS parser's figure by up to 30% between shapes measured one side after the other.
- * Returns the median seconds of `RUNS` runs of each, and the last results.
+ * Returns the median seconds of `RUNS` runs of each, the least, median and greatest of the
+ * rounds' own ratios, and the last results.
  * @template K, P @param {() => K} kith @param {() => P} parser */
 async function timeBoth(kith, parser) {
   /** @param {() => unknown} f */
@@ -67,8 +68,15 @@ async function timeBoth(kith, parser) {
     last = { kith: /** @type {K} */ (k.result), parser: /** @type {P} */ (p.result) };
   }
   if (process.env.VERBOSE) console.error(JSON.stringify({ kithSeconds: runs.kith, parserSeconds: runs.parser }));
-  const median = (/** @type {number[]} */ xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  return { kith: median(runs.kith), parser: median(runs.parser), results: last };
+  // Each round's own ratio: the two runs of a round shared the machine's state of the moment.
+  const paired = runs.kith.map((k, i) => runs.parser[i] / k);
+  const median = (/** @type {number[]} */ xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return {
+    kith: median(runs.kith),
+    parser: median(runs.parser),
+    paired: { min: Math.min(...paired), median: median(paired), max: Math.max(...paired) },
+    results: last,
+  };
 }
 
 for (const { shape, name, options } of SHAPES.filter((s) => !process.env.SHAPE || s.shape.startsWith(process.env.SHAPE))) {
@@ -98,6 +106,7 @@ for (const { shape, name, options } of SHAPES.filter((s) => !process.env.SHAPE |
     kithMBps: Number((mb / timed.kith).toFixed(1)),
     whatsappChatParserMBps: Number((mb / timed.parser).toFixed(1)),
     ratio: Number((timed.parser / timed.kith).toFixed(1)),
+    roundRatios: [timed.paired.min, timed.paired.median, timed.paired.max].map((r) => Number(r.toFixed(1))),
     kithMessages: kithContacts.reduce((n, c) => n + c.sentCount + c.receivedCount + c.groupMessageCount, 0),
     parserMessages: parsed.messages,
   }));

@@ -182,6 +182,9 @@ impl ReplyTimes {
     // Not inlined: it runs once per 4,096 replies and at the end, and inlined it was twice.
     #[inline(never)]
     pub(crate) fn add_buckets(&mut self, buckets: &[u8]) {
+        if buckets.is_empty() {
+            return;
+        }
         let mut counts = [0u32; 256];
         for &b in buckets {
             counts[usize::from(b)] = counts[usize::from(b)].saturating_add(1);

@@ -28,85 +28,62 @@ const SHAPES = [
   { shape: "media-heavy (30% media)", name: "WhatsApp Chat with Alex Example.txt", options: { media: 0.3 } },
 ];
 
-// A full collection before every measured run, so neither side pays for the garbage the other
-// left (the JS parser makes about 700,000 objects per run, whose collection otherwise fell into
-// whichever run came next). Exposed at run time: `npm run bench` passes no node flags.
+// A full collection before every run, so no run pays for garbage an earlier one left (the JS
+// parser makes about 700,000 objects per run). Exposed at run time: `npm run bench` passes no
+// node flags.
 v8.setFlagsFromString("--expose-gc");
 const collectGarbage = /** @type {() => void} */ (runInNewContext("gc"));
-/** Pause after each collection: V8 sweeps the freed pages on a background thread, which on a
- * two-core machine could compete with a measured run that started at once. */
-const SETTLE_MS = Number(process.env.SETTLE_MS ?? 500);
 
-/** Times `kith` and `parser` in alternation, after two unmeasured warm-up runs of each: both
- * engines JIT (V8 tiers wasm up from its baseline compiler, and JS from its interpreter) on
- * first use, in background threads, and on two cores one warm-up run was not always enough.
- * Alternating puts each pair of runs in the same moment of a shared machine, whose load moved
- * the JS parser's figure by up to 30% between shapes measured one side after the other.
- * Returns the median seconds of `RUNS` runs of each, the least, median and greatest of the
- * rounds' own ratios, and the last results.
- * @template K, P @param {() => K} kith @param {() => P} parser */
-async function timeBoth(kith, parser) {
-  /** @param {() => unknown} f */
-  const once = async (f) => {
-    collectGarbage();
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-    const start = performance.now();
-    const result = f();
-    return { seconds: (performance.now() - start) / 1000, result };
-  };
-  for (let i = 0; i < 2; i++) {
-    await once(kith);
-    await once(parser);
-  }
-  const runs = { kith: /** @type {number[]} */ ([]), parser: /** @type {number[]} */ ([]) };
-  let last = { kith: /** @type {K | undefined} */ (undefined), parser: /** @type {P | undefined} */ (undefined) };
+/** Median seconds of `RUNS` runs of `f`, back to back after two unmeasured warm-up runs, and
+ * its last result. Both engines JIT on first use, in background threads (V8 tiers wasm up from
+ * its baseline compiler, and JS from its interpreter); with one warm-up the first shape was
+ * sometimes measured half in the baseline tier. Each side runs back to back, in its own steady
+ * state: alternating the two sides (with or without a pause between runs) measured kith's
+ * group of 300 at 351-420 MB/s in an hour when its runs back to back gave 514-550, on this
+ * two-core VM; its 0.1 s runs feel whatever state they start in far more than the JS
+ * parser's 2 s runs do.
+ * @template T @param {() => T} f */
+function time(f) {
+  /** @type {number[]} */
+  const seconds = [];
+  let result = f();
+  result = f();
   for (let i = 0; i < RUNS; i++) {
-    const k = await once(kith);
-    const p = await once(parser);
-    runs.kith.push(k.seconds);
-    runs.parser.push(p.seconds);
-    last = { kith: /** @type {K} */ (k.result), parser: /** @type {P} */ (p.result) };
+    collectGarbage();
+    const start = performance.now();
+    result = f();
+    seconds.push((performance.now() - start) / 1000);
   }
-  if (process.env.VERBOSE) console.error(JSON.stringify({ kithSeconds: runs.kith, parserSeconds: runs.parser }));
-  // Each round's own ratio: the two runs of a round shared the machine's state of the moment.
-  const paired = runs.kith.map((k, i) => runs.parser[i] / k);
-  const median = (/** @type {number[]} */ xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  return {
-    kith: median(runs.kith),
-    parser: median(runs.parser),
-    paired: { min: Math.min(...paired), median: median(paired), max: Math.max(...paired) },
-    results: last,
-  };
+  if (process.env.VERBOSE) console.error(JSON.stringify(seconds));
+  seconds.sort((a, b) => a - b);
+  return { seconds: seconds[Math.floor(RUNS / 2)], result };
 }
 
 for (const { shape, name, options } of SHAPES.filter((s) => !process.env.SHAPE || s.shape.startsWith(process.env.SHAPE))) {
   const bytes = generateExport(megabytes * 1e6, options);
   const mb = bytes.length / 1e6;
-  const timed = await timeBoth(
-    () => {
-      const engine = new Kith({ owner: ["Sam Lee"], utcOffsetMinutes: 0 });
-      engine.importFile(name, bytes);
-      const contacts = engine.contacts();
-      engine.free();
-      return contacts;
-    },
-    () => {
-      const messages = parseString(new TextDecoder().decode(bytes));
-      /** @type {Map<string, Date>} */
-      const last = new Map();
-      for (const m of messages) if (m.author) last.set(m.author, m.date);
-      return { messages: messages.length, last };
-    },
-  );
-  const kithContacts = /** @type {import("../pkg/kith.js").Contact[]} */ (timed.results.kith);
-  const parsed = /** @type {{ messages: number, last: Map<string, Date> }} */ (timed.results.parser);
+  const kith = time(() => {
+    const engine = new Kith({ owner: ["Sam Lee"], utcOffsetMinutes: 0 });
+    engine.importFile(name, bytes);
+    const contacts = engine.contacts();
+    engine.free();
+    return contacts;
+  });
+  const parser = time(() => {
+    const messages = parseString(new TextDecoder().decode(bytes));
+    /** @type {Map<string, Date>} */
+    const last = new Map();
+    for (const m of messages) if (m.author) last.set(m.author, m.date);
+    return { messages: messages.length, last };
+  });
+  const kithContacts = kith.result;
+  const parsed = parser.result;
   console.log(JSON.stringify({
     shape,
     exportMB: Number(mb.toFixed(1)),
-    kithMBps: Number((mb / timed.kith).toFixed(1)),
-    whatsappChatParserMBps: Number((mb / timed.parser).toFixed(1)),
-    ratio: Number((timed.parser / timed.kith).toFixed(1)),
-    roundRatios: [timed.paired.min, timed.paired.median, timed.paired.max].map((r) => Number(r.toFixed(1))),
+    kithMBps: Number((mb / kith.seconds).toFixed(1)),
+    whatsappChatParserMBps: Number((mb / parser.seconds).toFixed(1)),
+    ratio: Number((parser.seconds / kith.seconds).toFixed(1)),
     kithMessages: kithContacts.reduce((n, c) => n + c.sentCount + c.receivedCount + c.groupMessageCount, 0),
     parserMessages: parsed.messages,
   }));

@@ -139,9 +139,9 @@ pub(crate) struct Accumulator {
 
 /// One author's counts while a chat is read. What each of their messages changes sits in the
 /// first 64 bytes, one cache line, in wasm (where a `Vec` is 12 bytes; natively two lines).
-/// In a group of 300, the same state spread over the author's
-/// record, their months histogram and two per-author buffers cost a cache miss each, and
-/// counting the month straight into the histogram alone was a tenth of the import.
+/// In a group of 300, the same state spread over the author's record, their months histogram
+/// and two per-author buffers cost a cache miss each, and counting the month straight into
+/// the histogram alone was a tenth of the import.
 #[derive(Debug, Clone)]
 #[repr(C, align(64))]
 struct Tally {
